@@ -1,0 +1,39 @@
+"""The staff REST API under /api/, with its OpenAPI document at /api/openapi.json and
+interactive docs at /api/docs (served from local files, no CDN)."""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from rongmei.core.api import ApiTokenAuth, CenterSessionAuth
+from rongmei.core.api import router as core_router
+
+api = NinjaAPI(
+    title="融媒 Rongmei API",
+    version="1",
+    description="县级融媒体中心工作平台接口。使用个人 API 令牌（Authorization: Bearer rm_…）或已登录的会话访问；"
+    "令牌只在创建它的中心内有效。",
+    auth=[ApiTokenAuth(), CenterSessionAuth()],
+    urls_namespace="api",
+)
+api.add_router("/v1/", core_router)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "未找到该对象，或它不属于您当前的中心。"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(request, {"detail": "未登录或令牌无效：请在 Authorization 头中提供有效的 Bearer 令牌。"}, status=401)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc):
+    return api.create_response(request, {"detail": "请求参数有误。", "errors": exc.errors}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

@@ -1,0 +1,121 @@
+"""The `rongmei` command: serve, worker, demo, createcenter, check, and every Django
+management command (migrate, createsuperuser, ...)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """用法：rongmei <命令> [参数]
+
+  serve          启动网站和任务消费者（http://127.0.0.1:8000，PORT 可改端口）
+  worker         只启动任务消费者
+  demo           载入演示数据（可重复执行，不会重复或丢失数据）
+  createcenter   新建一个融媒体中心及其管理员
+  check          检查配置、数据库和任务队列，并给出修改建议
+  migrate        升级数据库结构
+  其他           Django 管理命令，见 rongmei help
+"""
+
+
+def _check() -> int:
+    """Configuration first (no Django needed to say what is wrong), then connections."""
+    from rongmei import config
+
+    cfg = config.load()
+    if cfg.problems:
+        print("配置检查未通过：")
+        for problem in cfg.problems:
+            print(f"  ✗ {problem.setting}：{problem.message}")
+        return 1
+    print("✓ 环境变量格式正确")
+    print(f"  数据库：{_safe_url(cfg.database_url)}")
+    print(f"  任务队列：{'Redis ' + _safe_url(cfg.redis_url) if cfg.redis_url else 'SQLite（' + str(cfg.var_dir / 'huey.sqlite3') + '）'}")
+    print(f"  数据目录：{cfg.var_dir}")
+    print(f"  密钥来源：{cfg.secret_key_source}")
+    if cfg.demo:
+        print("  ! 演示模式已开启（RONGMEI_DEMO=1）：演示账号可以登录，正式使用前请关闭。")
+    if cfg.debug:
+        print("  ! DEBUG 已开启：出错时会显示调试信息，正式使用前请关闭。")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db.migrations.executor import MigrationExecutor
+
+    from rongmei.core.health import database_status
+    from rongmei.core.taskqueue import queue_status
+
+    failed = False
+    try:
+        call_command("check", verbosity=0)
+        print("✓ Django 系统检查通过")
+    except Exception as exc:  # SystemCheckError carries the readable list
+        print(f"✗ Django 系统检查未通过：\n{exc}")
+        failed = True
+
+    db = database_status()
+    if db["ok"]:
+        print(f"✓ 数据库可访问（{db['vendor']}）")
+        from django.db import connection
+
+        pending = MigrationExecutor(connection).migration_plan(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        if pending:
+            print(f"  ! 有 {len(pending)} 个数据库迁移尚未执行：请运行 rongmei migrate")
+    else:
+        print(f"✗ {db['detail']}：请检查 DATABASE_URL 以及数据库服务是否已启动。")
+        failed = True
+
+    queue = queue_status()
+    if queue["pending"] is None:
+        print(f"✗ {queue['detail']}：请检查 REDIS_URL 以及 Redis 服务是否已启动。")
+        failed = True
+    elif queue["ok"]:
+        print(f"✓ 任务队列可访问，消费者运行中（待处理 {queue['pending']} 个）")
+    else:
+        print(f"  ! 任务队列可访问，但{queue['detail']}：请运行 rongmei worker 或 rongmei serve。")
+
+    media = cfg.media_root
+    try:
+        media.mkdir(parents=True, exist_ok=True)
+        probe = media / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+        print(f"✓ 媒体目录可写（{media}）")
+    except OSError as exc:
+        print(f"✗ MEDIA_ROOT：目录 {media} 不可写（{exc.strerror}）。")
+        failed = True
+    return 1 if failed else 0
+
+
+def _safe_url(url: str | None) -> str:
+    from urllib.parse import urlparse
+
+    if not url:
+        return ""
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@")
+    return url
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rongmei.settings")
+    if not argv or argv[0] in {"-h", "--help"}:
+        print(USAGE)
+        sys.exit(0)
+    if argv[0] == "check":
+        sys.exit(_check())
+
+    from rongmei.config import ConfigError
+
+    try:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["rongmei", *argv])
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        print("运行 rongmei check 查看完整检查结果。", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,207 @@
+"""Every setting Rongmei reads from the environment, validated in one place.
+
+`settings.py` builds Django's settings from `load()`; `rongmei check` prints the same
+problems without a traceback. Each problem names the variable and says what to do, in
+Chinese, because the people who install a county's server read Chinese first.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+@dataclass
+class Problem:
+    setting: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.setting}: {self.message}"
+
+
+@dataclass
+class Config:
+    var_dir: Path
+    debug: bool
+    demo: bool
+    secret_key: str
+    secret_key_source: str
+    database_url: str
+    redis_url: str | None
+    media_storage: str
+    media_root: Path
+    allowed_hosts: list[str]
+    csrf_trusted_origins: list[str]
+    time_zone: str
+    log_level: str
+    log_format: str
+    queue_heartbeat_max_age: int
+    queue_name: str
+    port: int
+    problems: list[Problem] = field(default_factory=list)
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"配置有误，请修改以下环境变量后重试：\n{lines}")
+
+
+def _bool(env, name: str, default: bool, problems: list[Problem]) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    problems.append(Problem(name, f"“{raw}”不是开关值，请填 1/0、true/false 或 yes/no。"))
+    return default
+
+
+def _int(env, name: str, default: int, low: int, high: int, problems: list[Problem]) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        problems.append(Problem(name, f"“{raw}”不是整数，请填 {low} 到 {high} 之间的整数。"))
+        return default
+    if not low <= value <= high:
+        problems.append(Problem(name, f"{value} 超出范围，请填 {low} 到 {high} 之间的整数。"))
+        return default
+    return value
+
+
+def _list(env, name: str, default: list[str]) -> list[str]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _database_url(env, var_dir: Path, problems: list[Problem]) -> str:
+    default = f"sqlite:///{var_dir / 'rongmei.sqlite3'}"
+    raw = (env.get("DATABASE_URL") or "").strip()
+    if not raw:
+        return default
+    scheme = urlparse(raw).scheme
+    if scheme == "sqlite":
+        return raw
+    if scheme in {"postgres", "postgresql", "pgsql"}:
+        parsed = urlparse(raw)
+        if not parsed.path.strip("/"):
+            problems.append(Problem("DATABASE_URL", "PostgreSQL 地址缺少数据库名，例如 postgresql://rongmei:密码@127.0.0.1:5432/rongmei。"))
+        return raw
+    problems.append(Problem(
+        "DATABASE_URL",
+        f"不支持的数据库类型“{scheme or raw}”。请用 sqlite:///路径 或 postgresql://用户:密码@主机:端口/库名。",
+    ))
+    return default
+
+
+def _redis_url(env, problems: list[Problem]) -> str | None:
+    raw = (env.get("REDIS_URL") or "").strip()
+    if not raw:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"redis", "rediss", "unix"}:
+        problems.append(Problem("REDIS_URL", f"“{raw}”不是 Redis 地址，例如 redis://127.0.0.1:6379/0。"))
+        return None
+    return raw
+
+
+def _secret_key(env, var_dir: Path, problems: list[Problem]) -> tuple[str, str]:
+    raw = env.get("SECRET_KEY")
+    if raw is not None:
+        if len(raw) < 32:
+            problems.append(Problem("SECRET_KEY", f"太短（{len(raw)} 个字符），至少需要 32 个随机字符。可用 `python -c 'import secrets;print(secrets.token_urlsafe(50))'` 生成。"))
+        return raw, "environment"
+    # Embedded mode: make one strong key per installation and keep it under var/.
+    key_file = var_dir / "secret_key"
+    try:
+        if key_file.exists():
+            return key_file.read_text().strip(), str(key_file)
+        var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        tmp = key_file.with_suffix(".tmp")
+        tmp.write_text(key)
+        tmp.chmod(0o600)
+        os.replace(tmp, key_file)
+        return key, str(key_file)
+    except OSError as exc:
+        problems.append(Problem("SECRET_KEY", f"未设置，且无法在 {var_dir} 保存自动生成的密钥（{exc.strerror}）。请设置 SECRET_KEY 或 RONGMEI_VAR_DIR。"))
+        return secrets.token_urlsafe(50), "temporary"
+
+
+def load(env=None) -> Config:
+    env = os.environ if env is None else env
+    problems: list[Problem] = []
+
+    var_dir = Path(env.get("RONGMEI_VAR_DIR") or BASE_DIR / "var").resolve()
+    debug = _bool(env, "DEBUG", False, problems)
+    demo = _bool(env, "RONGMEI_DEMO", False, problems)
+    secret_key, secret_key_source = _secret_key(env, var_dir, problems)
+
+    media_storage = (env.get("MEDIA_STORAGE") or "local").strip().lower()
+    if media_storage != "local":
+        problems.append(Problem("MEDIA_STORAGE", f"“{media_storage}”无法使用：当前版本只支持 local（本地目录，由 MEDIA_ROOT 指定）。"))
+        media_storage = "local"
+    media_root = Path(env.get("MEDIA_ROOT") or var_dir / "media").resolve()
+
+    log_level = (env.get("LOG_LEVEL") or "INFO").strip().upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        problems.append(Problem("LOG_LEVEL", f"“{log_level}”不是日志级别，请填 DEBUG、INFO、WARNING、ERROR 或 CRITICAL。"))
+        log_level = "INFO"
+    log_format = (env.get("LOG_FORMAT") or "json").strip().lower()
+    if log_format not in {"json", "text"}:
+        problems.append(Problem("LOG_FORMAT", f"“{log_format}”无效，请填 json 或 text。"))
+        log_format = "json"
+
+    time_zone = (env.get("TIME_ZONE") or "Asia/Shanghai").strip()
+    try:
+        import zoneinfo
+
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        problems.append(Problem("TIME_ZONE", f"“{time_zone}”不是时区名称，例如 Asia/Shanghai。"))
+        time_zone = "Asia/Shanghai"
+
+    config = Config(
+        var_dir=var_dir,
+        debug=debug,
+        demo=demo,
+        secret_key=secret_key,
+        secret_key_source=secret_key_source,
+        database_url=_database_url(env, var_dir, problems),
+        redis_url=_redis_url(env, problems),
+        media_storage=media_storage,
+        media_root=media_root,
+        allowed_hosts=_list(env, "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"]),
+        csrf_trusted_origins=_list(env, "CSRF_TRUSTED_ORIGINS", []),
+        time_zone=time_zone,
+        log_level=log_level,
+        log_format=log_format,
+        queue_heartbeat_max_age=_int(env, "RONGMEI_QUEUE_HEARTBEAT_MAX_AGE", 60, 2, 3600, problems),
+        queue_name=(env.get("RONGMEI_QUEUE_NAME") or "rongmei").strip(),
+        port=_int(env, "PORT", 8000, 1, 65535, problems),
+        problems=problems,
+    )
+    if not config.queue_name.replace("-", "").replace("_", "").isalnum():
+        problems.append(Problem("RONGMEI_QUEUE_NAME", "只能包含字母、数字、下划线和连字符。"))
+    for origin in config.csrf_trusted_origins:
+        if not origin.startswith(("http://", "https://")):
+            problems.append(Problem("CSRF_TRUSTED_ORIGINS", f"“{origin}”需要以 http:// 或 https:// 开头。"))
+    return config

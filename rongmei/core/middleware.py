@@ -1,0 +1,79 @@
+"""Request id, client IP and a structured log line per request; the active center."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from rongmei.core import requestcontext
+from rongmei.core.auth import centers_for
+
+log = logging.getLogger("rongmei.request")
+SESSION_CENTER_KEY = "rongmei_center_id"
+
+
+def client_ip(request) -> str | None:
+    # Behind nginx the real address arrives in X-Real-IP (see the sample config); we trust
+    # only that header, set by our own proxy, and never X-Forwarded-For's first hop.
+    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or None
+
+
+class RequestLogMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request.META.get("HTTP_X_REQUEST_ID", "")[:32] or uuid.uuid4().hex
+        request.request_id = request_id
+        token = requestcontext.bind(requestcontext.RequestInfo(request_id=request_id, ip=client_ip(request)))
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+        finally:
+            requestcontext.reset(token)
+        response["X-Request-ID"] = request_id
+        if not request.path.startswith("/static/"):
+            user = getattr(request, "user", None)
+            center = getattr(request, "_cached_center", None)
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            log.info(
+                "%s %s %s %sms", request.method, request.path, response.status_code, duration_ms,
+                extra={
+                    "request_id": request_id,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": duration_ms,
+                    "user": user.get_username() if user is not None and user.is_authenticated else None,
+                    "center": center.slug if center is not None else None,
+                },
+            )
+        return response
+
+
+def active_center(request):
+    """The center the person is working in: the one chosen in the session if they may,
+    else their first. Cached on the request."""
+    if hasattr(request, "_cached_center"):
+        return request._cached_center
+    centers = centers_for(request.user)
+    chosen = None
+    wanted = request.session.get(SESSION_CENTER_KEY) if hasattr(request, "session") else None
+    if wanted is not None:
+        chosen = centers.filter(pk=wanted).first()
+    if chosen is None:
+        chosen = centers.first()
+    request._cached_center = chosen
+    return chosen
+
+
+class CenterMiddleware:
+    """Sets `request.center`. API token requests set it from the token instead."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.center = active_center(request) if request.user.is_authenticated else None
+        return self.get_response(request)

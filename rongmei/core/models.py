@@ -1,0 +1,203 @@
+"""Tenants, people, roles, audit events and API tokens: what every other room stands on."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+
+from rongmei.core.permissions import ROLE_CHOICES
+
+
+class Center(models.Model):
+    """One county converged media center (融媒体中心): the tenant every record belongs to."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    slug = models.SlugField(
+        "标识",
+        max_length=50,
+        unique=True,
+        validators=[RegexValidator(r"^[a-z][a-z0-9-]*$", "标识只能用小写字母、数字和连字符，并以字母开头。")],
+        help_text="用于网址和接口，例如 demo",
+    )
+    region = models.CharField("行政区域", max_length=100, blank=True)
+    timezone = models.CharField("时区", max_length=50, default="Asia/Shanghai")
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "融媒体中心"
+        verbose_name_plural = "融媒体中心"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TenantModel(models.Model):
+    """A row owned by one center. Query it through `rongmei.core.tenancy.scoped`."""
+
+    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+", verbose_name="所属中心")
+
+    class Meta:
+        abstract = True
+
+
+class OrgUnit(TenantModel):
+    """A department inside the center (融媒编发部, 媒体采集部 ...)."""
+
+    name = models.CharField("名称", max_length=100)
+    description = models.CharField("职责", max_length=200, blank=True)
+    order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "内设部门"
+        verbose_name_plural = "内设部门"
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["center", "name"], name="orgunit_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(TenantModel):
+    """A government department outside the center (承办单位); it answers citizens later."""
+
+    name = models.CharField("名称", max_length=100)
+    short_name = models.CharField("简称", max_length=30, blank=True)
+    responsible_leader = models.CharField("分管负责人", max_length=50, blank=True)
+    phone = models.CharField("办公电话", max_length=30, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+    order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "政府部门"
+        verbose_name_plural = "政府部门"
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["center", "name"], name="department_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Area(TenantModel):
+    """A township (乡镇/街道) or village (村/社区) of the county."""
+
+    class Kind(models.TextChoices):
+        TOWNSHIP = "township", "乡镇"
+        SUBDISTRICT = "subdistrict", "街道"
+        VILLAGE = "village", "行政村"
+        COMMUNITY = "community", "社区"
+
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="上级")
+    code = models.CharField("区划代码", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "乡镇村社"
+        verbose_name_plural = "乡镇村社"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["center", "parent", "name"], name="area_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person. `is_superuser` means platform admin (province level, across centers)."""
+
+    display_name = models.CharField("姓名", max_length=50, blank=True)
+    phone = models.CharField("手机号", max_length=20, blank=True)
+    is_demo = models.BooleanField("演示账号", default=False, help_text="演示账号只能在演示模式下登录")
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.is_active and self.is_superuser
+
+
+class Membership(TenantModel):
+    """One role a person holds in one center. A person may hold several, in several centers."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name="用户")
+    role = models.CharField("角色", max_length=30, choices=ROLE_CHOICES)
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, verbose_name="内设部门")
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, verbose_name="政府部门",
+        help_text="部门联络员必须属于一个政府部门",
+    )
+    created_at = models.DateTimeField("授予时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "角色任命"
+        verbose_name_plural = "角色任命"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["user", "center", "role"], name="membership_unique_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class AuditEvent(models.Model):
+    """An append-only record of a change. Database triggers refuse updates, and refuse
+    deletes of events younger than the retention period (see migration 0002)."""
+
+    center = models.ForeignKey(Center, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="中心")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="操作人")
+    actor_repr = models.CharField("操作人", max_length=150, blank=True)
+    action = models.CharField("动作", max_length=60, db_index=True)
+    object_type = models.CharField("对象类型", max_length=60, blank=True)
+    object_id = models.CharField("对象编号", max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    before = models.JSONField("变更前", null=True, blank=True)
+    after = models.JSONField("变更后", null=True, blank=True)
+    ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    request_id = models.CharField("请求编号", max_length=32, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "审计事件"
+        verbose_name_plural = "审计事件"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["center", "-created_at"], name="audit_center_time")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise RuntimeError("审计事件只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action}"
+
+
+class ApiToken(models.Model):
+    """A personal token for integrations, scoped to one center. Only a hash is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name="用户")
+    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+", verbose_name="中心")
+    name = models.CharField("用途", max_length=60)
+    prefix = models.CharField("前缀", max_length=12, unique=True)
+    digest = models.CharField("摘要", max_length=64, unique=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

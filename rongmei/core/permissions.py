@@ -1,0 +1,80 @@
+"""Roles and what they may do: the one place where a role becomes permissions.
+
+Views and the API ask `user.has_perm("core.manage_people", center)`; they never look at a
+role's name. To give a role more power, change the table below, nothing else.
+Later rooms add their permissions here when they are built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PERMISSIONS: dict[str, str] = {
+    # core
+    "core.view_dashboard": "使用工作台",
+    "core.view_org": "查看组织机构与政府部门",
+    "core.manage_org": "维护组织机构与政府部门",
+    "core.manage_people": "管理人员与角色",
+    "core.view_audit": "查看审计日志",
+    "core.use_api_tokens": "创建个人 API 令牌",
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    description: str
+    permissions: frozenset[str]
+    needs_department: bool = False
+
+
+_STAFF = {"core.view_dashboard", "core.view_org", "core.use_api_tokens"}
+
+_ROLES = [
+    Role("reporter", "记者", "采访、写稿、上传素材，领取采访任务", frozenset(_STAFF)),
+    Role("editor", "编辑", "策划选题、派发任务、编辑稿件、生成各渠道稿", frozenset(_STAFF)),
+    Role("reviewer1", "一审", "责任编辑初审：文字、人名、地名、时间、职务", frozenset(_STAFF)),
+    Role("reviewer2", "二审", "部门负责人复审：事实、依据、新闻价值", frozenset(_STAFF)),
+    Role("reviewer3", "三审", "终审：政治导向与是否刊发", frozenset(_STAFF | {"core.view_audit"})),
+    Role("proofreader", "校对", "一校、二校、三校：文字、数字、标点", frozenset(_STAFF)),
+    Role("chief_editor", "总编辑", "总体把关，签发，统筹指挥调度", frozenset(_STAFF | {"core.view_audit"})),
+    Role("operator", "运营", "一键分发到各渠道与账号矩阵，管理账号", frozenset(_STAFF)),
+    Role("analyst", "舆情分析", "舆情监测、预警与研判", frozenset(_STAFF)),
+    Role("coordinator", "问政受理", "受理群众诉求，转办、督办、审核答复", frozenset(_STAFF)),
+    Role(
+        "liaison", "部门联络员", "代表政府部门办理并答复群众诉求",
+        frozenset({"core.view_dashboard", "core.use_api_tokens"}), needs_department=True,
+    ),
+    Role("appraiser", "考核管理", "制定考核规则，生成月度绩效", frozenset(_STAFF)),
+    Role(
+        "center_admin", "中心管理员", "管理本中心的人员、角色、组织机构，查阅审计日志",
+        frozenset(_STAFF | {"core.manage_org", "core.manage_people", "core.view_audit"}),
+    ),
+]
+
+ROLES: dict[str, Role] = {role.code: role for role in _ROLES}
+ROLE_CHOICES = [(role.code, role.label) for role in _ROLES]
+PLATFORM_ADMIN_LABEL = "平台管理员"
+
+
+def permissions_for_roles(role_codes) -> frozenset[str]:
+    perms: set[str] = set()
+    for code in role_codes:
+        role = ROLES.get(code)
+        if role is not None:
+            perms |= role.permissions
+    return frozenset(perms)
+
+
+def all_permissions() -> frozenset[str]:
+    return frozenset(PERMISSIONS)
+
+
+def _check_table() -> None:
+    unknown = {p for role in _ROLES for p in role.permissions} - set(PERMISSIONS)
+    if unknown:
+        raise ValueError(f"roles grant permissions that are not declared: {sorted(unknown)}")
+
+
+_check_table()

@@ -1,0 +1,70 @@
+import pytest
+
+from rongmei.core.permissions import PERMISSIONS, ROLES, permissions_for_roles
+
+DEMO_USERS = ["admin", "reporter", "editor", "reviewer1", "reviewer2", "reviewer3", "proofreader",
+              "operator", "analyst", "coordinator", "liaison", "appraiser"]
+
+
+def test_every_role_grants_only_declared_permissions():
+    for role in ROLES.values():
+        assert role.permissions <= set(PERMISSIONS), role.code
+
+
+def test_roles_combine():
+    assert "core.manage_people" not in permissions_for_roles(["reporter"])
+    assert "core.manage_people" in permissions_for_roles(["reporter", "center_admin"])
+
+
+@pytest.mark.parametrize("username", DEMO_USERS)
+def test_every_demo_user_reaches_the_dashboard(login, username):
+    response = login(username).get("/")
+    assert response.status_code == 200
+    assert "工作台" in response.content.decode()
+
+
+def _nav_keys(response) -> set[str]:
+    return {item["key"] for item in response.context["nav_items"]}
+
+
+def test_navigation_follows_permissions(login):
+    assert _nav_keys(login("reporter").get("/")) == {"home", "org", "tokens"}
+    assert _nav_keys(login("reviewer3").get("/")) == {"home", "org", "tokens", "audit"}
+    assert _nav_keys(login("liaison").get("/")) == {"home", "tokens"}
+    assert _nav_keys(login("admin").get("/")) == {"home", "org", "people", "audit", "tokens", "djadmin"}
+
+
+@pytest.mark.parametrize("path", ["/people/", "/people/new/", "/audit/"])
+def test_pages_refuse_without_permission_with_a_friendly_403(login, path):
+    response = login("reporter").get(path)
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "没有权限" in body
+    assert "管理人员与角色" in body or "查看审计日志" in body
+
+
+def test_liaison_cannot_see_the_center_organisation(login):
+    assert login("liaison").get("/org/").status_code == 403
+
+
+def test_only_platform_admins_enter_django_admin(login, demo):
+    assert login("admin").get("/djadmin/").status_code == 200
+    # a center admin who is not a platform admin is sent to the admin login page
+    from rongmei.core import services
+    from rongmei.core.models import User
+
+    services.set_roles(center=demo["demo"], user=User.objects.get(username="editor"), roles=["editor", "center_admin"], actor=None)
+    response = login("editor").get("/djadmin/")
+    assert response.status_code == 302 and "/djadmin/login/" in response["Location"]
+
+
+def test_api_checks_permissions(login):
+    assert login("reporter").get("/api/v1/audit-events").status_code == 403
+    assert login("reviewer3").get("/api/v1/audit-events").status_code == 200
+    assert login("liaison").get("/api/v1/departments").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/people/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert client.get("/api/v1/me").status_code == 401

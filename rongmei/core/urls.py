@@ -1,0 +1,23 @@
+from django.urls import path
+
+from rongmei.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.RongmeiLoginView.as_view(), name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("centers/switch/", views.switch_center, name="switch_center"),
+    path("org/", views.org, name="org"),
+    path("org/departments/<int:pk>/", views.department_detail, name="department"),
+    path("people/", views.people, name="people"),
+    path("people/new/", views.person_create, name="person_create"),
+    path("people/<int:pk>/", views.person_detail, name="person"),
+    path("people/<int:pk>/active/", views.person_set_active, name="person_set_active"),
+    path("audit/", views.audit, name="audit"),
+    path("audit/<int:pk>/", views.audit_detail, name="audit_detail"),
+    path("account/tokens/", views.tokens, name="tokens"),
+    path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("account/password/", views.password_change, name="password"),
+]

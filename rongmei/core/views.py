@@ -1,0 +1,276 @@
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from rongmei.core import selectors, services
+from rongmei.core.auth import centers_for
+from rongmei.core.forms import (
+    AuditFilterForm,
+    DepartmentForm,
+    LoginForm,
+    PasswordChangeForm,
+    PersonCreateForm,
+    RolesForm,
+    TokenForm,
+)
+from rongmei.core.health import health_report
+from rongmei.core.middleware import SESSION_CENTER_KEY
+from rongmei.core.models import ApiToken, Department
+from rongmei.core.permissions import PERMISSIONS, ROLES
+from rongmei.core.tenancy import get_scoped_or_404
+
+
+def require_perm(perm: str):
+    """Login required, and `perm` in the active center; else the friendly 403 page."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if request.center is None:
+                raise PermissionDenied("您还没有在任何融媒体中心担任角色，请联系中心管理员。")
+            if not request.user.has_perm(perm, request.center):
+                raise PermissionDenied(f"您在{request.center.name}没有“{PERMISSIONS.get(perm, perm)}”的权限。")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class RongmeiLoginView(LoginView):
+    template_name = "core/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@require_POST
+def logout_view(request):
+    auth_logout(request)
+    messages.info(request, "您已安全退出。")
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@login_required
+def home(request):
+    center = request.center
+    if center is None:
+        return render(request, "core/no_center.html", status=403)
+    my_roles = [ROLES[r] for r in selectors.roles_of(request.user, center) if r in ROLES]
+    perms = sorted(request.user.get_all_permissions(center))
+    return render(request, "core/home.html", {
+        "roles": my_roles,
+        "perm_labels": [PERMISSIONS[p] for p in perms if p in PERMISSIONS],
+        "org": selectors.org_overview(center),
+    })
+
+
+@require_POST
+@login_required
+def switch_center(request):
+    try:
+        wanted = int(request.POST.get("center", ""))
+    except ValueError:
+        wanted = None
+    center = centers_for(request.user).filter(pk=wanted).first() if wanted is not None else None
+    if center is None:
+        messages.error(request, "无法切换到该中心：您在那里没有角色。")
+    else:
+        request.session[SESSION_CENTER_KEY] = center.pk
+        messages.success(request, f"已切换到{center.name}。")
+    return redirect("core:home")
+
+
+# --- Organisation --------------------------------------------------------------------------
+
+@require_perm("core.view_org")
+def org(request):
+    form = None
+    if request.user.has_perm("core.manage_org", request.center):
+        form = DepartmentForm(request.POST or None, center=request.center)
+        if request.method == "POST" and form.is_valid():
+            try:
+                department = services.create_department(
+                    center=request.center, actor=request.user, name=form.cleaned_data["name"],
+                    short_name=form.cleaned_data["short_name"],
+                    responsible_leader=form.cleaned_data["responsible_leader"],
+                    phone=form.cleaned_data["phone"],
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, f"已添加政府部门“{department.name}”。")
+                return redirect("core:org")
+    elif request.method == "POST":
+        raise PermissionDenied("您没有维护组织机构的权限。")
+    return render(request, "core/org.html", {"org": selectors.org_overview(request.center), "form": form})
+
+
+@require_perm("core.view_org")
+def department_detail(request, pk: int):
+    department = get_scoped_or_404(Department, request.center, pk=pk)
+    return render(request, "core/department.html", {"department": department, "liaisons": selectors.liaisons_of(department)})
+
+
+# --- People and roles ------------------------------------------------------------------------
+
+@require_perm("core.manage_people")
+def people(request):
+    return render(request, "core/people.html", {"people": selectors.members(request.center)})
+
+
+@require_perm("core.manage_people")
+def person_create(request):
+    form = PersonCreateForm(request.POST or None, center=request.center)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = services.create_person(
+                center=request.center, actor=request.user, username=data["username"],
+                display_name=data["display_name"], phone=data["phone"], password=data["password"],
+                roles=data["roles"], org_unit=data["org_unit"], department=data["department"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已创建账号“{person.username}”。请把初始密码当面告知本人。")
+            return redirect("core:person", pk=person.pk)
+    return render(request, "core/person_form.html", {"form": form})
+
+
+@require_perm("core.manage_people")
+def person_detail(request, pk: int):
+    person = selectors.member_or_none(request.center, pk)
+    if person is None:
+        raise Http404("本中心没有这个人。")
+    org_unit, department = selectors.units_of(person, request.center)
+    initial = {"roles": selectors.roles_of(person, request.center), "org_unit": org_unit, "department": department}
+    form = RolesForm(request.POST or None, center=request.center, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.set_roles(center=request.center, user=person, roles=data["roles"], actor=request.user,
+                               org_unit=data["org_unit"], department=data["department"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if data["roles"]:
+                messages.success(request, f"已更新 {person} 的角色。")
+                return redirect("core:person", pk=person.pk)
+            messages.success(request, f"{person} 已不再担任本中心的任何角色。")
+            return redirect("core:people")
+    return render(request, "core/person_detail.html", {"person": person, "form": form})
+
+
+@require_POST
+@require_perm("core.manage_people")
+def person_set_active(request, pk: int):
+    person = selectors.member_or_none(request.center, pk)
+    if person is None:
+        raise Http404("本中心没有这个人。")
+    active = request.POST.get("active") == "1"
+    try:
+        services.set_active(center=request.center, user=person, active=active, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已{'启用' if active else '停用'} {person} 的账号。")
+    return redirect("core:person", pk=person.pk)
+
+
+# --- Audit ---------------------------------------------------------------------------------
+
+@require_perm("core.view_audit")
+def audit(request):
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    events = selectors.audit_events(request.center, **{k: v for k, v in filters.items() if v})
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "core/audit.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@require_perm("core.view_audit")
+def audit_detail(request, pk: int):
+    from rongmei.core.models import AuditEvent
+
+    event = get_scoped_or_404(AuditEvent, request.center, pk=pk)
+    return render(request, "core/audit_detail.html", {"event": event})
+
+
+# --- Personal settings ----------------------------------------------------------------------
+
+@never_cache
+@require_perm("core.use_api_tokens")
+def tokens(request):
+    form = TokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, plaintext = services.create_api_token(user=request.user, center=request.center, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            created = {"token": token, "plaintext": plaintext}
+            form = TokenForm()
+    return render(request, "core/tokens.html", {"form": form, "created": created, "tokens": selectors.tokens_of(request.user)})
+
+
+@require_POST
+@login_required
+def token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    services.revoke_api_token(token=token, actor=request.user)
+    messages.success(request, f"令牌“{token.name}”已吊销，使用它的集成将立即失效。")
+    return redirect("core:tokens")
+
+
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_password(user=request.user, new_password=form.cleaned_data["new_password"],
+                                     actor=request.user, center=request.center)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "密码已修改。")
+            return redirect("core:home")
+    return render(request, "core/password.html", {"form": form})
+
+
+# --- Health and errors ------------------------------------------------------------------------
+
+@never_cache
+def healthz(request):
+    report = health_report()
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503, json_dumps_params={"ensure_ascii": False})
+
+
+def error_403(request, exception=None):
+    message = str(exception) if exception and str(exception) else "您没有访问这个页面的权限。"
+    return render(request, "403.html", {"message": message}, status=403)
