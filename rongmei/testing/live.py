@@ -47,15 +47,18 @@ class Instance:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._pg_db: tuple[str, str] | None = None
-        base_url = os.environ.get("DATABASE_URL", "") if database_url is None else database_url
-        if base_url.startswith(("postgres://", "postgresql://")):
+        # database_url given: used as it is. Otherwise a new database beside the suite's own.
+        base_url = os.environ.get("DATABASE_URL", "")
+        if database_url is not None:
+            db_url = database_url
+        elif base_url.startswith(("postgres://", "postgresql://")):
             name = f"rongmei_live_{uuid.uuid4().hex[:10]}"
             self._create_pg_database(base_url, name)
             parsed = urlparse(base_url)
             db_url = urlunparse(parsed._replace(path=f"/{name}"))
             self._pg_db = (base_url, name)
         else:
-            db_url = base_url or f"sqlite:///{self.var_dir / 'rongmei.sqlite3'}"
+            db_url = f"sqlite:///{self.var_dir / 'rongmei.sqlite3'}"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))},
             "RONGMEI_VAR_DIR": str(self.var_dir),
