@@ -47,5 +47,5 @@ def register_core_items() -> None:
     register(NavItem("org", "组织机构", "core:org", "core.view_org", order=800, icon="▦"))
     register(NavItem("people", "人员与角色", "core:people", "core.manage_people", order=810, icon="☺"))
     register(NavItem("audit", "审计日志", "core:audit", "core.view_audit", order=820, icon="☰"))
-    register(NavItem("tokens", "API 令牌", "core:tokens", "core.use_api_tokens", order=900, icon="⚿"))
+    register(NavItem("tokens", "API 令牌", "core:tokens", "core.use_api_tokens", order=900, icon="◈"))
     register(NavItem("djadmin", "系统后台", "admin:index", platform_admin_only=True, order=990, icon="⚙"))

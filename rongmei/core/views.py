@@ -222,19 +222,25 @@ def audit_detail(request, pk: int):
 
 # --- Personal settings ----------------------------------------------------------------------
 
+NEW_TOKEN_SESSION_KEY = "rongmei_new_token"
+
+
 @never_cache
 @require_perm("core.use_api_tokens")
 def tokens(request):
+    """Create and list tokens. A new token's plaintext goes through the session to the page
+    after the redirect and is dropped there, so a reload neither repeats the creation nor
+    shows the secret again."""
     form = TokenForm(request.POST or None)
-    created = None
     if request.method == "POST" and form.is_valid():
         try:
             token, plaintext = services.create_api_token(user=request.user, center=request.center, name=form.cleaned_data["name"])
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            created = {"token": token, "plaintext": plaintext}
-            form = TokenForm()
+            request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "plaintext": plaintext}
+            return redirect("core:tokens")
+    created = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     return render(request, "core/tokens.html", {"form": form, "created": created, "tokens": selectors.tokens_of(request.user)})
 
 

@@ -108,17 +108,20 @@ def test_cannot_deactivate_oneself(login, demo):
 
 def test_token_is_shown_once_and_stored_hashed(login, demo):
     client = login("editor")
-    response = client.post("/account/tokens/", {"name": "采集 App"})
+    response = client.post("/account/tokens/", {"name": "采集 App"}, follow=True)
     plaintext = response.context["created"]["plaintext"]
+    assert plaintext in response.content.decode()
     token = ApiToken.objects.get(user__username="editor")
     assert plaintext.startswith(f"rm_{token.prefix}_")
     assert plaintext not in (token.digest, token.prefix)
+    # shown once: a reload neither shows it again nor makes a second token
     assert plaintext not in client.get("/account/tokens/").content.decode()
+    assert ApiToken.objects.filter(user__username="editor").count() == 1
 
 
 def test_token_authenticates_api_calls_until_revoked(login, demo):
     client = login("editor")
-    plaintext = client.post("/account/tokens/", {"name": "采集 App"}).context["created"]["plaintext"]
+    plaintext = client.post("/account/tokens/", {"name": "采集 App"}, follow=True).context["created"]["plaintext"]
     api = Client(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
     me = api.get("/api/v1/me")
     assert me.status_code == 200

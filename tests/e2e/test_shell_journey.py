@@ -1,0 +1,166 @@
+"""Every demo user logs in and sees the navigation their roles allow; centers switch; the
+shell works at phone and desktop widths; API tokens work over real HTTP."""
+
+import json
+import re
+
+import pytest
+
+from rongmei.testing.live import http_get
+from tests.e2e.conftest import DESKTOP, PHONE, log_in, shot
+
+pytestmark = pytest.mark.e2e
+
+EXPECTED_NAV = {
+    "admin": ["工作台", "组织机构", "人员与角色", "审计日志", "API 令牌", "系统后台"],
+    "reporter": ["工作台", "组织机构", "API 令牌"],
+    "editor": ["工作台", "组织机构", "API 令牌"],
+    "reviewer1": ["工作台", "组织机构", "API 令牌"],
+    "reviewer2": ["工作台", "组织机构", "API 令牌"],
+    "reviewer3": ["工作台", "组织机构", "审计日志", "API 令牌"],
+    "proofreader": ["工作台", "组织机构", "API 令牌"],
+    "operator": ["工作台", "组织机构", "API 令牌"],
+    "analyst": ["工作台", "组织机构", "API 令牌"],
+    "coordinator": ["工作台", "组织机构", "API 令牌"],
+    "liaison": ["工作台", "API 令牌"],
+    "appraiser": ["工作台", "组织机构", "API 令牌"],
+}
+ROLE_LABEL = {
+    "admin": "中心管理员", "reporter": "记者", "editor": "编辑", "reviewer1": "一审", "reviewer2": "二审",
+    "reviewer3": "三审", "proofreader": "校对", "operator": "运营", "analyst": "舆情分析",
+    "coordinator": "问政受理", "liaison": "部门联络员", "appraiser": "考核管理",
+}
+
+
+def nav_labels(page) -> list[str]:
+    return [re.sub(r"^\W+", "", t).strip() for t in page.locator("[data-testid=nav] a").all_inner_texts()]
+
+
+@pytest.mark.parametrize("username", list(EXPECTED_NAV))
+def test_each_demo_user_sees_navigation_for_their_roles(demo_server, new_page, username):
+    page = new_page(DESKTOP)
+    log_in(page, demo_server.url, username)
+    page.wait_for_selector("[data-testid=my-roles]")
+    assert nav_labels(page) == EXPECTED_NAV[username]
+    assert ROLE_LABEL[username] in page.inner_text("[data-testid=my-roles]")
+    if username in {"admin", "reporter", "liaison"}:
+        shot(page, f"shell-desktop-{username}")
+
+
+def test_reporter_on_a_phone_opens_the_menu(demo_server, new_page):
+    page = new_page(PHONE, is_mobile=True, has_touch=True)
+    log_in(page, demo_server.url, "reporter")
+    page.wait_for_selector("[data-testid=my-roles]")
+    nav = page.locator("#sidenav")
+    assert nav.bounding_box()["x"] < 0  # drawer closed
+    shot(page, "shell-phone-reporter")
+    page.click(".menu-toggle")
+    page.wait_for_function("document.querySelector('#sidenav').getBoundingClientRect().x >= 0")
+    shot(page, "shell-phone-reporter-menu")
+    # nothing spills sideways on a 390-px screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_wrong_password_and_lockout_in_the_browser(demo_server, new_page):
+    page = new_page(PHONE, is_mobile=True)
+    for attempt in range(5):
+        log_in(page, demo_server.url, "analyst", "not-the-password")
+    shot(page, "login-lockout-phone")
+    assert "锁定 15 分钟" in page.inner_text("body")
+    page.goto(f"{demo_server.url}/login/")
+    log_in(page, demo_server.url, "proofreader", "wrong")
+    assert "用户名或密码不正确" in page.inner_text(".form-errors")
+    shot(page, "login-error-phone")
+
+
+def test_admin_switches_centers_and_sees_the_neighbour(demo_server, new_page):
+    page = new_page(DESKTOP)
+    log_in(page, demo_server.url, "admin")
+    page.wait_for_selector("[data-testid=center-switch]")
+    assert page.locator("[data-testid=center-switch] option:checked").inner_text() == "示例县融媒体中心"
+    page.select_option("[data-testid=center-switch]", label="邻县融媒体中心")
+    page.wait_for_selector("text=已切换到邻县融媒体中心")
+    page.click("[data-nav=org]")
+    assert "邻县交通运输局" in page.inner_text("[data-testid=departments]")
+    assert "示例县" not in page.inner_text("[data-testid=departments]")
+    shot(page, "center-switched-desktop")
+    page.click("[data-nav=people]")
+    people = page.inner_text("[data-testid=people]")
+    assert "lx_reporter" in people and "reviewer1" not in people
+
+
+def test_single_center_people_have_no_switcher(demo_server, new_page):
+    page = new_page(DESKTOP)
+    log_in(page, demo_server.url, "reporter")
+    page.wait_for_selector("[data-testid=center-name]")
+    assert page.locator("[data-testid=center-switch]").count() == 0
+
+
+def test_forbidden_and_missing_pages_are_friendly(demo_server, new_page):
+    page = new_page(PHONE)
+    log_in(page, demo_server.url, "reporter")
+    page.wait_for_selector("[data-testid=my-roles]")
+    response = page.goto(f"{demo_server.url}/audit/")
+    assert response.status == 403
+    assert "没有权限" in page.inner_text("[data-testid=error-403]")
+    shot(page, "error-403-phone")
+    response = page.goto(f"{demo_server.url}/org/departments/999999/")
+    assert response.status == 404
+    assert "没有找到" in page.inner_text("[data-testid=error-404]")
+
+
+def test_admin_manages_roles_and_reads_the_audit_log(demo_server, new_page):
+    page = new_page(DESKTOP)
+    log_in(page, demo_server.url, "admin")
+    page.click("[data-nav=people]")
+    page.click("text=新建账号")
+    page.fill("#id_username", "xiaozhang")
+    page.fill("#id_display_name", "小张")
+    page.fill("#id_password", "123")
+    page.check("input[name=roles][value=reporter]")
+    page.click("button:has-text('创建')")
+    assert "密码" in page.inner_text(".has-error")
+    shot(page, "person-create-error-desktop")
+    page.fill("#id_password", "Qingshan-news-2026")
+    page.click("button:has-text('创建')")
+    page.wait_for_selector("text=已创建账号")
+    page.check("input[name=roles][value=editor]")
+    page.click("button:has-text('保存角色')")
+    page.wait_for_selector("text=的角色")
+    page.click("[data-nav=audit]")
+    audit = page.inner_text("[data-testid=audit]")
+    assert "user.roles_change" in audit and "user.create" in audit and "auth.login" in audit
+    shot(page, "audit-desktop")
+
+
+def test_personal_token_works_over_http_and_only_in_its_center(demo_server, new_page):
+    page = new_page(DESKTOP)
+    log_in(page, demo_server.url, "editor")
+    page.click("[data-nav=tokens]")
+    page.fill("#id_name", "采集 App")
+    page.click("button:has-text('创建令牌')")
+    token = page.inner_text("#token-value").strip()
+    shot(page, "token-created-desktop")
+    status, _, body = http_get(f"{demo_server.url}/api/v1/me", {"Authorization": f"Bearer {token}"})
+    me = json.loads(body)
+    assert status == 200 and me["center"]["slug"] == "demo" and me["via_token"]
+    status, _, body = http_get(f"{demo_server.url}/api/v1/departments", {"Authorization": f"Bearer {token}"})
+    ids = [d["id"] for d in json.loads(body)]
+    missing = max(ids) + 1000
+    assert http_get(f"{demo_server.url}/api/v1/departments/{missing}", {"Authorization": f"Bearer {token}"})[0] == 404
+    page.reload()
+    assert token not in page.content()
+    assert page.locator("[data-testid=tokens] tbody tr").count() == 1
+    page.click("button:has-text('吊销')")
+    page.wait_for_selector("text=已吊销")
+    assert http_get(f"{demo_server.url}/api/v1/me", {"Authorization": f"Bearer {token}"})[0] == 401
+
+
+def test_api_docs_are_served_locally(demo_server, new_page):
+    page = new_page(DESKTOP)
+    external = []
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(demo_server.url) else None)
+    page.goto(f"{demo_server.url}/api/docs")
+    page.wait_for_selector(".swagger-ui .info")
+    assert external == []
+    shot(page, "api-docs-desktop")
