@@ -121,7 +121,14 @@ else:
     }
 HUEY["consumer"] = {"workers": 2, "worker_type": "thread", "periodic": True}
 
-TASKS = {"default": {"BACKEND": "rongmei.core.taskqueue.HueyBackend"}}
+# Tasks are enqueued only when the surrounding transaction commits, so a worker never sees
+# a task whose rows are not there yet, and a rolled-back change leaves no task behind.
+TASKS = {
+    "default": {
+        "BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend",
+        "OPTIONS": {"enqueue_on_commit": True},
+    }
+}
 RONGMEI_QUEUE_HEARTBEAT_MAX_AGE = CONFIG.queue_heartbeat_max_age
 
 # --- Authentication ------------------------------------------------------------------
@@ -202,6 +209,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": CONFIG.log_level},
     "loggers": {
         "django.server": {"level": "WARNING"},
-        "huey": {"level": "INFO"},
+        # Handlers of its own, so the consumer does not add a second one.
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -63,7 +63,15 @@ def test_unreachable_redis_is_503_naming_the_queue(instance):
     assert "队列存储无法访问" in body["queue"]["detail"]
 
 
-def test_a_real_consumer_runs_tasks_enqueued_through_django_tasks(tmp_path):
+@pytest.fixture
+def autocommit(django_db_blocker):
+    """Database access outside any test transaction, as in a request: tasks are enqueued
+    on commit, which in autocommit mode is at once."""
+    with django_db_blocker.unblock():
+        yield
+
+
+def test_a_real_consumer_runs_tasks_enqueued_through_django_tasks(tmp_path, autocommit):
     """Enqueue here (the django_tasks API, Huey underneath); `rongmei worker` runs it."""
     import subprocess
 
@@ -79,11 +87,17 @@ def test_a_real_consumer_runs_tasks_enqueued_through_django_tasks(tmp_path):
         while time.monotonic() < deadline and not marker.exists():
             time.sleep(0.2)
         assert Path(marker).read_text(encoding="utf-8") == "已执行"
+        finished = write_marker.get_result(result.id)
+        deadline = time.monotonic() + 10
+        while finished.status != "SUCCESSFUL" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            finished.refresh()
+        assert finished.status == "SUCCESSFUL" and finished.return_value == "已执行"
     finally:
         Instance.kill(worker, signal.SIGTERM)
 
 
-def test_deferred_tasks_wait_for_their_time(tmp_path):
+def test_deferred_tasks_wait_for_their_time(tmp_path, autocommit):
     import datetime as dt
 
     from django.utils import timezone
@@ -93,7 +107,7 @@ def test_deferred_tasks_wait_for_their_time(tmp_path):
 
     run_after = timezone.now() + dt.timedelta(hours=1)
     write_marker.using(run_after=run_after).enqueue(str(tmp_path / "later"), "x")
-    waiting = [t for t in HUEY.pending() if t.args and t.args[1][0] == str(tmp_path / "later")]
+    waiting = [t for t in HUEY.pending() if t.args and t.args[1] == [str(tmp_path / "later"), "x"]]
     assert len(waiting) == 1
     eta = waiting[0].eta.replace(tzinfo=dt.timezone.utc)
     assert abs((eta - run_after).total_seconds()) < 1
