@@ -28,11 +28,12 @@ run: $(VENV)/.runtime
 	RONGMEI_DEMO=1 $(BIN)/rongmei demo
 	RONGMEI_DEMO=1 PORT=$(PORT) $(BIN)/rongmei serve
 
-## Debian's chromium (never a downloaded browser) and CJK fonts for the browser tests.
+## Debian packages the tests use: chromium (never a downloaded browser), CJK fonts for
+## screenshots, ffmpeg for audio/video probing and poster frames.
 chromium:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
-	  echo "installing Debian's chromium and fonts-noto-cjk ..."; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	  echo "installing Debian's chromium, fonts-noto-cjk and ffmpeg ..."; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk ffmpeg >/dev/null; \
 	fi
 
 ## The whole suite on SQLite (the embedded mode).

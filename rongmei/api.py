@@ -7,6 +7,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from rongmei.core.api import ApiTokenAuth, CenterSessionAuth
 from rongmei.core.api import router as core_router
+from rongmei.newsroom.api import router as newsroom_router
+from rongmei.planning.api import router as planning_router
 
 api = NinjaAPI(
     title="融媒 Rongmei API",
@@ -17,6 +19,8 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/v1/", core_router)
+api.add_router("/v1/", newsroom_router)
+api.add_router("/v1/", planning_router)
 
 
 @api.exception_handler(Http404)

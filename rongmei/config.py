@@ -46,6 +46,8 @@ class Config:
     log_format: str
     queue_heartbeat_max_age: int
     queue_name: str
+    email: dict | None
+    base_url: str
     port: int
     problems: list[Problem] = field(default_factory=list)
 
@@ -146,6 +148,29 @@ def _secret_key(env, var_dir: Path, problems: list[Problem]) -> tuple[str, str]:
         return secrets.token_urlsafe(50), "temporary"
 
 
+def _email(env, problems: list[Problem]) -> dict | None:
+    """EMAIL_URL=smtp://user:password@host:port (smtps:// for TLS on connect, ?starttls=1)."""
+    raw = (env.get("EMAIL_URL") or "").strip()
+    if not raw:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"smtp", "smtps"} or not parsed.hostname:
+        problems.append(Problem("EMAIL_URL", f"“{raw}”不是邮件服务器地址，例如 smtp://用户:密码@mail.example.gov.cn:25 或 smtps://…:465。"))
+        return None
+    from urllib.parse import parse_qs, unquote
+
+    query = parse_qs(parsed.query)
+    return {
+        "host": parsed.hostname,
+        "port": parsed.port or (465 if parsed.scheme == "smtps" else 25),
+        "user": unquote(parsed.username or ""),
+        "password": unquote(parsed.password or ""),
+        "ssl": parsed.scheme == "smtps",
+        "starttls": query.get("starttls", ["0"])[0] in TRUE_WORDS,
+        "from": (env.get("DEFAULT_FROM_EMAIL") or f"融媒工作平台 <noreply@{parsed.hostname}>").strip(),
+    }
+
+
 def load(env=None) -> Config:
     env = os.environ if env is None else env
     problems: list[Problem] = []
@@ -196,6 +221,8 @@ def load(env=None) -> Config:
         log_format=log_format,
         queue_heartbeat_max_age=_int(env, "RONGMEI_QUEUE_HEARTBEAT_MAX_AGE", 60, 2, 3600, problems),
         queue_name=(env.get("RONGMEI_QUEUE_NAME") or "rongmei").strip(),
+        email=_email(env, problems),
+        base_url=(env.get("RONGMEI_BASE_URL") or f"http://127.0.0.1:{env.get('PORT') or 8000}").rstrip("/"),
         port=_int(env, "PORT", 8000, 1, 65535, problems),
         problems=problems,
     )

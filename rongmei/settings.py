@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "huey.contrib.djhuey",
     "rongmei.core",
+    "rongmei.newsroom",
+    "rongmei.planning",
 ]
 
 MIDDLEWARE = [
@@ -175,12 +177,28 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger uploads stream to a temporary file
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 MEDIA_ROOT = CONFIG.media_root
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Email (notifications) ---------------------------------------------------------------
+EMAIL_ENABLED = CONFIG.email is not None
+if CONFIG.email:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = CONFIG.email["host"]
+    EMAIL_PORT = CONFIG.email["port"]
+    EMAIL_HOST_USER = CONFIG.email["user"]
+    EMAIL_HOST_PASSWORD = CONFIG.email["password"]
+    EMAIL_USE_SSL = CONFIG.email["ssl"]
+    EMAIL_USE_TLS = CONFIG.email["starttls"]
+    EMAIL_TIMEOUT = 15
+    DEFAULT_FROM_EMAIL = CONFIG.email["from"]
+RONGMEI_BASE_URL = CONFIG.base_url
 
 # --- Security ---------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/", api.urls),
     path("djadmin/", admin.site.urls),
+    path("", include("rongmei.newsroom.urls")),
+    path("", include("rongmei.planning.urls")),
     path("", include("rongmei.core.urls")),
 ]
 

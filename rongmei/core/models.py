@@ -178,6 +178,28 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action}"
 
 
+class Notification(models.Model):
+    """One message in a person's notification centre (新任务、选题审批、评论 ...)."""
+
+    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+", verbose_name="中心")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name="接收人")
+    title = models.CharField("标题", max_length=200)
+    body = models.CharField("内容", max_length=500, blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class ApiToken(models.Model):
     """A personal token for integrations, scoped to one center. Only a hash is stored."""
 
@@ -201,3 +223,4 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+from rongmei.core.search.models import SearchEntry  # noqa: E402,F401

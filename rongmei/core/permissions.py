@@ -17,6 +17,20 @@ PERMISSIONS: dict[str, str] = {
     "core.manage_people": "管理人员与角色",
     "core.view_audit": "查看审计日志",
     "core.use_api_tokens": "创建个人 API 令牌",
+    # planning
+    "planning.view_board": "查看指挥调度看板",
+    "planning.add_lead": "录入线索",
+    "planning.triage_lead": "处理线索（转选题或不予采用）",
+    "planning.propose_topic": "申报选题",
+    "planning.decide_topic": "审批选题、管理策划",
+    "planning.assign": "派发采访任务",
+    "planning.take_assignment": "领取和执行采访任务",
+    # newsroom
+    "newsroom.view_stories": "查看稿件、素材与检索",
+    "newsroom.write_story": "写稿、上传素材",
+    "newsroom.edit_any_story": "编辑本中心所有稿件",
+    "newsroom.produce_renditions": "生成和修改渠道稿",
+    "newsroom.manage_columns": "管理栏目",
 }
 
 
@@ -29,16 +43,22 @@ class Role:
     needs_department: bool = False
 
 
-_STAFF = {"core.view_dashboard", "core.view_org", "core.use_api_tokens"}
+_STAFF = {"core.view_dashboard", "core.view_org", "core.use_api_tokens", "planning.view_board", "planning.add_lead",
+          "newsroom.view_stories"}
+_WRITER = {"newsroom.write_story", "planning.propose_topic", "planning.take_assignment"}
+_DESK = _WRITER | {
+    "newsroom.edit_any_story", "newsroom.produce_renditions", "planning.triage_lead",
+    "planning.decide_topic", "planning.assign",
+}
 
 _ROLES = [
-    Role("reporter", "记者", "采访、写稿、上传素材，领取采访任务", frozenset(_STAFF)),
-    Role("editor", "编辑", "策划选题、派发任务、编辑稿件、生成各渠道稿", frozenset(_STAFF)),
-    Role("reviewer1", "一审", "责任编辑初审：文字、人名、地名、时间、职务", frozenset(_STAFF)),
-    Role("reviewer2", "二审", "部门负责人复审：事实、依据、新闻价值", frozenset(_STAFF)),
-    Role("reviewer3", "三审", "终审：政治导向与是否刊发", frozenset(_STAFF | {"core.view_audit"})),
-    Role("proofreader", "校对", "一校、二校、三校：文字、数字、标点", frozenset(_STAFF)),
-    Role("chief_editor", "总编辑", "总体把关，签发，统筹指挥调度", frozenset(_STAFF | {"core.view_audit"})),
+    Role("reporter", "记者", "采访、写稿、上传素材，领取采访任务", frozenset(_STAFF | _WRITER)),
+    Role("editor", "编辑", "策划选题、派发任务、编辑稿件、生成各渠道稿", frozenset(_STAFF | _DESK | {"newsroom.manage_columns"})),
+    Role("reviewer1", "一审", "责任编辑初审：文字、人名、地名、时间、职务", frozenset(_STAFF | {"newsroom.edit_any_story"})),
+    Role("reviewer2", "二审", "部门负责人复审：事实、依据、新闻价值", frozenset(_STAFF | {"newsroom.edit_any_story"})),
+    Role("reviewer3", "三审", "终审：政治导向与是否刊发", frozenset(_STAFF | {"core.view_audit", "newsroom.edit_any_story"})),
+    Role("proofreader", "校对", "一校、二校、三校：文字、数字、标点", frozenset(_STAFF | {"newsroom.edit_any_story"})),
+    Role("chief_editor", "总编辑", "总体把关，签发，统筹指挥调度", frozenset(_STAFF | _DESK | {"core.view_audit", "newsroom.manage_columns"})),
     Role("operator", "运营", "一键分发到各渠道与账号矩阵，管理账号", frozenset(_STAFF)),
     Role("analyst", "舆情分析", "舆情监测、预警与研判", frozenset(_STAFF)),
     Role("coordinator", "问政受理", "受理群众诉求，转办、督办、审核答复", frozenset(_STAFF)),

@@ -8,7 +8,7 @@ from collections import defaultdict
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from rongmei.core.models import ApiToken, Area, AuditEvent, Center, Department, Membership, OrgUnit, User
+from rongmei.core.models import ApiToken, Area, AuditEvent, Center, Department, Membership, Notification, OrgUnit, User
 from rongmei.core.permissions import ROLES
 from rongmei.core.tenancy import scoped
 
@@ -91,3 +91,23 @@ def audit_events(center: Center, *, action: str = "", actor: str = "", object_ty
 
 def tokens_of(user: User) -> QuerySet:
     return ApiToken.objects.filter(user=user).select_related("center")
+
+
+def place_and_office_names(center: Center) -> list[str]:
+    """The county's own names (townships, villages, departments, their short names), so
+    Chinese word segmentation keeps them whole."""
+    names = list(scoped(Area, center).values_list("name", flat=True))
+    for name, short in scoped(Department, center).values_list("name", "short_name"):
+        names.append(name)
+        if short:
+            names.append(short)
+    names.append(center.name)
+    return names
+
+
+def notifications_of(user: User) -> QuerySet:
+    return Notification.objects.filter(recipient=user).select_related("center")
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from rongmei.core import requestcontext
 from rongmei.core.auth import forget_permissions, new_token
-from rongmei.core.models import ApiToken, AuditEvent, Center, Department, Membership, OrgUnit, User
+from rongmei.core.models import ApiToken, AuditEvent, Center, Department, Membership, Notification, OrgUnit, User
 from rongmei.core.permissions import ROLES
 
 
@@ -211,3 +211,30 @@ def touch_api_token(token: ApiToken) -> None:
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+# --- Notifications ---------------------------------------------------------------------------
+
+def notify(*, center: Center, recipients, title: str, body: str = "", url: str = "") -> list[Notification]:
+    """Put a message in each recipient's notification centre; with email configured, also
+    mail it (after the transaction commits, from the task queue)."""
+    people = [u for u in recipients if u is not None and u.is_active]
+    notes = Notification.objects.bulk_create([
+        Notification(center=center, recipient=u, title=title[:200], body=body[:500], url=url[:300]) for u in people
+    ])
+    from django.conf import settings
+
+    if settings.EMAIL_ENABLED and any(u.email for u in people):
+        from rongmei.core.tasks import email_notifications
+
+        ids = [n.pk for n, u in zip(notes, people) if u.email and n.pk]
+        if ids:
+            email_notifications.enqueue(ids)
+    return notes
+
+
+def mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())

@@ -20,4 +20,7 @@ urlpatterns = [
     path("account/tokens/", views.tokens, name="tokens"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("account/password/", views.password_change, name="password"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/badge/", views.notification_badge, name="notification_badge"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
 ]

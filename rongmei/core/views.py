@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -51,12 +52,20 @@ def require_perm(perm: str):
     return decorator
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
+def apply_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def safe_next(request) -> str | None:
+    """The `next` address posted with a form, if it points inside this site."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return None
 
 
 class RongmeiLoginView(LoginView):
@@ -118,7 +127,7 @@ def org(request):
                     phone=form.cleaned_data["phone"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, f"已添加政府部门“{department.name}”。")
                 return redirect("core:org")
@@ -152,7 +161,7 @@ def person_create(request):
                 roles=data["roles"], org_unit=data["org_unit"], department=data["department"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已创建账号“{person.username}”。请把初始密码当面告知本人。")
             return redirect("core:person", pk=person.pk)
@@ -173,7 +182,7 @@ def person_detail(request, pk: int):
             services.set_roles(center=request.center, user=person, roles=data["roles"], actor=request.user,
                                org_unit=data["org_unit"], department=data["department"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             if data["roles"]:
                 messages.success(request, f"已更新 {person} 的角色。")
@@ -236,7 +245,7 @@ def tokens(request):
         try:
             token, plaintext = services.create_api_token(user=request.user, center=request.center, name=form.cleaned_data["name"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "plaintext": plaintext}
             return redirect("core:tokens")
@@ -261,12 +270,38 @@ def password_change(request):
             services.change_password(user=request.user, new_password=form.cleaned_data["new_password"],
                                      actor=request.user, center=request.center)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, "密码已修改。")
             return redirect("core:home")
     return render(request, "core/password.html", {"form": form})
+
+
+# --- Notifications --------------------------------------------------------------------------
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+        services.mark_read(user=request.user, ids=ids)
+        return redirect(safe_next(request) or "core:notifications")
+    page = Paginator(selectors.notifications_of(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "core/notifications.html", {"page": page})
+
+
+@login_required
+def notification_badge(request):
+    """htmx: the unread count in the top bar, polled every minute."""
+    return render(request, "core/_notification_badge.html", {"unread": selectors.unread_count(request.user)})
+
+
+@login_required
+def notification_open(request, pk: int):
+    note = get_object_or_404(selectors.notifications_of(request.user), pk=pk)
+    services.mark_read(user=request.user, ids=[note.pk])
+    target = note.url if note.url.startswith("/") and not note.url.startswith("//") else "/"
+    return redirect(target)
 
 
 # --- Health and errors ------------------------------------------------------------------------

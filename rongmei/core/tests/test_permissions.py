@@ -28,10 +28,12 @@ def _nav_keys(response) -> set[str]:
 
 
 def test_navigation_follows_permissions(login):
-    assert _nav_keys(login("reporter").get("/")) == {"home", "org", "tokens"}
-    assert _nav_keys(login("reviewer3").get("/")) == {"home", "org", "tokens", "audit"}
+    newsroom = {"board", "leads", "topics", "stories", "assets", "search"}
+    assert _nav_keys(login("reporter").get("/")) == {"home", "org", "tokens", "my_assignments"} | newsroom
+    assert _nav_keys(login("reviewer1").get("/")) == {"home", "org", "tokens"} | newsroom
+    assert _nav_keys(login("reviewer3").get("/")) == {"home", "org", "tokens", "audit", "my_assignments"} | newsroom
     assert _nav_keys(login("liaison").get("/")) == {"home", "tokens"}
-    assert _nav_keys(login("admin").get("/")) == {"home", "org", "people", "audit", "tokens", "djadmin"}
+    assert _nav_keys(login("admin").get("/")) == {"home", "org", "people", "audit", "tokens", "djadmin", "my_assignments"} | newsroom
 
 
 @pytest.mark.parametrize("path", ["/people/", "/people/new/", "/audit/"])

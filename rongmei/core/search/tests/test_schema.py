@@ -1,0 +1,59 @@
+"""The full-text index exists on the database in use and stays in step with the entries.
+
+On SQLite a later migration that alters core_searchentry silently drops the triggers
+(Django rebuilds the table); these tests are the alarm."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from rongmei.core import search
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite FTS5")
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full text")
+
+
+@sqlite_only
+def test_sqlite_has_the_fts_table_and_its_triggers(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT type, name FROM sqlite_master WHERE name LIKE 'core_searchentry_fts%' AND type IN ('table', 'trigger')")
+        found = set(cursor.fetchall())
+    assert {
+        ("table", "core_searchentry_fts"),
+        ("trigger", "core_searchentry_fts_insert"),
+        ("trigger", "core_searchentry_fts_update"),
+        ("trigger", "core_searchentry_fts_delete"),
+    } <= found
+
+
+@sqlite_only
+def test_sqlite_fts_matches_the_entries_after_every_kind_of_write(put, center):
+    put(1, "城关镇积水", "王磊报道")
+    put(2, "青山镇舆情", "陈静报道")
+    put(1, "城关镇排涝", "李娜报道")
+    search.index_many(center, [search.Document("story", n, f"消息{n}", "正文") for n in range(3, 30)])
+    search.remove(center, "story", 2)
+    with connection.cursor() as cursor:
+        # With rank 1, FTS5 compares its index with the content table, row by row.
+        cursor.execute("INSERT INTO core_searchentry_fts(core_searchentry_fts, rank) VALUES ('integrity-check', 1)")
+
+
+@postgres_only
+def test_postgres_has_the_generated_vector_and_its_gin_index(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT is_generated FROM information_schema.columns "
+            "WHERE table_name = 'core_searchentry' AND column_name = 'search_vector'"
+        )
+        assert cursor.fetchone() == ("ALWAYS",)
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'core_searchentry_vector'")
+        assert "USING gin (search_vector)" in cursor.fetchone()[0]
+
+
+@postgres_only
+def test_postgres_vector_weighs_the_title(put, center):
+    put(1, "积水", "王磊")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT search_vector::text FROM core_searchentry WHERE object_id = '1'")
+        assert cursor.fetchone()[0] == "'水':2A '王磊':3B '磊':4B '积水':1A"

@@ -1,0 +1,231 @@
+"""Newsroom API: what the reporters' app and integrations use to file stories from the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from ninja import File, Form, Router, Schema
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from rongmei.core.api import require
+from rongmei.core.tenancy import get_scoped_or_404
+from rongmei.newsroom import selectors
+from rongmei.newsroom.models import Asset, Rendition, Story
+from rongmei.newsroom.services import assets as asset_services
+from rongmei.newsroom.services import renditions as rendition_services
+from rongmei.newsroom.services import stories as story_services
+from rongmei.newsroom.views import can_edit
+
+router = Router(tags=["稿件与素材"])
+
+
+class BylineIn(Schema):
+    name: str
+    role: str = "reporter"
+    user_id: int | None = None
+    share: Decimal = Decimal(0)
+
+
+class StoryIn(Schema):
+    headline: str
+    kicker: str = ""
+    subheadline: str = ""
+    summary: str = ""
+    body: str = ""
+    column_id: int | None = None
+    tags: list[str] = []
+    location: str = ""
+    source: str = ""
+    embargo_until: dt.datetime | None = None
+    bylines: list[BylineIn] | None = None
+    asset_ids: list[int] | None = None
+
+
+class StoryUpdateIn(StoryIn):
+    version: int
+
+
+class BylineOut(Schema):
+    name: str
+    role: str
+    user_id: int | None
+    share: Decimal
+
+
+class StoryOut(Schema):
+    id: int
+    status: str
+    version: int
+    kicker: str
+    headline: str
+    subheadline: str
+    summary: str
+    body: str
+    column_id: int | None
+    tags: list[str]
+    location: str
+    source: str
+    embargo_until: dt.datetime | None
+    bylines: list[BylineOut]
+    asset_ids: list[int]
+    updated_at: dt.datetime
+
+
+class AssetOut(Schema):
+    id: int
+    kind: str
+    mime: str
+    size: int
+    width: int | None
+    height: int | None
+    duration: float | None
+    caption: str
+    credit: str
+    url: str
+    thumb_url: str
+    processing_note: str
+
+
+class RenditionOut(Schema):
+    channel: str
+    title: str
+    body: str
+    fields: dict
+    stats: dict
+    warnings: list[str]
+    source_version: int
+    stale: bool
+    edited: bool
+    version: int
+
+
+class ActionIn(Schema):
+    action: str
+
+
+def _story_out(story: Story) -> StoryOut:
+    return StoryOut(
+        id=story.pk, status=story.status, version=story.version, kicker=story.kicker, headline=story.headline,
+        subheadline=story.subheadline, summary=story.summary, body=story.body, column_id=story.column_id,
+        tags=story.tags, location=story.location, source=story.source, embargo_until=story.embargo_until,
+        bylines=[BylineOut(name=b.name, role=b.role, user_id=b.user_id, share=b.share) for b in story.bylines.all()],
+        asset_ids=[link.asset_id for link in story.story_assets.all()], updated_at=story.updated_at,
+    )
+
+
+def _asset_out(asset: Asset) -> AssetOut:
+    return AssetOut(id=asset.pk, kind=asset.kind, mime=asset.mime, size=asset.size, width=asset.width,
+                    height=asset.height, duration=asset.duration, caption=asset.caption, credit=asset.credit,
+                    url=asset.file.url, thumb_url=asset.thumb_url, processing_note=asset.processing_note)
+
+
+def _data(payload: StoryIn) -> story_services.StoryData:
+    return story_services.StoryData(
+        headline=payload.headline, kicker=payload.kicker, subheadline=payload.subheadline, summary=payload.summary,
+        body=payload.body, column_id=payload.column_id, tags=payload.tags, location=payload.location,
+        source=payload.source, embargo_until=payload.embargo_until, asset_ids=payload.asset_ids,
+        bylines=None if payload.bylines is None else [
+            story_services.BylineData(name=b.name, role=b.role, user_id=b.user_id, share=b.share) for b in payload.bylines],
+    )
+
+
+def _invalid(exc: ValidationError):
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return 422, {"detail": "提交的内容有误。", "errors": detail}
+
+
+def _editable(request, story_id: int) -> Story:
+    story = selectors.story_for_page(request.center, story_id)
+    if not can_edit(request.user, request.center, story):
+        raise HttpError(403, "这篇稿件不是您的，您也没有编辑本中心所有稿件的权限。")
+    return story
+
+
+@router.get("/stories", response=list[StoryOut], summary="稿件列表（本人的；编辑可看全部）")
+def list_stories(request, status: str = "", mine: bool = False, limit: int = 50):
+    require(request, "newsroom.view_stories")
+    if not 1 <= limit <= 200:
+        raise HttpError(400, "limit 须在 1 到 200 之间。")
+    everyone = request.user.has_perm("newsroom.edit_any_story", request.center) and not mine
+    qs = selectors.stories(request.center, status=status, mine=None if everyone else request.user)
+    return [_story_out(s) for s in qs[:limit]]
+
+
+@router.post("/stories", response={201: StoryOut, 422: dict}, summary="新建稿件")
+def create_story(request, payload: StoryIn):
+    require(request, "newsroom.write_story")
+    try:
+        story = story_services.create_story(center=request.center, user=request.user, data=_data(payload))
+    except ValidationError as exc:
+        return _invalid(exc)
+    return 201, _story_out(selectors.story_for_page(request.center, story.pk))
+
+
+@router.get("/stories/{story_id}", response=StoryOut, summary="一篇稿件")
+def get_story(request, story_id: int):
+    require(request, "newsroom.view_stories")
+    return _story_out(selectors.story_for_page(request.center, story_id))
+
+
+@router.put("/stories/{story_id}", response={200: StoryOut, 409: dict, 422: dict},
+            summary="保存稿件（须带开始编辑时的 version；他人已先保存时返回 409，您的版本作为冲突稿保留）")
+def update_story(request, story_id: int, payload: StoryUpdateIn):
+    story = _editable(request, story_id)
+    try:
+        story_services.save_story(story=story, user=request.user, data=_data(payload), base_version=payload.version)
+    except story_services.StaleStory as stale:
+        return 409, {"detail": str(stale), "current_version": stale.story.version, "conflict_revision": stale.conflict.number}
+    except ValidationError as exc:
+        return _invalid(exc)
+    return 200, _story_out(selectors.story_for_page(request.center, story_id))
+
+
+@router.post("/stories/{story_id}/status", response={200: StoryOut, 422: dict},
+             summary="改变稿件状态：file 交稿 / edit / ready / spike 弃用 / restore")
+def change_status(request, story_id: int, payload: ActionIn):
+    story = _editable(request, story_id)
+    try:
+        story_services.change_status(story=story, user=request.user, action=payload.action)
+    except ValidationError as exc:
+        return _invalid(exc)
+    return 200, _story_out(selectors.story_for_page(request.center, story_id))
+
+
+@router.post("/assets", response={201: AssetOut, 422: dict}, summary="上传素材（multipart，字段 file、caption、credit）")
+def upload_asset(request, file: UploadedFile = File(...), caption: Form[str] = "", credit: Form[str] = ""):
+    require(request, "newsroom.write_story")
+    try:
+        asset = asset_services.upload(center=request.center, user=request.user, upload=file, caption=caption, credit=credit)
+    except ValidationError as exc:
+        return _invalid(exc)
+    return 201, _asset_out(asset)
+
+
+@router.get("/assets/{asset_id}", response=AssetOut, summary="一个素材")
+def get_asset(request, asset_id: int):
+    require(request, "newsroom.view_stories")
+    return _asset_out(get_scoped_or_404(selectors.assets(request.center), request.center, pk=asset_id))
+
+
+@router.get("/stories/{story_id}/renditions", response=list[RenditionOut], summary="稿件的各渠道稿")
+def list_renditions(request, story_id: int):
+    require(request, "newsroom.view_stories")
+    story = selectors.story_for_page(request.center, story_id)
+    return [_rendition_out(r) for r in selectors.renditions(story)]
+
+
+@router.post("/stories/{story_id}/renditions", response=list[RenditionOut], summary="生成渠道稿（channels 为空则全部）")
+def generate_renditions(request, story_id: int, channels: list[str] | None = None):
+    require(request, "newsroom.produce_renditions")
+    story = selectors.story_for_page(request.center, story_id)
+    if channels and any(c not in Rendition.Channel.values for c in channels):
+        raise HttpError(400, f"渠道只能是：{'、'.join(Rendition.Channel.values)}。")
+    return [_rendition_out(r) for r in rendition_services.generate(story=story, user=request.user, channels=channels or None)]
+
+
+def _rendition_out(r: Rendition) -> RenditionOut:
+    return RenditionOut(channel=r.channel, title=r.title, body=r.body, fields=r.fields, stats=r.stats, warnings=r.warnings,
+                        source_version=r.source_version, stale=r.is_stale, edited=r.edited, version=r.version)

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class NewsroomConfig(AppConfig):
+    name = "rongmei.newsroom"
+    label = "newsroom"
+    verbose_name = "稿件与素材"
+
+    def ready(self) -> None:
+        from rongmei.core import audit_labels, demo, nav
+        from rongmei.newsroom import demo as newsroom_demo
+
+        nav.register(nav.NavItem("stories", "稿件", "newsroom:stories", "newsroom.view_stories", order=200, icon="✎"))
+        nav.register(nav.NavItem("assets", "素材库", "newsroom:assets", "newsroom.view_stories", order=210, icon="▣"))
+        nav.register(nav.NavItem("search", "全文检索", "newsroom:search", "newsroom.view_stories", order=220, icon="⌕"))
+        audit_labels.register({
+            "story.create": "新建稿件", "story.save": "保存稿件", "story.status": "稿件状态变更",
+            "story.conflict": "保存冲突（已保留）", "asset.upload": "上传素材", "asset.update": "修改素材说明",
+            "rendition.generate": "生成渠道稿", "rendition.save": "修改渠道稿", "column.create": "新建栏目",
+        })
+        demo.register(newsroom_demo.load)

@@ -1,0 +1,97 @@
+"""Newsroom demo data: columns, photos and stories in every state, some with renditions.
+Idempotent: columns by slug, assets by content hash, stories by headline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from rongmei.core.models import Center, User
+from rongmei.newsroom import demo_content
+from rongmei.newsroom.models import Asset, Column, Story, StoryRevision
+from rongmei.newsroom.services import assets as asset_services
+from rongmei.newsroom.services import renditions as rendition_services
+from rongmei.newsroom.services import stories as story_services
+
+# How to walk a new story to each demo state.
+PATHS = {"draft": [], "filed": ["file"], "editing": ["file", "edit"], "ready": ["file", "edit", "ready"], "spiked": ["spike"]}
+
+
+def _columns(center: Center) -> tuple[dict[str, Column], int, int]:
+    columns, created_count = {}, 0
+    for order, (slug, name, description) in enumerate(demo_content.COLUMNS):
+        column, created = Column.objects.get_or_create(center=center, slug=slug,
+                                                       defaults={"name": name, "description": description, "order": order})
+        columns[slug] = column
+        created_count += created
+    return columns, created_count, len(columns) - created_count
+
+
+def _image(center: Center, user: User, key: str) -> tuple[Asset, bool]:
+    spec = demo_content.IMAGES[key]
+    data = demo_content.make_demo_image(key)
+    before = Asset.objects.filter(center=center).count()
+    asset = asset_services.upload(center=center, user=user, upload=SimpleUploadedFile(f"{key}.jpg", data, "image/jpeg"),
+                                  caption=spec["caption"], credit=spec["credit"])
+    return asset, Asset.objects.filter(center=center).count() > before
+
+
+def _bylines(spec: dict, users: dict[str, User]) -> list[story_services.BylineData] | None:
+    if not spec.get("bylines"):
+        return None
+    return [story_services.BylineData(name=name, role=role, user_id=users[username].pk if username in users else None,
+                                      share=Decimal(str(share)))
+            for username, name, role, share in spec["bylines"]]
+
+
+def _backdate(story: Story, days_ago: int) -> None:
+    when = timezone.now() - dt.timedelta(days=days_ago, hours=(story.pk * 7) % 9)
+    Story.objects.filter(pk=story.pk).update(created_at=when, updated_at=when)
+    StoryRevision.objects.filter(story=story).update(created_at=when)
+
+
+@transaction.atomic
+def load(center: Center) -> tuple[int, int]:
+    columns, created, existing = _columns(center)
+    users = {u.username: u for u in User.objects.filter(memberships__center=center).distinct()}
+    editor = users["editor"]
+    for spec in demo_content.STORIES:
+        if Story.objects.filter(center=center, headline=spec["headline"]).exists():
+            existing += 1
+            continue
+        author = users.get(spec["author"], users["reporter"])
+        asset_ids = []
+        for key in spec.get("images", []):
+            asset, new = _image(center, author, key)
+            asset_ids.append(asset.pk)
+            created += new
+        story = story_services.create_story(center=center, user=author, data=story_services.StoryData(
+            headline=spec["headline"], kicker=spec.get("kicker", ""), subheadline=spec.get("subheadline", ""),
+            summary=spec.get("summary", ""), body=spec["body_html"], column_id=columns[spec["column"]].pk,
+            tags=list(spec.get("tags", [])), location=spec.get("location", ""), source=spec.get("source", center.name),
+            bylines=_bylines(spec, users), asset_ids=asset_ids))
+        for action in PATHS[spec["status"]]:
+            actor = author if action == "file" else editor
+            story_services.change_status(story=story, user=actor, action=action)
+        if spec["status"] in ("editing", "ready"):
+            rendition_services.generate(story=story, user=editor)
+        _backdate(story, spec.get("days_ago", 0))
+        created += 1
+    _show_a_stale_rendition(center, editor)
+    return created, existing
+
+
+def _show_a_stale_rendition(center: Center, editor: User) -> None:
+    """One story edited after its renditions were made, so "母稿已更新" can be seen."""
+    story = Story.objects.filter(center=center, status=Story.Status.EDITING, renditions__isnull=False).order_by("id").first()
+    if story is None or story.renditions.exclude(source_version=story.version).exists():
+        return
+    data = story_services.StoryData(
+        headline=story.headline, kicker=story.kicker, subheadline=story.subheadline, summary=story.summary,
+        body=story.body + "<p>（编辑补充：本文数据已与相关部门再次核实。）</p>", column_id=story.column_id,
+        tags=story.tags, location=story.location, source=story.source)
+    story_services.save_story(story=story, user=editor, data=data, base_version=story.version, note="补充核实说明")

@@ -1,0 +1,113 @@
+"""Reads of newsroom data: lists, a story with everything it shows, readable diffs."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.html import escape
+from diff_match_patch import diff_match_patch
+
+from rongmei.core.models import Center, User
+from rongmei.core.tenancy import scoped
+from rongmei.newsroom.html import plain_text
+from rongmei.newsroom.models import Asset, Byline, Column, Rendition, Story, StoryAsset, StoryRevision
+
+FIELD_LABELS = {
+    "kicker": "引题", "headline": "主标题", "subheadline": "副标题", "summary": "摘要", "body": "正文",
+    "column": "栏目", "tags": "标签", "location": "地点", "source": "来源", "embargo_until": "禁发至",
+    "bylines": "署名", "asset_ids": "素材",
+}
+
+
+def columns(center: Center) -> QuerySet:
+    return scoped(Column, center).filter(is_active=True)
+
+
+def stories(center: Center, *, status: str = "", column_id: int | None = None, mine: User | None = None) -> QuerySet:
+    qs = scoped(Story, center).select_related("column", "created_by").prefetch_related(
+        "bylines", Prefetch("story_assets", queryset=StoryAsset.objects.select_related("asset")), "story_assets__asset__renditions")
+    if status:
+        qs = qs.filter(status=status)
+    if column_id:
+        qs = qs.filter(column_id=column_id)
+    if mine is not None:
+        qs = qs.filter(Q(created_by=mine) | Q(bylines__user=mine)).distinct()
+    return qs
+
+
+def story_for_page(center: Center, pk: int) -> Story:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        scoped(Story, center).select_related("column", "created_by").prefetch_related(
+            "bylines", Prefetch("story_assets", queryset=StoryAsset.objects.select_related("asset")),
+            "story_assets__asset__renditions", "renditions"),
+        pk=pk,
+    )
+
+
+def story_assets(story: Story) -> list[Asset]:
+    return [link.asset for link in story.story_assets.all()]
+
+
+def assets(center: Center, *, kind: str = "", query: str = "") -> QuerySet:
+    qs = scoped(Asset, center).select_related("uploaded_by").prefetch_related("renditions")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if query:
+        qs = qs.filter(Q(caption__icontains=query) | Q(credit__icontains=query) | Q(original_name__icontains=query))
+    return qs
+
+
+def renditions(story: Story) -> list[Rendition]:
+    by_channel = {r.channel: r for r in story.renditions.all()}
+    return [by_channel[c] for c in Rendition.Channel.values if c in by_channel]
+
+
+def revisions(story: Story) -> QuerySet:
+    return story.revisions.select_related("author")
+
+
+def _as_text(name: str, value) -> str:
+    if name == "body":
+        return plain_text(value or "")
+    if name == "bylines":
+        roles = dict(Byline.Role.choices)
+        return "、".join(f"{b['name']}（{roles.get(b['role'], b['role'])}，{b['share']}%）" for b in value or [])
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def diff_html(old: str, new: str) -> str:
+    """Character-level diff (Chinese has no spaces between words), cleaned up so the
+    changes read as whole phrases; deletions in <del>, insertions in <ins>."""
+    engine = diff_match_patch()
+    diffs = engine.diff_main(old, new)
+    engine.diff_cleanupSemantic(diffs)
+    parts = []
+    for op, text in diffs:
+        text = escape(text).replace("\n", "<br>")
+        parts.append(text if op == 0 else f"<{'ins' if op == 1 else 'del'}>{text}</{'ins' if op == 1 else 'del'}>")
+    return "".join(parts)
+
+
+def compare(old: dict, new: dict) -> list[dict]:
+    """Per field: label, changed?, and the diff, for any two snapshots."""
+    rows = []
+    for name, label in FIELD_LABELS.items():
+        if name == "column_id":
+            continue
+        a, b = _as_text(name, old.get(name)), _as_text(name, new.get(name))
+        if a != b:
+            rows.append({"field": name, "label": label, "diff": diff_html(a, b)})
+    return rows
+
+
+def revision_pair(story: Story, a: int, b: int) -> tuple[StoryRevision, StoryRevision]:
+    from django.shortcuts import get_object_or_404
+
+    return (get_object_or_404(story.revisions, number=a), get_object_or_404(story.revisions, number=b))
+
+
+def latest_revision(story: Story) -> StoryRevision | None:
+    return story.revisions.filter(is_conflict=False).order_by("-number").first()

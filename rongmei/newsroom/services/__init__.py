@@ -1,0 +1,1 @@
+"""Newsroom use cases, one module per area: stories, assets, renditions."""

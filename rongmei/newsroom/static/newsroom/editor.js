@@ -1,0 +1,80 @@
+/* A small rich-text editor for story bodies: contenteditable + a toolbar, no CDN, no build.
+   The server sanitizes whatever arrives (paste from Word included), so this only has to be
+   pleasant to type in. Registers the Alpine component `richText`. */
+document.addEventListener("alpine:init", () => {
+  Alpine.data("richText", (fieldId) => ({
+    field: null,
+    init() {
+      this.field = document.getElementById(fieldId);
+      this.$refs.area.innerHTML = this.field.value || "<p><br></p>";
+      this.field.form.addEventListener("submit", () => this.sync());
+      document.execCommand("defaultParagraphSeparator", false, "p");
+    },
+    sync() { this.field.value = this.$refs.area.innerHTML; },
+    run(command, value = null) {
+      this.$refs.area.focus();
+      document.execCommand(command, false, value);
+      this.sync();
+    },
+    heading() { this.run("formatBlock", "h3"); },
+    paragraph() { this.run("formatBlock", "p"); },
+    quote() { this.run("formatBlock", "blockquote"); },
+    link() {
+      const url = window.prompt("链接地址（以 http:// 或 https:// 开头）", "https://");
+      if (url && /^https?:\/\//.test(url)) this.run("createLink", url);
+    },
+    count() { return (this.$refs.area?.innerText || "").replace(/\s/g, "").length; },
+  }));
+
+  /* Attached assets: a comma-separated list of ids in a hidden input, shown as chips. */
+  Alpine.data("assetList", (fieldId) => ({
+    field: null,
+    init() {
+      this.field = document.getElementById(fieldId);
+      this.$el.addEventListener("asset-added", (e) => this.add(e.detail.id));
+    },
+    ids() { return (this.field.value || "").split(",").filter(Boolean); },
+    add(id) {
+      const ids = this.ids();
+      if (!ids.includes(String(id))) { ids.push(String(id)); this.field.value = ids.join(","); }
+    },
+    pick(tile) {
+      const id = tile.dataset.id;
+      if (this.ids().includes(String(id))) return;
+      this.add(id);
+      const chip = document.createElement("div");
+      chip.className = "chip";
+      chip.dataset.assetChip = id;
+      if (tile.dataset.thumb) {
+        const img = document.createElement("img");
+        img.src = tile.dataset.thumb;
+        img.alt = "";
+        chip.appendChild(img);
+      }
+      const text = document.createElement("span");
+      text.className = "chip-text";
+      text.textContent = tile.dataset.caption;
+      chip.appendChild(text);
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "small";
+      button.textContent = "×";
+      button.setAttribute("aria-label", "移除");
+      button.addEventListener("click", () => this.remove(id, button));
+      chip.appendChild(button);
+      document.getElementById("attached").appendChild(chip);
+    },
+    remove(id, el) {
+      this.field.value = this.ids().filter((x) => x !== String(id)).join(",");
+      el.closest("[data-asset-chip]").remove();
+    },
+  }));
+});
+
+/* A freshly uploaded or picked asset chip announces itself to the list around it. */
+document.addEventListener("htmx:afterSwap", (event) => {
+  event.detail.target.querySelectorAll("[data-asset-chip][data-new]").forEach((chip) => {
+    chip.removeAttribute("data-new");
+    chip.dispatchEvent(new CustomEvent("asset-added", { bubbles: true, detail: { id: chip.dataset.assetChip } }));
+  });
+});

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class PlanningConfig(AppConfig):
+    name = "rongmei.planning"
+    label = "planning"
+    verbose_name = "策划与指挥调度"
+
+    def ready(self) -> None:
+        from rongmei.core import audit_labels, demo, nav
+        from rongmei.planning import demo as planning_demo
+        from rongmei.planning import signals  # noqa: F401  (listens to newsroom status changes)
+
+        nav.register(nav.NavItem("board", "指挥调度", "planning:board", "planning.view_board", order=100, icon="▤"))
+        nav.register(nav.NavItem("leads", "线索", "planning:leads", "planning.add_lead", order=110, icon="✦"))
+        nav.register(nav.NavItem("topics", "选题与策划", "planning:topics", "planning.view_board", order=120, icon="☷"))
+        nav.register(nav.NavItem("my_assignments", "我的任务", "planning:mine", "planning.take_assignment", order=130, icon="✓"))
+        audit_labels.register({
+            "lead.create": "新线索", "lead.dismiss": "线索不予采用", "lead.to_topic": "线索转选题",
+            "plan.create": "新建策划", "topic.propose": "申报选题", "topic.decide": "审批选题", "topic.comment": "评论选题",
+            "assignment.create": "派发采访任务", "assignment.accept": "接单", "assignment.status": "任务状态变更",
+            "assignment.story": "为任务写稿",
+        })
+        demo.register(planning_demo.load)

@@ -1,0 +1,272 @@
+"""Planning and dispatch use cases: leads become topics, topics become assignments,
+assignments become stories. One function per use case, one transaction, one audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rongmei.core.models import Center, User
+from rongmei.core.services import notify, record
+from rongmei.newsroom.models import Column, Story
+from rongmei.newsroom.services import stories as story_services
+from rongmei.planning.models import Assignment, AssignmentMember, Lead, Plan, Topic, TopicComment
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValidationError(message)
+
+
+def _check_text(errors: dict, name: str, value: str, limit: int, required: bool = True, label: str = "") -> str:
+    value = (value or "").strip()
+    if required and not value:
+        errors[name] = [f"请填写{label}。"]
+    elif len(value) > limit:
+        errors[name] = [f"{label}最多 {limit} 个字，现在 {len(value)} 个字。"]
+    return value
+
+
+def _same_center(center: Center, *objs) -> None:
+    for obj in objs:
+        if obj is not None and obj.center_id != center.id:
+            raise ValidationError("所选内容不属于本中心。")
+
+
+# --- Leads ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_lead(*, center: Center, title: str, content: str, source: str = Lead.Source.STAFF, contact: str = "",
+                source_ref: str = "", attachments=(), created_by: User | None = None) -> Lead:
+    """The one way any room adds a lead (a tip, a monitored item, an inquiry). With a
+    `source_ref`, calling twice for the same origin returns the first lead."""
+    errors: dict = {}
+    title = _check_text(errors, "title", title, 100, label="标题")
+    content = _check_text(errors, "content", content, 10_000, label="内容")
+    if source not in Lead.Source.values:
+        errors["source"] = ["未知的线索来源。"]
+    if errors:
+        raise ValidationError(errors)
+    if source_ref:
+        existing = Lead.objects.filter(center=center, source=source, source_ref=source_ref).first()
+        if existing:
+            return existing
+    try:
+        with transaction.atomic():
+            lead = Lead.objects.create(center=center, source=source, title=title, content=content, contact=contact[:50],
+                                       source_ref=source_ref, created_by=created_by)
+    except IntegrityError:  # the same origin, added concurrently
+        return Lead.objects.get(center=center, source=source, source_ref=source_ref)
+    if attachments:
+        lead.attachments.set([a for a in attachments if a.center_id == center.id])
+    record("lead.create", actor=created_by, center=center, obj=lead, after={"source": source, "title": title})
+    return lead
+
+
+@transaction.atomic
+def dismiss_lead(*, lead: Lead, user: User, reason: str) -> Lead:
+    reason = (reason or "").strip()
+    _require(bool(reason), "请写明不予采用的原因。")
+    _require(len(reason) <= 200, "原因最多 200 个字。")
+    _require(Lead.objects.filter(pk=lead.pk, status=Lead.Status.NEW).update(
+        status=Lead.Status.DISMISSED, dismiss_reason=reason, handled_by=user) == 1, "这条线索已经处理过了。")
+    lead.refresh_from_db()
+    record("lead.dismiss", actor=user, center=lead.center, obj=lead, after={"reason": reason})
+    return lead
+
+
+@transaction.atomic
+def lead_to_topic(*, lead: Lead, user: User, title: str, description: str = "", column: Column | None = None,
+                  plan: Plan | None = None, planned_for: dt.date | None = None) -> Topic:
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    _require(locked.status == Lead.Status.NEW, "这条线索已经处理过了。")
+    topic = propose_topic(center=lead.center, user=user, title=title, description=description or lead.content,
+                          column=column, plan=plan, planned_for=planned_for)
+    Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.TOPIC, topic=topic, handled_by=user)
+    record("lead.to_topic", actor=user, center=lead.center, obj=lead, after={"topic": topic.pk})
+    return topic
+
+
+# --- Plans and topics -------------------------------------------------------------------------
+
+@transaction.atomic
+def create_plan(*, center: Center, user: User, title: str, description: str = "", column: Column | None = None,
+                starts_on: dt.date | None = None, ends_on: dt.date | None = None) -> Plan:
+    errors: dict = {}
+    title = _check_text(errors, "title", title, 100, label="策划名称")
+    if starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = ["结束日期不能早于开始日期。"]
+    if errors:
+        raise ValidationError(errors)
+    _same_center(center, column)
+    plan = Plan.objects.create(center=center, title=title, description=description, column=column,
+                               starts_on=starts_on, ends_on=ends_on, created_by=user)
+    record("plan.create", actor=user, center=center, obj=plan, after={"title": title})
+    return plan
+
+
+@transaction.atomic
+def propose_topic(*, center: Center, user: User, title: str, description: str = "", column: Column | None = None,
+                  plan: Plan | None = None, planned_for: dt.date | None = None) -> Topic:
+    """Anyone with the permission proposes; an editor who may decide gets it approved at once."""
+    errors: dict = {}
+    title = _check_text(errors, "title", title, 100, label="选题")
+    if errors:
+        raise ValidationError(errors)
+    _same_center(center, column, plan)
+    approve = user.has_perm("planning.decide_topic", center)
+    topic = Topic.objects.create(
+        center=center, title=title, description=description.strip(), column=column, plan=plan, planned_for=planned_for,
+        proposed_by=user, status=Topic.Status.APPROVED if approve else Topic.Status.PROPOSED,
+        decided_by=user if approve else None, decided_at=timezone.now() if approve else None,
+    )
+    record("topic.propose", actor=user, center=center, obj=topic, after={"title": title, "status": topic.status})
+    return topic
+
+
+@transaction.atomic
+def decide_topic(*, topic: Topic, user: User, approve: bool, note: str = "") -> Topic:
+    note = (note or "").strip()
+    _require(approve or bool(note), "不通过时请写明意见，申报人会收到。")
+    _require(topic.proposed_by_id != user.pk or approve, "不能否决自己申报的选题，请由其他编辑审批。")
+    target = Topic.Status.APPROVED if approve else Topic.Status.REJECTED
+    _require(Topic.objects.filter(pk=topic.pk, status=Topic.Status.PROPOSED).update(
+        status=target, decided_by=user, decided_at=timezone.now(), decision_note=note[:200]) == 1,
+        "这个选题已经审批过了。")
+    topic.refresh_from_db()
+    record("topic.decide", actor=user, center=topic.center, obj=topic, after={"status": target, "note": note})
+    notify(center=topic.center, recipients=[topic.proposed_by], title=f"选题{'已通过' if approve else '未通过'}：{topic.title}",
+           body=note, url=f"/planning/topics/{topic.pk}/")
+    return topic
+
+
+@transaction.atomic
+def comment_topic(*, topic: Topic, user: User, body: str) -> TopicComment:
+    body = (body or "").strip()
+    _require(bool(body), "请填写意见。")
+    _require(len(body) <= 2000, "意见最多 2000 个字。")
+    comment = TopicComment.objects.create(topic=topic, author=user, body=body)
+    record("topic.comment", actor=user, center=topic.center, obj=topic, after={"comment": body[:200]})
+    others = {topic.proposed_by_id} | set(topic.comments.values_list("author_id", flat=True))
+    others.discard(user.pk)
+    notify(center=topic.center, recipients=User.objects.filter(pk__in=others), title=f"{user} 评论了选题：{topic.title}",
+           body=body[:200], url=f"/planning/topics/{topic.pk}/")
+    return comment
+
+
+# --- Assignments -------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_assignment(*, center: Center, user: User, title: str, deadline: dt.datetime, topic: Topic | None = None,
+                      brief: str = "", location: str = "", starts_at: dt.datetime | None = None,
+                      deliverables: list[str] | None = None, members: list[tuple[User, str]] = ()) -> Assignment:
+    errors: dict = {}
+    title = _check_text(errors, "title", title, 100, label="任务名称")
+    location = _check_text(errors, "location", location, 100, required=False, label="地点")
+    deliverables = deliverables or [Assignment.Deliverable.TEXT]
+    if any(d not in Assignment.Deliverable.values for d in deliverables):
+        errors["deliverables"] = ["交付内容无效。"]
+    if starts_at and deadline < starts_at:
+        errors["deadline"] = ["交稿时限不能早于采访时间。"]
+    member_ids = [m.pk for m, _ in members]
+    if len(set(member_ids)) != len(member_ids):
+        errors["members"] = ["同一人不能重复派单。"]
+    elif members and User.objects.filter(pk__in=member_ids, memberships__center=center,
+                                         memberships__role__in=["reporter", "editor"]).distinct().count() != len(member_ids):
+        errors["members"] = ["只能派给本中心的记者或编辑。"]
+    if topic is not None and topic.status not in (Topic.Status.APPROVED,):
+        errors["topic"] = ["选题通过后才能派发采访任务。"]
+    if errors:
+        raise ValidationError(errors)
+    _same_center(center, topic)
+    assignment = Assignment.objects.create(
+        center=center, topic=topic, title=title, brief=brief.strip(), location=location, starts_at=starts_at,
+        deadline=deadline, deliverables=list(deliverables), created_by=user)
+    AssignmentMember.objects.bulk_create([AssignmentMember(assignment=assignment, user=m, role=role) for m, role in members])
+    record("assignment.create", actor=user, center=center, obj=assignment,
+           after={"title": title, "members": member_ids, "deadline": deadline.isoformat()})
+    notify(center=center, recipients=[m for m, _ in members], title=f"新采访任务：{title}",
+           body=f"{location} · 交稿时限 {timezone.localtime(deadline):%m-%d %H:%M}", url=f"/planning/assignments/{assignment.pk}/")
+    return assignment
+
+
+def _locked(assignment: Assignment) -> Assignment:
+    return Assignment.objects.select_for_update().get(pk=assignment.pk)
+
+
+@transaction.atomic
+def accept_assignment(*, assignment: Assignment, user: User, role: str = AssignmentMember.Role.REPORTER) -> Assignment:
+    """接单: an assignee accepts; anyone allowed may claim an open task nobody was sent to (抢单)."""
+    current = _locked(assignment)
+    _require(current.status in (Assignment.Status.OPEN, Assignment.Status.ACCEPTED), f"任务当前“{current.get_status_display()}”，不能接单。")
+    member = current.members.filter(user=user).first()
+    if member is None:
+        _require(not current.members.exists(), "这个任务已派给其他同事。")
+        _require(user.has_perm("planning.take_assignment", current.center), "您没有领取采访任务的权限。")
+        member = AssignmentMember.objects.create(assignment=current, user=user, role=role)
+    _require(member.accepted_at is None, "您已经接过这个任务了。")
+    member.accepted_at = timezone.now()
+    member.save(update_fields=["accepted_at"])
+    Assignment.objects.filter(pk=current.pk, status=Assignment.Status.OPEN).update(status=Assignment.Status.ACCEPTED)
+    current.refresh_from_db()
+    record("assignment.accept", actor=user, center=current.center, obj=current)
+    notify(center=current.center, recipients=[current.created_by], title=f"{user} 已接单：{current.title}",
+           url=f"/planning/assignments/{current.pk}/")
+    return current
+
+
+NEXT = {
+    "on_site": ({Assignment.Status.ACCEPTED}, Assignment.Status.ON_SITE, "到达现场"),
+    "done": ({Assignment.Status.FILED}, Assignment.Status.DONE, "完成"),
+    "cancel": ({Assignment.Status.OPEN, Assignment.Status.ACCEPTED, Assignment.Status.ON_SITE}, Assignment.Status.CANCELLED, "取消"),
+}
+
+
+@transaction.atomic
+def advance_assignment(*, assignment: Assignment, user: User, step: str) -> Assignment:
+    _require(step in NEXT, "未知的操作。")
+    allowed, target, label = NEXT[step]
+    current = _locked(assignment)
+    is_member = current.members.filter(user=user).exists()
+    may_dispatch = user.has_perm("planning.assign", current.center)
+    _require(is_member or may_dispatch, "只有任务成员或派单编辑可以操作。")
+    _require(step != "cancel" or may_dispatch, "只有派单编辑可以取消任务。")
+    _require(current.status in allowed, f"任务当前“{current.get_status_display()}”，不能“{label}”。")
+    Assignment.objects.filter(pk=current.pk).update(status=target)
+    current.refresh_from_db()
+    record("assignment.status", actor=user, center=current.center, obj=current, after={"status": target})
+    return current
+
+
+@transaction.atomic
+def start_story(*, assignment: Assignment, user: User) -> Story:
+    """写稿: the assignment's story, created once and linked; returns the existing one if any."""
+    current = _locked(assignment)
+    _require(current.members.filter(user=user).exists(), "只有任务成员可以为它写稿。")
+    if current.story_id:
+        return current.story
+    column = current.topic.column if current.topic_id else None
+    story = story_services.create_story(
+        center=current.center, user=user,
+        data=story_services.StoryData(headline=current.title[:100], location=current.location,
+                                      column_id=column.pk if column else None, source=current.center.name),
+    )
+    current.story = story
+    current.save(update_fields=["story"])
+    if current.status in (Assignment.Status.OPEN, Assignment.Status.ACCEPTED):
+        Assignment.objects.filter(pk=current.pk).update(status=Assignment.Status.ON_SITE)
+    record("assignment.story", actor=user, center=current.center, obj=current, after={"story": story.pk})
+    return story
+
+
+def story_filed(story: Story, user: User) -> None:
+    """The story of an assignment was filed (交稿): the assignment moves to filed and the
+    dispatcher hears about it. Called from the newsroom's status signal."""
+    for assignment in Assignment.objects.filter(story=story).exclude(status__in=[Assignment.Status.DONE, Assignment.Status.CANCELLED]):
+        Assignment.objects.filter(pk=assignment.pk).update(status=Assignment.Status.FILED)
+        record("assignment.status", actor=user, center=assignment.center, obj=assignment, after={"status": "filed"})
+        notify(center=assignment.center, recipients=[assignment.created_by], title=f"已交稿：{story.headline}",
+               body=f"任务“{assignment.title}”", url=f"/stories/{story.pk}/")

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from rongmei.planning import views
+
+app_name = "planning"
+
+urlpatterns = [
+    path("planning/", views.board, name="board"),
+    path("planning/screen/", views.screen, name="screen"),
+    path("planning/calendar/", views.calendar, name="calendar"),
+    path("planning/leads/", views.leads, name="leads"),
+    path("planning/leads/<int:pk>/dismiss/", views.lead_dismiss, name="lead_dismiss"),
+    path("planning/leads/<int:pk>/topic/", views.lead_to_topic, name="lead_to_topic"),
+    path("planning/topics/", views.topics, name="topics"),
+    path("planning/topics/<int:pk>/", views.topic_detail, name="topic"),
+    path("planning/plans/new/", views.plan_create, name="plan_create"),
+    path("planning/mine/", views.my_assignments, name="mine"),
+    path("planning/assignments/<int:pk>/", views.assignment_detail, name="assignment"),
+]
