@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -134,7 +134,7 @@ def _data(payload: StoryIn) -> story_services.StoryData:
 
 def _invalid(exc: ValidationError):
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return 422, {"detail": "提交的内容有误。", "errors": detail}
+    return Status(422, {"detail": "提交的内容有误。", "errors": detail})
 
 
 def _editable(request, story_id: int) -> Story:
@@ -161,7 +161,7 @@ def create_story(request, payload: StoryIn):
         story = story_services.create_story(center=request.center, user=request.user, data=_data(payload))
     except ValidationError as exc:
         return _invalid(exc)
-    return 201, _story_out(selectors.story_for_page(request.center, story.pk))
+    return Status(201, _story_out(selectors.story_for_page(request.center, story.pk)))
 
 
 @router.get("/stories/{story_id}", response=StoryOut, summary="一篇稿件")
@@ -177,10 +177,10 @@ def update_story(request, story_id: int, payload: StoryUpdateIn):
     try:
         story_services.save_story(story=story, user=request.user, data=_data(payload), base_version=payload.version)
     except story_services.StaleStory as stale:
-        return 409, {"detail": str(stale), "current_version": stale.story.version, "conflict_revision": stale.conflict.number}
+        return Status(409, {"detail": str(stale), "current_version": stale.story.version, "conflict_revision": stale.conflict.number})
     except ValidationError as exc:
         return _invalid(exc)
-    return 200, _story_out(selectors.story_for_page(request.center, story_id))
+    return Status(200, _story_out(selectors.story_for_page(request.center, story_id)))
 
 
 @router.post("/stories/{story_id}/status", response={200: StoryOut, 422: dict},
@@ -191,7 +191,7 @@ def change_status(request, story_id: int, payload: ActionIn):
         story_services.change_status(story=story, user=request.user, action=payload.action)
     except ValidationError as exc:
         return _invalid(exc)
-    return 200, _story_out(selectors.story_for_page(request.center, story_id))
+    return Status(200, _story_out(selectors.story_for_page(request.center, story_id)))
 
 
 @router.post("/assets", response={201: AssetOut, 422: dict}, summary="上传素材（multipart，字段 file、caption、credit）")
@@ -201,7 +201,7 @@ def upload_asset(request, file: UploadedFile = File(...), caption: Form[str] = "
         asset = asset_services.upload(center=request.center, user=request.user, upload=file, caption=caption, credit=credit)
     except ValidationError as exc:
         return _invalid(exc)
-    return 201, _asset_out(asset)
+    return Status(201, _asset_out(asset))
 
 
 @router.get("/assets/{asset_id}", response=AssetOut, summary="一个素材")

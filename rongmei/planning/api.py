@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from rongmei.core.api import require
 from rongmei.core.tenancy import get_scoped_or_404
@@ -81,8 +81,8 @@ def accept(request, assignment_id: int):
     try:
         services.accept_assignment(assignment=_assignment(request, assignment_id), user=request.user)
     except ValidationError as exc:
-        return 422, {"detail": "；".join(exc.messages)}
-    return 200, _out(_assignment(request, assignment_id))
+        return Status(422, {"detail": "；".join(exc.messages)})
+    return Status(200, _out(_assignment(request, assignment_id)))
 
 
 @router.post("/assignments/{assignment_id}/story", response={200: AssignmentOut, 422: dict},
@@ -92,8 +92,8 @@ def start_story(request, assignment_id: int):
     try:
         services.start_story(assignment=_assignment(request, assignment_id), user=request.user)
     except ValidationError as exc:
-        return 422, {"detail": "；".join(exc.messages)}
-    return 200, _out(_assignment(request, assignment_id))
+        return Status(422, {"detail": "；".join(exc.messages)})
+    return Status(200, _out(_assignment(request, assignment_id)))
 
 
 @router.post("/leads", response={201: LeadOut, 422: dict}, summary="录入线索")
@@ -103,5 +103,5 @@ def add_lead(request, payload: LeadIn):
         lead = services.create_lead(center=request.center, created_by=request.user, title=payload.title,
                                     content=payload.content, contact=payload.contact)
     except ValidationError as exc:
-        return 422, {"detail": "提交的内容有误。", "errors": exc.message_dict if hasattr(exc, "error_dict") else exc.messages}
-    return 201, LeadOut(id=lead.pk, title=lead.title, status=lead.status)
+        return Status(422, {"detail": "提交的内容有误。", "errors": exc.message_dict if hasattr(exc, "error_dict") else exc.messages})
+    return Status(201, LeadOut(id=lead.pk, title=lead.title, status=lead.status))

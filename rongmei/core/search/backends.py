@@ -65,7 +65,11 @@ class PostgresFullText:
     the `simple` configuration, ranked by ts_rank().
 
     The tsquery is built in SQL from bound parameters (phraseto_tsquery for terms and
-    phrases, to_tsquery only for a prefix of one CJK character), never by pasting text."""
+    phrases, to_tsquery only for a prefix of one CJK character), never by pasting text.
+
+    A limit SQLite does not have: PostgreSQL counts positions only up to 16,383, so past
+    about 16,000 characters of a body, words of three or more characters (phrases of
+    bigrams) are no longer found; two-character words and single characters still are."""
 
     def source(self, match: Node) -> Source:
         sql, params = self.expression(match)

@@ -4,7 +4,7 @@ Each write is a single INSERT ... ON CONFLICT DO UPDATE (or DELETE) on `core_sea
 issued on the caller's connection inside the caller's transaction: a story saved and its
 index entry commit or roll back together. The full-text side follows in the same statement,
 by the FTS5 triggers on SQLite and the generated column on PostgreSQL, whatever path the
-write takes (one object, a bulk reindex, a cascade).
+write takes (one object, a bulk reindex, a queryset delete).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ KIND_MAX = SearchEntry._meta.get_field("kind").max_length
 TITLE_MAX = SearchEntry._meta.get_field("title").max_length
 URL_MAX = SearchEntry._meta.get_field("url").max_length
 OBJECT_ID_MAX = SearchEntry._meta.get_field("object_id").max_length
+STATUS_MAX = SearchEntry._meta.get_field("status").max_length
 UPDATED_FIELDS = [
     "title", "body", "title_terms", "body_terms", "status", "column_id", "author_ids", "date", "url", "updated_at",
 ]
@@ -91,6 +92,8 @@ def entry_for(center: Center, document: Document) -> SearchEntry:
         raise ValueError(f"检索类型必须是 1 到 {KIND_MAX} 个字符，收到“{document.kind}”。")
     if not object_id or len(object_id) > OBJECT_ID_MAX:
         raise ValueError(f"对象编号必须是 1 到 {OBJECT_ID_MAX} 个字符，收到“{document.object_id}”。")
+    if len(document.status) > STATUS_MAX:
+        raise ValueError(f"状态最多 {STATUS_MAX} 个字符，收到“{document.status}”。")
     title = _clean(document.title)[:TITLE_MAX]
     body = _clean(document.body)
     return SearchEntry(

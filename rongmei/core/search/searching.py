@@ -43,9 +43,6 @@ class SearchResults:
         return self.total > 0
 
 
-EMPTY = SearchResults(total=0, hits=[])
-
-
 def search(
     center: Center | None,
     query: str,
@@ -67,10 +64,10 @@ def search(
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
     if center is None or parsed.match is None or offset > MAX_OFFSET:
-        return EMPTY
+        return SearchResults(total=0, hits=[])
     where, where_params = _conditions(center, kinds, status, column_id, author_id, date_from, date_to)
     if where is None:
-        return EMPTY
+        return SearchResults(total=0, hits=[])
     backend = backends.current()
     source = backend.source(parsed.match)
     sql, params = backends.select_sql(source, where, where_params, limit, offset)

@@ -48,7 +48,8 @@ _CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
 RUN = re.compile(f"[{CJK_CHARS}]+|[^\\W_{CJK_CHARS}]+")
 
 MAX_TERM_CHARS = 64  # longer non-CJK words (hashes, base64) are cut, on both sides alike
-MAX_INDEXED_CHARS = 100_000  # of a body; beyond it a text is stored but not searchable
+MAX_INDEXED_CHARS = 50_000  # of a body; beyond it a text is stored but not searchable
+# (and PostgreSQL's 1 MB limit on a tsvector stays far away)
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 10
 MAX_WORD_CHARS = 40

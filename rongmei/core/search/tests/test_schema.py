@@ -49,6 +49,8 @@ def test_postgres_has_the_generated_vector_and_its_gin_index(db):
         assert cursor.fetchone() == ("ALWAYS",)
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'core_searchentry_vector'")
         assert "USING gin (search_vector)" in cursor.fetchone()[0]
+        cursor.execute("SELECT attstorage FROM pg_attribute WHERE attrelid = 'core_searchentry'::regclass AND attname = 'search_vector'")
+        assert cursor.fetchone() == ("m",)  # kept in the row: ranking reads it for every match
 
 
 @postgres_only

@@ -262,6 +262,17 @@ def test_bad_keys_are_refused(center, kind, object_id):
         search.index(center, kind, object_id, title="积水", body="")
 
 
+def test_a_too_long_status_is_refused(center):
+    with pytest.raises(ValueError):
+        search.index(center, "story", 1, title="积水", body="", status="s" * 31)
+
+
+def test_a_word_deep_in_a_long_body_is_found(put, center):
+    put(1, "政府工作报告", "会议强调要抓好落实。" * 2000 + "城关镇积水点位全部清零。")
+    assert ids(search.search(center, "积水")) == ["1"]
+    assert "<mark>积水</mark>点位" in search.search(center, "积水").hits[0].snippet_html
+
+
 def test_control_characters_do_not_break_indexing(put, center):
     put(1, "积水\x00", "路面\x00积水")
     assert search.search(center, "积水").hits[0].title == "积水"
