@@ -47,6 +47,7 @@ class Config:
     queue_heartbeat_max_age: int
     queue_name: str
     email: dict | None
+    serve_media: bool
     base_url: str
     port: int
     problems: list[Problem] = field(default_factory=list)
@@ -222,6 +223,7 @@ def load(env=None) -> Config:
         queue_heartbeat_max_age=_int(env, "RONGMEI_QUEUE_HEARTBEAT_MAX_AGE", 60, 2, 3600, problems),
         queue_name=(env.get("RONGMEI_QUEUE_NAME") or "rongmei").strip(),
         email=_email(env, problems),
+        serve_media=_bool(env, "RONGMEI_SERVE_MEDIA", True, problems),
         base_url=(env.get("RONGMEI_BASE_URL") or f"http://127.0.0.1:{env.get('PORT') or 8000}").rstrip("/"),
         port=_int(env, "PORT", 8000, 1, 65535, problems),
         problems=problems,

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from rongmei.api import api
 from rongmei.core import views as core_views
@@ -16,5 +18,9 @@ urlpatterns = [
     path("", include("rongmei.planning.urls")),
     path("", include("rongmei.core.urls")),
 ]
+
+if settings.RONGMEI_SERVE_MEDIA:
+    # Embedded mode: the app serves uploads itself. Behind nginx, nginx serves /media/.
+    urlpatterns.insert(0, re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
 
 handler403 = "rongmei.core.views.error_403"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import re
+from html.parser import HTMLParser
 
 import nh3
 
@@ -29,10 +31,67 @@ _CONDITIONAL = re.compile(r"<!--\[if.*?<!\[endif\]-->", re.I | re.S)
 _EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|\u3000|<br>)*</p>")
 
 
+BLOCKS = {"p", "h2", "h3", "ul", "ol", "blockquote", "figure", "table"}
+VOID = {"br", "img"}
+
+
+class _Paragraphs(HTMLParser):
+    """Re-emits clean HTML, wrapping text and inline tags that stand at the top level
+    (typed into an empty editor, or sent as plain text) in paragraphs."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self.run: list[str] = []
+        self.depth = 0
+
+    def _emit(self, text: str) -> None:
+        (self.out if self.depth else self.run).append(text)
+
+    def flush(self) -> None:
+        inline = "".join(self.run)
+        if re.sub(r"<br>|\s|&nbsp;", "", inline):
+            self.out.append(f"<p>{inline.strip()}</p>")
+        self.run = []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth == 0 and tag in BLOCKS:
+            self.flush()
+        self.depth += bool(self.depth or tag in BLOCKS) and tag not in VOID
+        self._emit(self.get_starttag_text())
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        self._emit(f"</{tag}>")
+        if self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        self._emit(htmllib.escape(data, quote=False))
+
+    def handle_entityref(self, name):
+        self._emit(f"&{name};")
+
+    def handle_charref(self, name):
+        self._emit(f"&#{name};")
+
+
+def _paragraphs(html: str) -> str:
+    parser = _Paragraphs()
+    parser.feed(html)
+    parser.close()
+    parser.flush()
+    return "".join(parser.out)
+
+
 def clean_body(html: str) -> str:
     """Sanitize a story body. Safe to run twice (the result is a fixed point)."""
-    if not html:
+    if not html or not html.strip():
         return ""
+    if "<" not in html:
+        # Plain text (an API client, a pasted note): one paragraph per line.
+        html = "".join(f"<p>{htmllib.escape(line.strip())}</p>" for line in html.splitlines() if line.strip())
     html = _CONDITIONAL.sub("", html)
     html = _OFFICE_BLOCKS.sub("", html)
     for pattern, replacement in _RENAMES:
@@ -47,6 +106,7 @@ def clean_body(html: str) -> str:
         strip_comments=True,
     )
     cleaned = cleaned.replace("&nbsp;", " ")
+    cleaned = _paragraphs(cleaned)
     cleaned = _EMPTY_PARAGRAPH.sub("", cleaned)
     return cleaned.strip()
 

@@ -51,7 +51,7 @@ def test_paste_from_word_comes_out_clean(demo, people):
         assert junk not in body, junk
     assert "<strong>截至目前</strong>" in body and "<em>37</em>" in body
     assert "记者从县住建局获悉，" in body and "全县共排查积水点" in body
-    assert body.count("<p>") == 2  # the empty Word paragraph is gone
+    assert body.count("<p>") == 3  # the empty Word paragraph is gone; the loose image and link get one
 
 
 def test_every_save_is_a_revision_with_a_readable_diff(demo, people):
@@ -178,3 +178,16 @@ def test_reporter_cannot_edit_someone_elses_story(login, demo, people):
     story = make(demo["demo"], people["editor"], bylines=[svc.BylineData(name="李娜", role="editor", user_id=people["editor"].pk, share=Decimal(100))])
     assert login("reporter").get(f"/stories/{story.pk}/edit/").status_code == 403
     assert login("reviewer1").get(f"/stories/{story.pk}/edit/").status_code == 200
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("记者今天上午看到。<p>第二段</p>", "<p>记者今天上午看到。</p><p>第二段</p>"),
+    ("第一行\n\n第二行 & 第三", "<p>第一行</p><p>第二行 &amp; 第三</p>"),
+    ("<ul><li>一</li></ul>散文<strong>加粗</strong>", "<ul><li>一</li></ul><p>散文<strong>加粗</strong></p>"),
+    ("<p><br></p>", ""),
+])
+def test_loose_text_becomes_paragraphs(raw, clean):
+    from rongmei.newsroom.html import clean_body
+
+    assert clean_body(raw) == clean
+    assert clean_body(clean) == clean

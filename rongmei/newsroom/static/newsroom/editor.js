@@ -4,13 +4,31 @@
 document.addEventListener("alpine:init", () => {
   Alpine.data("richText", (fieldId) => ({
     field: null,
+    chars: 0,
     init() {
       this.field = document.getElementById(fieldId);
       this.$refs.area.innerHTML = this.field.value || "<p><br></p>";
       this.field.form.addEventListener("submit", () => this.sync());
       document.execCommand("defaultParagraphSeparator", false, "p");
+      this.chars = this.count();
     },
-    sync() { this.field.value = this.$refs.area.innerHTML; },
+    sync() {
+      this.field.value = this.$refs.area.innerHTML;
+      this.chars = this.count();
+    },
+    caretIntoEmpty() {
+      // A new story starts with one empty paragraph: type into it, not beside it.
+      const area = this.$refs.area;
+      const first = area.querySelector("p");
+      if (first && area.innerText.trim() === "") {
+        const range = document.createRange();
+        range.setStart(first, 0);
+        range.collapse(true);
+        const selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+      }
+    },
     run(command, value = null) {
       this.$refs.area.focus();
       document.execCommand(command, false, value);
