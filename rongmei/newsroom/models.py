@@ -252,6 +252,15 @@ class Rendition(TenantModel):
         return f"{self.get_channel_display()}：{self.title}"
 
     @property
+    def preview_text(self) -> str:
+        """Readable text of the rendition, one line per block, for previews."""
+        if self.channel in (self.Channel.WEB, self.Channel.WECHAT):
+            from rongmei.newsroom.html import plain_text
+
+            return plain_text(self.body)
+        return self.body
+
+    @property
     def is_stale(self) -> bool:
         """母稿已更新: the master changed since this rendition was generated."""
         return self.story.version != self.source_version

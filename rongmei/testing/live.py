@@ -34,6 +34,19 @@ def http_get(url: str, headers: dict | None = None, timeout: float = 10) -> tupl
         return exc.code, dict(exc.headers), exc.read()
 
 
+def http_send(method: str, url: str, payload: dict | None = None, headers: dict | None = None,
+              timeout: float = 30) -> tuple[int, dict]:
+    """A JSON request (POST, PUT ...) and its JSON answer, whatever the status."""
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
 def http_json(url: str, headers: dict | None = None) -> tuple[int, dict]:
     status, _, body = http_get(url, headers)
     return status, json.loads(body or b"null")
@@ -90,6 +103,15 @@ class Instance:
     def rongmei(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "rongmei", *args], env=self.env, capture_output=True,
                               text=True, timeout=timeout, check=check)
+
+    def token_for(self, username: str, center_slug: str = "demo") -> str:
+        """A personal API token for a demo user, made through the real service."""
+        code = (
+            "from rongmei.core import services; from rongmei.core.models import User, Center; "
+            f"u = User.objects.get(username={username!r}); c = Center.objects.get(slug={center_slug!r}); "
+            "print(services.create_api_token(user=u, center=c, name='tests')[1])"
+        )
+        return self.rongmei("shell", "-c", code).stdout.strip().splitlines()[-1]
 
     def prepare(self, demo: bool = True) -> Instance:
         self.rongmei("migrate", "--noinput", "-v", "0")

@@ -190,7 +190,8 @@ def save_story(*, story: Story, user: User, data: StoryData, base_version: int, 
         )
         if updated:
             return _after_save(story, user, data, base_version, note)
-        current = Story.objects.get(pk=story.pk)
+        # Lock the story so concurrent refused saves number their revisions one at a time.
+        current = Story.objects.select_for_update().get(pk=story.pk)
         conflict = _add_revision(current, user, "冲突稿：他人已先保存，此版未生效", is_conflict=True,
                                  based_on=base_version, snap=_snapshot_of(values, data))
         record("story.conflict", actor=user, center=story.center, obj=story,
