@@ -52,6 +52,8 @@ def _backdate(story: Story, days_ago: int) -> None:
     when = timezone.now() - dt.timedelta(days=days_ago, hours=(story.pk * 7) % 9)
     Story.objects.filter(pk=story.pk).update(created_at=when, updated_at=when)
     StoryRevision.objects.filter(story=story).update(created_at=when)
+    story.refresh_from_db()
+    story_services.reindex(story)
 
 
 @transaction.atomic

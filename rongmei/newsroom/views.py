@@ -301,7 +301,8 @@ def asset_picker(request):
 @require_perm("newsroom.view_stories")
 def search_page(request):
     query = request.GET.get("q", "").strip()
-    kinds = [k for k in request.GET.getlist("kind") if k in {"story", "rendition", "asset"}] or None
+    # Renditions repeat their story seven times; they are searched when asked for.
+    kinds = [k for k in request.GET.getlist("kind") if k in {"story", "rendition", "asset"}] or ["story", "asset"]
     status = request.GET.get("status", "")
     column = request.GET.get("column", "")
     author = request.GET.get("author", "")
@@ -322,7 +323,7 @@ def search_page(request):
     return render(request, "newsroom/search.html", {
         "q": query, "results": results, "statuses": Story.Status.choices, "columns": selectors.columns(request.center),
         "people": members(request.center), "status": status, "column": column, "author": author,
-        "kinds": kinds or [], "date_from": request.GET.get("from", ""), "date_to": request.GET.get("to", ""),
+        "kinds": kinds, "date_from": request.GET.get("from", ""), "date_to": request.GET.get("to", ""),
     })
 
 

@@ -110,3 +110,37 @@ def test_two_editors_do_not_overwrite_each_other(demo_server, new_page):
     assert second.input_value("#id_summary") == "一审张伟后保存的摘要"
     shot(second, "conflict-merge-desktop")
     assert re.search(r"冲突稿", second.content())
+
+
+def test_board_calendar_screen_search_and_library(demo_server, new_page):
+    url = demo_server.url
+    page = new_page(DESKTOP)
+    log_in(page, url, "editor")
+    page.click("[data-nav=board]")
+    page.click("text=本周")
+    assert page.locator("[data-testid=kanban] .task").count() > 0
+    assert int(page.inner_text("[data-testid=overdue-count]")) >= 1
+    shot(page, "board-week-desktop")
+    page.goto(f"{url}/planning/calendar/")
+    assert page.locator("[data-testid=calendar] .ev").count() > 0
+    shot(page, "calendar-desktop")
+    page.goto(f"{url}/planning/screen/")
+    page.wait_for_selector("[data-testid=screen] .lane")
+    shot(page, "big-screen-desktop")
+    page.goto(f"{url}/search/?q=积水")
+    page.wait_for_selector("[data-testid=search-results]")
+    assert page.locator("[data-testid=search-results] mark").count() > 0
+    shot(page, "search-desktop")
+    page.goto(f"{url}/assets/")
+    assert page.locator("[data-testid=asset-grid] .asset-tile img").count() >= 10
+    shot(page, "assets-desktop")
+    page.goto(f"{url}/stories/")
+    shot(page, "stories-desktop")
+
+    phone = new_page(PHONE, is_mobile=True)
+    log_in(phone, url, "reporter")
+    phone.goto(f"{url}/planning/mine/")
+    assert phone.locator("[data-testid=my-active] .task").count() >= 1
+    shot(phone, "my-assignments-phone")
+    phone.goto(f"{url}/planning/")
+    shot(phone, "board-phone")

@@ -168,7 +168,7 @@ def save(*, rendition: Rendition, user: User, base_version: int, title: str, bod
 
 def _index(rendition: Rendition) -> None:
     text = gtext.html_to_text(rendition.body) if rendition.channel in ("web", "wechat") else rendition.body
-    search.index(rendition.center, "rendition", rendition.pk, title=rendition.title, body=text,
+    search.index(rendition.center, "rendition", rendition.pk, title=f"{rendition.get_channel_display()}：{rendition.title}", body=text,
                  status=rendition.channel, column_id=rendition.story.column_id,
                  author_ids=[rendition.updated_by_id], date=rendition.updated_at,
                  url=f"/stories/{rendition.story_id}/renditions/{rendition.channel}/")

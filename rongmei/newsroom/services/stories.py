@@ -147,7 +147,8 @@ def _replace_assets(story: Story, asset_ids: list[int]) -> None:
     StoryAsset.objects.bulk_create([StoryAsset(story=story, asset_id=a, order=i) for i, a in enumerate(asset_ids)])
 
 
-def _index(story: Story) -> None:
+def reindex(story: Story) -> None:
+    """Put the story's current text and metadata into the search index."""
     author_ids = [b.user_id for b in story.bylines.all() if b.user_id] or [story.created_by_id]
     search.index(
         story.center, "story", story.pk, title=story.headline,
@@ -174,7 +175,7 @@ def create_story(*, center: Center, user: User, data: StoryData, status: str = S
     if data.asset_ids:
         _replace_assets(story, data.asset_ids)
     _add_revision(story, user, "新建")
-    _index(story)
+    reindex(story)
     record("story.create", actor=user, center=center, obj=story, after={"headline": story.headline, "status": story.status})
     return story
 
@@ -207,7 +208,7 @@ def _after_save(story: Story, user: User, data: StoryData, base_version: int, no
     if data.asset_ids is not None:
         _replace_assets(story, data.asset_ids)
     _add_revision(story, user, note or "保存", based_on=base_version)
-    _index(story)
+    reindex(story)
     changed = sorted(k for k, v in snapshot(story).items() if before.get(k) != v)
     record("story.save", actor=user, center=story.center, obj=story,
            before={"version": base_version}, after={"version": story.version, "changed": changed})
@@ -248,7 +249,7 @@ def change_status(*, story: Story, user: User, action: str) -> Story:
         raise ValidationError(f"稿件当前为“{story.get_status_display()}”，不能“{label}”。")
     before = story.status
     story.refresh_from_db()
-    _index(story)
+    reindex(story)
     record("story.status", actor=user, center=story.center, obj=story, before={"status": before}, after={"status": story.status})
     story_status_changed.send(sender=Story, story=story, user=user, before=before, after=story.status)
     return story
