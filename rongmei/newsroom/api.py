@@ -17,7 +17,7 @@ from rongmei.newsroom.models import Asset, Rendition, Story
 from rongmei.newsroom.services import assets as asset_services
 from rongmei.newsroom.services import renditions as rendition_services
 from rongmei.newsroom.services import stories as story_services
-from rongmei.newsroom.views import can_edit
+from rongmei.newsroom.policies import can_edit
 
 router = Router(tags=["稿件与素材"])
 

@@ -21,18 +21,11 @@ from rongmei.newsroom.forms import (
     bylines_from,
 )
 from rongmei.newsroom.models import Asset, Rendition, Story
+from rongmei.newsroom.policies import can_edit
 from rongmei.newsroom.services import assets as asset_services
 from rongmei.newsroom.services import renditions as rendition_services
 from rongmei.newsroom.services import stories as story_services
 from rongmei.newsroom.services.stories import StaleStory
-
-
-def can_edit(user, center, story: Story) -> bool:
-    """Authors edit their own stories; editors and reviewers edit any in the center."""
-    if user.has_perm("newsroom.edit_any_story", center):
-        return True
-    own = story.created_by_id == user.pk or any(b.user_id == user.pk for b in story.bylines.all())
-    return own and user.has_perm("newsroom.write_story", center)
 
 
 def _editable_story(request, pk: int) -> Story:

@@ -132,3 +132,17 @@ def test_rendition_page_edit(login, demo, reporter, editor, photo):
         "version": weibo.version, "title": weibo.title, "body": "长" * 150, "field_short_text": ""})
     assert "短微博最多 140 字" in response.content.decode()
     assert login("reporter").post(f"/stories/{story.pk}/renditions/generate/").status_code == 403
+
+
+def test_another_centers_assets_and_renditions_are_404(login, demo, photo):
+    neighbour = User.objects.get(username="lx_reporter")
+    story = story_with_photo(demo["linxian"], neighbour, photo)
+    rendition_svc.generate(story=story, user=User.objects.get(username="editor"), channels=["weibo"])
+    asset = story.story_assets.get().asset
+    client = login("editor")  # working in the demo center
+    assert client.get(f"/assets/{asset.pk}/").status_code == 404
+    assert client.get(f"/api/v1/assets/{asset.pk}").status_code == 404
+    assert client.get(f"/stories/{story.pk}/renditions/weibo/").status_code == 404
+    assert client.post(f"/stories/{story.pk}/renditions/generate/").status_code == 404
+    assert client.get(f"/api/v1/stories/{story.pk}/renditions").status_code == 404
+    assert story.story_assets.get().asset.center == demo["linxian"]
