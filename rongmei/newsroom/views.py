@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from rongmei.core import search
 from rongmei.core.views import apply_errors, require_perm, safe_next
-from rongmei.newsroom import selectors
+from rongmei.newsroom import panels, selectors
 from rongmei.newsroom.forms import (
     AssetEditForm,
     AssetUploadForm,
@@ -86,7 +86,7 @@ def story_detail(request, pk: int):
         "story": story, "assets": selectors.story_assets(story), "renditions": selectors.renditions(story),
         "revisions": selectors.revisions(story)[:30], "can_edit": can_edit(request.user, request.center, story),
         "can_produce": request.user.has_perm("newsroom.produce_renditions", request.center),
-        "channels": Rendition.Channel.choices,
+        "channels": Rendition.Channel.choices, "panels": panels.for_story(story),
     })
 
 

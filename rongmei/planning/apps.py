@@ -22,3 +22,7 @@ class PlanningConfig(AppConfig):
             "assignment.story": "为任务写稿",
         })
         demo.register(planning_demo.load)
+        from rongmei.newsroom import panels
+        from rongmei.planning.selectors import story_origin
+
+        panels.register(story_origin)

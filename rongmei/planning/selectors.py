@@ -102,3 +102,16 @@ def assignments_for(center: Center, user: User) -> dict:
         "filed": [a for a in mine.filter(status__in=[Assignment.Status.FILED, Assignment.Status.DONE]).order_by("-updated_at")[:10]],
         "claimable": [a for a in assignments(center).filter(status=Assignment.Status.OPEN, members__isnull=True)],
     }
+
+
+def story_origin(story) -> dict | None:
+    """The assignment and topic a story was written for, for the story's page."""
+    assignment = Assignment.objects.filter(story=story).select_related("topic", "topic__plan").first()
+    if assignment is None:
+        return None
+    rows = [("采访任务", f"{assignment.title}（{assignment.get_status_display()}）", f"/planning/assignments/{assignment.pk}/")]
+    if assignment.topic_id:
+        rows.append(("选题", assignment.topic.title, f"/planning/topics/{assignment.topic_id}/"))
+        if assignment.topic.plan_id:
+            rows.append(("策划", assignment.topic.plan.title, f"/planning/topics/?plan={assignment.topic.plan_id}"))
+    return {"title": "来自策划调度", "rows": rows}

@@ -6,10 +6,11 @@ triggers, on PostgreSQL a generated `search_vector` tsvector column with a GIN i
 Neither is declared here, because each exists on one database only.
 
 Careful with future migrations: on SQLite, Django alters a table by rebuilding it, which
-drops its triggers. A migration that alters `core_searchentry` must re-create the three
-`core_searchentry_fts_*` triggers (copy them from 0003) and then run
+drops its triggers and its hand-made indexes. A migration that alters `core_searchentry`
+must re-create the three `core_searchentry_fts_*` triggers and the index
+`core_searchentry_fts_filter` (copy them from 0003) and then run
 `INSERT INTO core_searchentry_fts(core_searchentry_fts) VALUES('rebuild')`.
-`tests/test_schema.py` fails if the triggers are missing.
+`tests/test_schema.py` fails if any of them is missing.
 """
 
 from __future__ import annotations

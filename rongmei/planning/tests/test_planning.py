@@ -26,7 +26,7 @@ def test_other_rooms_create_leads_once_per_origin(demo):
     assert set(exc.value.message_dict) == {"title", "content"}
 
 
-def test_lead_to_topic_to_assignment_to_filed_story(demo, people):
+def test_lead_to_topic_to_assignment_to_filed_story(demo, people, login):
     center, editor, reporter = demo["demo"], people["editor"], people["reporter"]
     lead = services.create_lead(center=center, title="东湖镇路灯不亮", content="群众反映东湖镇主街路灯不亮。")
     topic = services.lead_to_topic(lead=lead, user=editor, title="东湖镇主街路灯修复追踪")
@@ -48,6 +48,8 @@ def test_lead_to_topic_to_assignment_to_filed_story(demo, people):
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.FILED
     assert Notification.objects.filter(recipient=editor, title__contains="已交稿").exists()
+    page = login("editor").get(f"/stories/{story.pk}/").content.decode()
+    assert "来自策划调度" in page and "路灯修复现场" in page and "东湖镇主街路灯修复追踪" in page
 
 
 def test_reporter_proposes_and_editor_decides(demo, people):

@@ -15,12 +15,13 @@ postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="Po
 
 
 @sqlite_only
-def test_sqlite_has_the_fts_table_and_its_triggers(db):
+def test_sqlite_has_the_fts_table_its_triggers_and_filter_index(db):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT type, name FROM sqlite_master WHERE name LIKE 'core_searchentry_fts%' AND type IN ('table', 'trigger')")
+        cursor.execute("SELECT type, name FROM sqlite_master WHERE name LIKE 'core_searchentry_fts%'")
         found = set(cursor.fetchall())
     assert {
         ("table", "core_searchentry_fts"),
+        ("index", "core_searchentry_fts_filter"),
         ("trigger", "core_searchentry_fts_insert"),
         ("trigger", "core_searchentry_fts_update"),
         ("trigger", "core_searchentry_fts_delete"),
