@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rongmei.core",
     "rongmei.newsroom",
     "rongmei.planning",
+    "rongmei.review",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("djadmin/", admin.site.urls),
     path("", include("rongmei.newsroom.urls")),
     path("", include("rongmei.planning.urls")),
+    path("", include("rongmei.review.urls")),
     path("", include("rongmei.core.urls")),
 ]
 

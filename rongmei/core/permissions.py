@@ -31,6 +31,9 @@ PERMISSIONS: dict[str, str] = {
     "newsroom.edit_any_story": "编辑本中心所有稿件",
     "newsroom.produce_renditions": "生成和修改渠道稿",
     "newsroom.manage_columns": "管理栏目",
+    # review
+    "review.run_checks": "运行内容检查（敏感词、规范表述、职务、错别字、日期、图片、链接）",
+    "review.manage_lists": "维护敏感词表、规范表述、领导职务和易错字词表",
 }
 
 
@@ -45,7 +48,8 @@ class Role:
 
 _STAFF = {"core.view_dashboard", "core.view_org", "core.use_api_tokens", "planning.view_board", "planning.add_lead",
           "newsroom.view_stories"}
-_WRITER = {"newsroom.write_story", "planning.propose_topic", "planning.take_assignment"}
+_WRITER = {"newsroom.write_story", "planning.propose_topic", "planning.take_assignment", "review.run_checks"}
+_REVIEW = {"newsroom.edit_any_story", "review.run_checks"}
 _DESK = _WRITER | {
     "newsroom.edit_any_story", "newsroom.produce_renditions", "planning.triage_lead",
     "planning.decide_topic", "planning.assign",
@@ -54,11 +58,11 @@ _DESK = _WRITER | {
 _ROLES = [
     Role("reporter", "记者", "采访、写稿、上传素材，领取采访任务", frozenset(_STAFF | _WRITER)),
     Role("editor", "编辑", "策划选题、派发任务、编辑稿件、生成各渠道稿", frozenset(_STAFF | _DESK | {"newsroom.manage_columns"})),
-    Role("reviewer1", "一审", "责任编辑初审：文字、人名、地名、时间、职务", frozenset(_STAFF | {"newsroom.edit_any_story"})),
-    Role("reviewer2", "二审", "部门负责人复审：事实、依据、新闻价值", frozenset(_STAFF | {"newsroom.edit_any_story"})),
-    Role("reviewer3", "三审", "终审：政治导向与是否刊发", frozenset(_STAFF | {"core.view_audit", "newsroom.edit_any_story"})),
-    Role("proofreader", "校对", "一校、二校、三校：文字、数字、标点", frozenset(_STAFF | {"newsroom.edit_any_story"})),
-    Role("chief_editor", "总编辑", "总体把关，签发，统筹指挥调度", frozenset(_STAFF | _DESK | {"core.view_audit", "newsroom.manage_columns"})),
+    Role("reviewer1", "一审", "责任编辑初审：文字、人名、地名、时间、职务", frozenset(_STAFF | _REVIEW)),
+    Role("reviewer2", "二审", "部门负责人复审：事实、依据、新闻价值", frozenset(_STAFF | _REVIEW)),
+    Role("reviewer3", "三审", "终审：政治导向与是否刊发", frozenset(_STAFF | _REVIEW | {"core.view_audit", "review.manage_lists"})),
+    Role("proofreader", "校对", "一校、二校、三校：文字、数字、标点", frozenset(_STAFF | _REVIEW)),
+    Role("chief_editor", "总编辑", "总体把关，签发，统筹指挥调度", frozenset(_STAFF | _DESK | {"core.view_audit", "newsroom.manage_columns", "review.manage_lists"})),
     Role("operator", "运营", "一键分发到各渠道与账号矩阵，管理账号", frozenset(_STAFF)),
     Role("analyst", "舆情分析", "舆情监测、预警与研判", frozenset(_STAFF)),
     Role("coordinator", "问政受理", "受理群众诉求，转办、督办、审核答复", frozenset(_STAFF)),
@@ -69,7 +73,7 @@ _ROLES = [
     Role("appraiser", "考核管理", "制定考核规则，生成月度绩效", frozenset(_STAFF)),
     Role(
         "center_admin", "中心管理员", "管理本中心的人员、角色、组织机构，查阅审计日志",
-        frozenset(_STAFF | {"core.manage_org", "core.manage_people", "core.view_audit"}),
+        frozenset(_STAFF | {"core.manage_org", "core.manage_people", "core.view_audit", "review.manage_lists"}),
     ),
 ]
 

@@ -1,5 +1,6 @@
-"""Boxes other rooms add to a story's page (the planning room shows the story's assignment
-and topic), so the newsroom shows them without depending on those rooms."""
+"""Boxes and buttons other rooms add to a story's page (planning shows the story's
+assignment and topic; review adds 内容检查), so the newsroom shows them without depending
+on those rooms."""
 
 from __future__ import annotations
 
@@ -19,3 +20,18 @@ def register(panel: Panel) -> None:
 
 def for_story(story: Story) -> list[dict]:
     return [box for box in (panel(story) for panel in _PANELS) if box]
+
+
+# An action gets the story and the viewer's permissions in the center and returns
+# {"label": str, "url": str} or None.
+Action = Callable[[Story, frozenset], dict | None]
+_ACTIONS: list[Action] = []
+
+
+def register_action(action: Action) -> None:
+    if action not in _ACTIONS:
+        _ACTIONS.append(action)
+
+
+def actions_for(story: Story, perms: frozenset) -> list[dict]:
+    return [a for a in (action(story, perms) for action in _ACTIONS) if a]

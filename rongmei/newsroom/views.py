@@ -87,6 +87,7 @@ def story_detail(request, pk: int):
         "revisions": selectors.revisions(story)[:30], "can_edit": can_edit(request.user, request.center, story),
         "can_produce": request.user.has_perm("newsroom.produce_renditions", request.center),
         "channels": Rendition.Channel.choices, "panels": panels.for_story(story),
+        "actions": panels.actions_for(story, request.user.get_all_permissions(request.center)),
     })
 
 

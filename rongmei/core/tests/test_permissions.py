@@ -31,9 +31,9 @@ def test_navigation_follows_permissions(login):
     newsroom = {"board", "leads", "topics", "stories", "assets", "search"}
     assert _nav_keys(login("reporter").get("/")) == {"home", "org", "tokens", "my_assignments"} | newsroom
     assert _nav_keys(login("reviewer1").get("/")) == {"home", "org", "tokens"} | newsroom
-    assert _nav_keys(login("reviewer3").get("/")) == {"home", "org", "tokens", "audit", "my_assignments"} | newsroom
+    assert _nav_keys(login("reviewer3").get("/")) == {"home", "org", "tokens", "audit", "my_assignments", "checklists"} | newsroom
     assert _nav_keys(login("liaison").get("/")) == {"home", "tokens"}
-    assert _nav_keys(login("admin").get("/")) == {"home", "org", "people", "audit", "tokens", "djadmin", "my_assignments"} | newsroom
+    assert _nav_keys(login("admin").get("/")) == {"home", "org", "people", "audit", "tokens", "djadmin", "my_assignments", "checklists"} | newsroom
 
 
 @pytest.mark.parametrize("path", ["/people/", "/people/new/", "/audit/"])

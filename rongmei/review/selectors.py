@@ -1,0 +1,35 @@
+"""Reads of the review room: a center's parsed check lists, cached by list version."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rongmei.core.models import Center
+from rongmei.core.tenancy import scoped
+from rongmei.review.models import CheckList
+
+ARGUMENT = {
+    CheckList.Kind.SENSITIVE: "lexicon",
+    CheckList.Kind.WORDING: "wording",
+    CheckList.Kind.OFFICIALS: "officials",
+    CheckList.Kind.TYPOS: "typos",
+}
+
+
+def lists(center: Center) -> dict[str, CheckList]:
+    return {c.kind: c for c in scoped(CheckList, center)}
+
+
+@lru_cache(maxsize=256)
+def _parsed(kind: str, center_id: int, version: int, content: str):
+    # Keyed by version: an import bumps it, so a 50,000-term automaton is built once per list.
+    from rongmei.review.services import PARSERS
+
+    parse, _ = PARSERS[kind]
+    return parse(content, version=f"{center_id}:{kind}:{version}")
+
+
+def check_lists(center: Center) -> dict:
+    """Keyword arguments for `checks.run_checks`: the center's lists that exist."""
+    return {ARGUMENT[c.kind]: _parsed(c.kind, center.pk, c.version, c.content)
+            for c in lists(center).values() if c.content}

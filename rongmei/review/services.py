@@ -1,0 +1,78 @@
+"""Review use cases of this increment: keep a center's check lists, run the checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+
+from rongmei.core.models import Center, User
+from rongmei.core.services import record
+from rongmei.review import checks
+from rongmei.review.models import CheckList
+
+PARSERS = {
+    CheckList.Kind.SENSITIVE: (checks.parse_lexicon, checks.export_lexicon),
+    CheckList.Kind.WORDING: (checks.parse_wording, checks.export_wording),
+    CheckList.Kind.OFFICIALS: (checks.parse_officials, checks.export_officials),
+    CheckList.Kind.TYPOS: (checks.parse_typos, checks.export_typos),
+}
+MAX_BYTES = 20 * 1024 * 1024
+
+
+@transaction.atomic
+def import_list(*, center: Center, kind: str, data: bytes | str, user: User | None) -> CheckList:
+    """Replace one of the center's lists with an imported file. All or nothing: a bad line
+    raises ValidationError naming the line, and the list in force stays as it was."""
+    if kind not in PARSERS:
+        raise ValidationError({"kind": ["未知的词表类型。"]})
+    if len(data) > MAX_BYTES:
+        raise ValidationError({"file": [f"文件超过 {MAX_BYTES // 1024 // 1024} MB，请拆分后导入。"]})
+    parse, export = PARSERS[kind]
+    try:
+        items = parse(data)
+    except checks.LexiconError as exc:
+        raise ValidationError({"file": [str(exc)]}) from exc
+    canonical = export(items)
+    checklist, _ = CheckList.objects.select_for_update().get_or_create(center=center, kind=kind)
+    before = checklist.entry_count
+    CheckList.objects.filter(pk=checklist.pk).update(
+        content=canonical, entry_count=len(list(items)), version=F("version") + 1, updated_by=user)
+    checklist.refresh_from_db()
+    record("checklist.import", actor=user, center=center, obj=checklist,
+           before={"entries": before}, after={"entries": checklist.entry_count, "version": checklist.version})
+    return checklist
+
+
+@dataclass
+class StoryCheck:
+    findings: list
+    fields: dict[str, str]
+    blocking: bool
+
+    def highlighted(self) -> list[dict]:
+        """Each checked field with its marked-up text, for the review screen."""
+        return [{"name": name, "html": checks.highlight_html(text, self.findings, name),
+                 "count": sum(1 for f in self.findings if f.field == name)}
+                for name, text in self.fields.items()]
+
+
+def check_story(*, story, check_links: bool = False) -> StoryCheck:
+    """Run every automatic check on a story's text, captions and images, and on its
+    renditions, with the center's lists."""
+    from rongmei.review import selectors
+
+    images = [checks.ImageRef(asset_id=link.asset.pk, caption=link.asset.caption, credit=link.asset.credit)
+              for link in story.story_assets.select_related("asset") if link.asset.kind == "image"]
+    fields = checks.story_fields(story.headline, story.body, subheadline=story.subheadline,
+                                 summary=story.summary, images=images)
+    if story.kicker:
+        fields = {"kicker": story.kicker, **fields}
+    for rendition in story.renditions.all():
+        fields[f"rendition:{rendition.channel}"] = rendition.preview_text
+    lists = selectors.check_lists(story.center)
+    findings = checks.run_checks(fields, images=images, check_links=check_links,
+                                 links=checks.links_in_html(story.body), **lists)
+    return StoryCheck(findings=findings, fields=fields, blocking=checks.has_blocking(findings))
