@@ -34,6 +34,10 @@ PERMISSIONS: dict[str, str] = {
     # review
     "review.run_checks": "运行内容检查（敏感词、规范表述、职务、错别字、日期、图片、链接）",
     "review.manage_lists": "维护敏感词表、规范表述、领导职务和易错字词表",
+    "review.submit": "送审稿件",
+    "review.review": "在审核环节办理稿件（审核、校对、签发）",
+    "review.manage_workflows": "设置审核流程",
+    "review.view_stats": "查看审核用时统计",
 }
 
 
@@ -49,9 +53,9 @@ class Role:
 _STAFF = {"core.view_dashboard", "core.view_org", "core.use_api_tokens", "planning.view_board", "planning.add_lead",
           "newsroom.view_stories"}
 _WRITER = {"newsroom.write_story", "planning.propose_topic", "planning.take_assignment", "review.run_checks"}
-_REVIEW = {"newsroom.edit_any_story", "review.run_checks"}
+_REVIEW = {"newsroom.edit_any_story", "review.run_checks", "review.review"}
 _DESK = _WRITER | {
-    "newsroom.edit_any_story", "newsroom.produce_renditions", "planning.triage_lead",
+    "newsroom.edit_any_story", "newsroom.produce_renditions", "planning.triage_lead", "review.submit",
     "planning.decide_topic", "planning.assign",
 }
 
@@ -60,9 +64,10 @@ _ROLES = [
     Role("editor", "编辑", "策划选题、派发任务、编辑稿件、生成各渠道稿", frozenset(_STAFF | _DESK | {"newsroom.manage_columns"})),
     Role("reviewer1", "一审", "责任编辑初审：文字、人名、地名、时间、职务", frozenset(_STAFF | _REVIEW)),
     Role("reviewer2", "二审", "部门负责人复审：事实、依据、新闻价值", frozenset(_STAFF | _REVIEW)),
-    Role("reviewer3", "三审", "终审：政治导向与是否刊发", frozenset(_STAFF | _REVIEW | {"core.view_audit", "review.manage_lists"})),
+    Role("reviewer3", "三审", "终审：政治导向与是否刊发", frozenset(_STAFF | _REVIEW | {"core.view_audit", "review.manage_lists", "review.view_stats"})),
     Role("proofreader", "校对", "一校、二校、三校：文字、数字、标点", frozenset(_STAFF | _REVIEW)),
-    Role("chief_editor", "总编辑", "总体把关，签发，统筹指挥调度", frozenset(_STAFF | _DESK | {"core.view_audit", "newsroom.manage_columns", "review.manage_lists"})),
+    Role("chief_editor", "总编辑", "总体把关，签发，统筹指挥调度", frozenset(_STAFF | _DESK | _REVIEW | {"core.view_audit", "newsroom.manage_columns", "review.manage_lists",
+                                              "review.manage_workflows", "review.view_stats"})),
     Role("operator", "运营", "一键分发到各渠道与账号矩阵，管理账号", frozenset(_STAFF)),
     Role("analyst", "舆情分析", "舆情监测、预警与研判", frozenset(_STAFF)),
     Role("coordinator", "问政受理", "受理群众诉求，转办、督办、审核答复", frozenset(_STAFF)),
@@ -73,7 +78,8 @@ _ROLES = [
     Role("appraiser", "考核管理", "制定考核规则，生成月度绩效", frozenset(_STAFF)),
     Role(
         "center_admin", "中心管理员", "管理本中心的人员、角色、组织机构，查阅审计日志",
-        frozenset(_STAFF | {"core.manage_org", "core.manage_people", "core.view_audit", "review.manage_lists"}),
+        frozenset(_STAFF | {"core.manage_org", "core.manage_people", "core.view_audit", "review.manage_lists",
+                            "review.manage_workflows", "review.view_stats"}),
     ),
 ]
 

@@ -38,6 +38,8 @@ class Story(TenantModel):
         FILED = "filed", "已交稿"
         EDITING = "editing", "编辑中"
         READY = "ready", "待送审"
+        IN_REVIEW = "in_review", "审核中"
+        SIGNED_OFF = "signed_off", "已签发"
         SPIKED = "spiked", "已弃用"
 
     kicker = models.CharField("引题", max_length=100, blank=True)

@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 from rongmei.newsroom.models import Story
 
-# A panel gets the story and returns {"title": str, "rows": [(label, text, url), ...]} or None.
-Panel = Callable[[Story], dict | None]
+# A panel gets the story (and the request, for forms) and returns None or
+# {"title": str, "rows": [(label, text, url), ...]} or {"title": str, "template": name, ...}.
+Panel = Callable[..., dict | None]
 _PANELS: list[Panel] = []
 
 
@@ -18,8 +19,8 @@ def register(panel: Panel) -> None:
         _PANELS.append(panel)
 
 
-def for_story(story: Story) -> list[dict]:
-    return [box for box in (panel(story) for panel in _PANELS) if box]
+def for_story(story: Story, request=None) -> list[dict]:
+    return [box for box in (panel(story, request) for panel in _PANELS) if box]
 
 
 # An action gets the story and the viewer's permissions in the center and returns

@@ -86,7 +86,7 @@ def story_detail(request, pk: int):
         "story": story, "assets": selectors.story_assets(story), "renditions": selectors.renditions(story),
         "revisions": selectors.revisions(story)[:30], "can_edit": can_edit(request.user, request.center, story),
         "can_produce": request.user.has_perm("newsroom.produce_renditions", request.center),
-        "channels": Rendition.Channel.choices, "panels": panels.for_story(story),
+        "channels": Rendition.Channel.choices, "panels": panels.for_story(story, request),
         "actions": panels.actions_for(story, request.user.get_all_permissions(request.center)),
     })
 

@@ -104,7 +104,7 @@ def assignments_for(center: Center, user: User) -> dict:
     }
 
 
-def story_origin(story) -> dict | None:
+def story_origin(story, request=None) -> dict | None:
     """The assignment and topic a story was written for, for the story's page."""
     assignment = Assignment.objects.filter(story=story).select_related("topic", "topic__plan").first()
     if assignment is None:

@@ -9,9 +9,18 @@ class ReviewConfig(AppConfig):
     def ready(self) -> None:
         from rongmei.core import audit_labels, demo, nav
         from rongmei.review import demo as review_demo
+        from rongmei.review import signals  # noqa: F401  (invalidates sign-offs when a piece changes)
 
+        nav.register(nav.NavItem("review_inbox", "待我审核", "review:inbox", "review.review", order=290, icon="✔"))
         nav.register(nav.NavItem("checklists", "检查词表", "review:lists", "review.manage_lists", order=300, icon="☑"))
-        audit_labels.register({"checklist.import": "导入检查词表"})
+        nav.register(nav.NavItem("workflows", "审核流程", "review:workflows", "review.manage_workflows", order=310, icon="⇢"))
+        nav.register(nav.NavItem("review_stats", "审核用时", "review:stats", "review.view_stats", order=320, icon="◷"))
+        nav.register(nav.NavItem("ledger", "签字链校验", "review:ledger", "core.view_audit", order=830, icon="⛓"))
+        audit_labels.register({
+            "checklist.import": "导入检查词表", "review.submit": "送审", "review.sign_off": "签发",
+            "review.send_back": "退回", "review.invalidated": "修改后签字作废", "review.comment": "审核批注",
+            "review.overdue": "审核超时督办", "signoff.append": "签字记录", "workflow.save": "修改审核流程",
+        })
         demo.register(review_demo.load)
         from django.urls import reverse
 
@@ -23,3 +32,6 @@ class ReviewConfig(AppConfig):
             return None
 
         panels.register_action(checks_button)
+        from rongmei.review.selectors import review_panel
+
+        panels.register(review_panel)

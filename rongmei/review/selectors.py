@@ -33,3 +33,17 @@ def check_lists(center: Center) -> dict:
     """Keyword arguments for `checks.run_checks`: the center's lists that exist."""
     return {ARGUMENT[c.kind]: _parsed(c.kind, center.pk, c.version, c.content)
             for c in lists(center).values() if c.content}
+
+
+def review_panel(story, request=None) -> dict | None:
+    """The story page's 审核 box: the review in progress or done, or the 送审 form."""
+    from rongmei.review.models import Review
+
+    review = Review.objects.filter(story=story).order_by("-id").first()
+    can_submit = request is not None and request.user.has_perm("review.submit", story.center)
+    if review is None and not can_submit:
+        return None
+    return {"title": "审核（三审三校）", "template": "review/_story_panel.html", "review": review,
+            "can_submit": can_submit and (review is None or review.status in (Review.Status.RETURNED, Review.Status.CANCELLED))
+            and story.status in ("editing", "ready"),
+            "renditions": list(story.renditions.all())}

@@ -76,3 +76,42 @@ def check_story(*, story, check_links: bool = False) -> StoryCheck:
     findings = checks.run_checks(fields, images=images, check_links=check_links,
                                  links=checks.links_in_html(story.body), **lists)
     return StoryCheck(findings=findings, fields=fields, blocking=checks.has_blocking(findings))
+
+
+@transaction.atomic
+def save_workflow_steps(*, workflow, user: User, rows: list[dict]):
+    """Replace a workflow's steps. Pieces already in review keep the steps they started with."""
+    from rongmei.core.permissions import ROLES
+    from rongmei.review.models import WorkflowStep
+
+    if not rows:
+        raise ValidationError("流程至少需要一个环节。")
+    problems = []
+    for i, row in enumerate(rows, start=1):
+        if row["role"] not in ROLES:
+            problems.append(f"第 {i} 个环节“{row['name']}”没有选择办理角色。")
+        if row["supervisor_role"] and row["supervisor_role"] not in ROLES:
+            problems.append(f"第 {i} 个环节的督办角色无效。")
+        if row["kind"] not in WorkflowStep.Kind.values:
+            problems.append(f"第 {i} 个环节的类型无效。")
+        to = row["send_back_to"]
+        if to not in ("author", "previous") and not (to.isdigit() and 1 <= int(to) < i):
+            problems.append(f"第 {i} 个环节“退回到”应为 author、previous 或更早环节的序号。")
+        try:
+            hours = int(row["time_limit_hours"])
+            if not 1 <= hours <= 720:
+                raise ValueError
+            row["time_limit_hours"] = hours
+        except (TypeError, ValueError):
+            problems.append(f"第 {i} 个环节的时限应为 1 到 720 小时。")
+        if len(row["name"]) > 20:
+            problems.append(f"第 {i} 个环节名称最多 20 个字。")
+    if problems:
+        raise ValidationError(problems)
+    before = [s.name for s in workflow.steps.order_by("order")]
+    workflow.steps.all().delete()
+    WorkflowStep.objects.bulk_create([WorkflowStep(workflow=workflow, order=i, **row) for i, row in enumerate(rows, start=1)])
+    workflow.save(update_fields=["updated_at"])
+    record("workflow.save", actor=user, center=workflow.center, obj=workflow, before={"steps": before},
+           after={"steps": [r["name"] for r in rows]})
+    return workflow

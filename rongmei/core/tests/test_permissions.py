@@ -29,11 +29,16 @@ def _nav_keys(response) -> set[str]:
 
 def test_navigation_follows_permissions(login):
     newsroom = {"board", "leads", "topics", "stories", "assets", "search"}
-    assert _nav_keys(login("reporter").get("/")) == {"home", "org", "tokens", "my_assignments"} | newsroom
-    assert _nav_keys(login("reviewer1").get("/")) == {"home", "org", "tokens"} | newsroom
-    assert _nav_keys(login("reviewer3").get("/")) == {"home", "org", "tokens", "audit", "my_assignments", "checklists"} | newsroom
+    reporter = _nav_keys(login("reporter").get("/"))
+    assert newsroom | {"home", "org", "tokens", "my_assignments"} == reporter
+    reviewer1 = _nav_keys(login("reviewer1").get("/"))
+    assert newsroom | {"home", "org", "tokens", "review_inbox"} == reviewer1
+    reviewer3 = _nav_keys(login("reviewer3").get("/"))  # 三审 and 总编辑
+    assert {"audit", "review_inbox", "checklists", "workflows", "review_stats", "ledger", "my_assignments"} <= reviewer3
+    assert not {"people", "djadmin"} & reviewer3
     assert _nav_keys(login("liaison").get("/")) == {"home", "tokens"}
-    assert _nav_keys(login("admin").get("/")) == {"home", "org", "people", "audit", "tokens", "djadmin", "my_assignments", "checklists"} | newsroom
+    admin = _nav_keys(login("admin").get("/"))  # platform admin: everything
+    assert {"people", "audit", "djadmin", "workflows", "ledger"} <= admin
 
 
 @pytest.mark.parametrize("path", ["/people/", "/people/new/", "/audit/"])

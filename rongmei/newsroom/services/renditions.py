@@ -16,6 +16,7 @@ from rongmei.newsroom.generators import spoken
 from rongmei.newsroom.generators import text as gtext
 from rongmei.newsroom.generators.types import BylineInput, ImageInput, MediaInput, StoryInput
 from rongmei.newsroom.models import Asset, Byline, Rendition, Story
+from rongmei.newsroom.signals import story_changed
 
 # Channel-specific parts an editor may change by hand, with their limits.
 EDITABLE_FIELDS: dict[str, list[tuple[str, str, int | None]]] = {
@@ -91,6 +92,7 @@ def generate(*, story: Story, user: User, channels: list[str] | None = None) -> 
         made.append(rendition)
     record("rendition.generate", actor=user, center=story.center, obj=story,
            after={"channels": [r.channel for r in made], "story_version": story.version})
+    story_changed.send(sender=Rendition, story=story, user=user, what="renditions")
     return made
 
 
@@ -163,6 +165,7 @@ def save(*, rendition: Rendition, user: User, base_version: int, title: str, bod
     _index(rendition)
     record("rendition.save", actor=user, center=rendition.center, obj=rendition, before=before,
            after={"title": rendition.title, "version": rendition.version})
+    story_changed.send(sender=Rendition, story=rendition.story, user=user, what=f"rendition:{rendition.channel}")
     return rendition
 
 

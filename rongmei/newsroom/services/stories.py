@@ -16,7 +16,7 @@ from rongmei.core.models import Center, User
 from rongmei.core.services import record
 from rongmei.newsroom.html import clean_body, plain_text
 from rongmei.newsroom.models import Asset, Byline, Column, EditSession, Story, StoryAsset, StoryRevision
-from rongmei.newsroom.signals import story_status_changed
+from rongmei.newsroom.signals import story_changed, story_status_changed
 
 FIELDS = ("kicker", "headline", "subheadline", "summary", "body", "column_id", "tags", "location", "source", "embargo_until")
 LIMITS = {"kicker": 100, "headline": 100, "subheadline": 100, "summary": 300, "location": 100, "source": 100}
@@ -212,6 +212,7 @@ def _after_save(story: Story, user: User, data: StoryData, base_version: int, no
     changed = sorted(k for k, v in snapshot(story).items() if before.get(k) != v)
     record("story.save", actor=user, center=story.center, obj=story,
            before={"version": base_version}, after={"version": story.version, "changed": changed})
+    story_changed.send(sender=Story, story=story, user=user, what="story")
     return story
 
 
@@ -235,6 +236,27 @@ TRANSITIONS = {
     "spike": ({Story.Status.DRAFT, Story.Status.FILED, Story.Status.EDITING, Story.Status.READY}, Story.Status.SPIKED, "弃用"),
     "restore": ({Story.Status.SPIKED}, Story.Status.DRAFT, "恢复为草稿"),
 }
+
+
+@transaction.atomic
+def set_review_state(*, story: Story, user: User, state: str) -> Story:
+    """The review room moves a story into review, to signed off, or back to editing."""
+    allowed = {
+        Story.Status.IN_REVIEW: {Story.Status.READY, Story.Status.EDITING, Story.Status.FILED, Story.Status.SIGNED_OFF},
+        Story.Status.SIGNED_OFF: {Story.Status.IN_REVIEW},
+        Story.Status.EDITING: {Story.Status.IN_REVIEW, Story.Status.SIGNED_OFF},
+    }
+    if state not in allowed:
+        raise ValidationError("未知的审核状态。")
+    before = Story.objects.select_for_update().get(pk=story.pk).status
+    if before not in allowed[state]:
+        raise ValidationError(f"稿件当前为“{Story.Status(before).label}”，不能转为“{Story.Status(state).label}”。")
+    Story.objects.filter(pk=story.pk).update(status=state, updated_at=timezone.now())
+    story.refresh_from_db()
+    reindex(story)
+    record("story.status", actor=user, center=story.center, obj=story, before={"status": before}, after={"status": state})
+    story_status_changed.send(sender=Story, story=story, user=user, before=before, after=state)
+    return story
 
 
 @transaction.atomic
