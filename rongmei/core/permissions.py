@@ -52,7 +52,8 @@ class Role:
 
 _STAFF = {"core.view_dashboard", "core.view_org", "core.use_api_tokens", "planning.view_board", "planning.add_lead",
           "newsroom.view_stories"}
-_WRITER = {"newsroom.write_story", "planning.propose_topic", "planning.take_assignment", "review.run_checks"}
+_WRITER = {"newsroom.write_story", "planning.propose_topic", "planning.take_assignment", "review.run_checks",
+           "review.submit"}
 _REVIEW = {"newsroom.edit_any_story", "review.run_checks", "review.review"}
 _DESK = _WRITER | {
     "newsroom.edit_any_story", "newsroom.produce_renditions", "planning.triage_lead", "review.submit",

@@ -18,6 +18,7 @@ from rongmei.newsroom.models import Rendition
 from rongmei.newsroom.selectors import story_for_page
 from rongmei.newsroom.services.stories import StaleStory
 from rongmei.review import engine, inbox, ledger, services
+from rongmei.review.views import field_label
 from rongmei.review.models import ReviewComment, SignOff, Workflow, WorkflowStep
 
 
@@ -43,7 +44,7 @@ def inbox_view(request):
 def _review_context(request, review) -> dict:
     check = services.check_story(story=review.story)
     since, changes = inbox.diff_since_last_review(review)
-    fields = [{"name": f["name"], "html": f["html"], "count": f["count"]} for f in check.highlighted()
+    fields = [{**f, "label": field_label(f["name"])} for f in check.highlighted()
               if not f["name"].startswith("rendition:") or f["name"].split(":", 1)[1] in review.channels]
     last = review.current_step == len(review.steps) - 1
     return {
@@ -87,10 +88,11 @@ def _comment(request, review) -> None:
         raise ValidationError("请填写批注内容。")
     if not engine.may_act(request.user, review) and request.user.pk != review.submitted_by_id:
         raise ValidationError("只有当前环节的办理人和送审人可以批注。")
-    try:
-        start, end = int(request.POST.get("start", 0)), int(request.POST.get("end", 0))
-    except ValueError:
-        start = end = 0
+    text = services.check_story(story=review.story).fields.get(field, "")
+    start = text.find(quote) if quote else -1
+    if start < 0:
+        raise ValidationError("批注的文字在稿件中找不到了，可能刚被修改，请刷新后重选。")
+    end = start + len(quote)
     with transaction.atomic():
         comment = ReviewComment.objects.create(review=review, author=request.user, field=field, start=max(start, 0),
                                                end=max(end, start, 0), quote=quote[:300], body=body[:2000],
@@ -130,8 +132,24 @@ def edit_and_approve(request, pk: int):
 
 @require_perm("review.manage_workflows")
 def workflows(request):
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "delete_rule":
+                services.delete_rule(center=request.center, user=request.user, rule_id=int(request.POST.get("rule", 0)))
+                messages.success(request, "适用规则已删除。")
+            else:
+                services.add_rule(center=request.center, user=request.user, workflow_id=int(request.POST.get("workflow", 0)),
+                                  column_id=int(request.POST["column"]) if request.POST.get("column") else None,
+                                  channel=request.POST.get("channel", ""))
+                messages.success(request, "适用规则已添加。")
+        except (ValidationError, ValueError) as exc:
+            messages.error(request, "；".join(getattr(exc, "messages", ["参数有误。"])))
+        return redirect("review:workflows")
+    from rongmei.newsroom.selectors import columns
+
     items = scoped(Workflow, request.center).prefetch_related("steps", "rules__column")
-    return render(request, "review/workflows.html", {"workflows": items, "roles": dict(ROLE_CHOICES)})
+    return render(request, "review/workflows.html", {"workflows": items, "columns": columns(request.center),
+                                                     "channels": Rendition.Channel.choices})
 
 
 @require_perm("review.manage_workflows")

@@ -45,5 +45,12 @@ def review_panel(story, request=None) -> dict | None:
         return None
     return {"title": "审核（三审三校）", "template": "review/_story_panel.html", "review": review,
             "can_submit": can_submit and (review is None or review.status in (Review.Status.RETURNED, Review.Status.CANCELLED))
-            and story.status in ("editing", "ready"),
+            and story.status in ("filed", "editing", "ready"),
             "renditions": list(story.renditions.all())}
+
+
+def is_signed_off(story) -> bool:
+    """For the distribution room: has exactly this content received its final sign-off?"""
+    from rongmei.review.engine import is_signed_off as signed
+
+    return signed(story)

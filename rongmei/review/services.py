@@ -73,7 +73,9 @@ def check_story(*, story, check_links: bool = False) -> StoryCheck:
     for rendition in story.renditions.all():
         fields[f"rendition:{rendition.channel}"] = rendition.preview_text
     lists = selectors.check_lists(story.center)
-    findings = checks.run_checks(fields, images=images, check_links=check_links,
+    from django.utils import timezone
+
+    findings = checks.run_checks(fields, images=images, check_links=check_links, as_of=timezone.localdate(),
                                  links=checks.links_in_html(story.body), **lists)
     return StoryCheck(findings=findings, fields=fields, blocking=checks.has_blocking(findings))
 
@@ -115,3 +117,36 @@ def save_workflow_steps(*, workflow, user: User, rows: list[dict]):
     record("workflow.save", actor=user, center=workflow.center, obj=workflow, before={"steps": before},
            after={"steps": [r["name"] for r in rows]})
     return workflow
+
+
+@transaction.atomic
+def add_rule(*, center: Center, user: User, workflow_id: int, column_id: int | None, channel: str):
+    from rongmei.newsroom.models import Column, Rendition
+    from rongmei.review.models import Workflow, WorkflowRule
+
+    workflow = Workflow.objects.filter(center=center, pk=workflow_id).first()
+    if workflow is None:
+        raise ValidationError("流程不存在。")
+    if column_id is not None and not Column.objects.filter(center=center, pk=column_id).exists():
+        raise ValidationError("栏目不属于本中心。")
+    if channel and channel not in Rendition.Channel.values:
+        raise ValidationError("渠道无效。")
+    if column_id is None and not channel:
+        raise ValidationError("请至少选择栏目或渠道；都不选的情况由默认流程处理。")
+    if WorkflowRule.objects.filter(center=center, column_id=column_id, channel=channel).exists():
+        raise ValidationError("同样条件的规则已经存在。")
+    rule = WorkflowRule.objects.create(center=center, workflow=workflow, column_id=column_id, channel=channel)
+    record("workflow.rule_add", actor=user, center=center, obj=workflow, after={"column": column_id, "channel": channel})
+    return rule
+
+
+@transaction.atomic
+def delete_rule(*, center: Center, user: User, rule_id: int) -> None:
+    from rongmei.review.models import WorkflowRule
+
+    rule = WorkflowRule.objects.filter(center=center, pk=rule_id).select_related("workflow").first()
+    if rule is None:
+        raise ValidationError("规则不存在。")
+    record("workflow.rule_delete", actor=user, center=center, obj=rule.workflow,
+           before={"column": rule.column_id, "channel": rule.channel})
+    rule.delete()

@@ -8,9 +8,20 @@ from rongmei.newsroom.selectors import story_for_page
 from rongmei.review import selectors, services
 from rongmei.review.checks import CHECK_LABELS
 from rongmei.review.forms import ImportForm
+from rongmei.newsroom.models import Rendition
 from rongmei.review.models import CheckList
 
 FIELD_LABELS = {"kicker": "引题", "headline": "主标题", "subheadline": "副标题", "summary": "摘要", "body": "正文"}
+
+
+def field_label(name: str, channels: dict | None = None) -> str:
+    """The Chinese name of a checked field ("body", "caption:12", "rendition:weibo")."""
+    if name.startswith("caption:"):
+        return "图片说明"
+    if name.startswith("rendition:"):
+        channel = name.split(":", 1)[1]
+        return f"渠道稿·{(channels or dict(Rendition.Channel.choices)).get(channel, channel)}"
+    return FIELD_LABELS.get(name, name)
 
 
 @require_perm("review.manage_lists")
@@ -45,16 +56,7 @@ def story_checks(request, pk: int):
     story = story_for_page(request.center, pk)
     result = services.check_story(story=story, check_links=request.GET.get("links") == "1")
     channels = dict(story.renditions.model.Channel.choices)
-    fields = []
-    for field in result.highlighted():
-        name = field["name"]
-        if name.startswith("caption:"):
-            label = "图片说明"
-        elif name.startswith("rendition:"):
-            label = f"渠道稿·{channels.get(name.split(':', 1)[1], '')}"
-        else:
-            label = FIELD_LABELS.get(name, name)
-        fields.append({**field, "label": label})
+    fields = [{**field, "label": field_label(field["name"], channels)} for field in result.highlighted()]
     return render(request, "review/story_checks.html", {
         "story": story, "result": result, "fields": fields, "labels": CHECK_LABELS,
         "links_checked": request.GET.get("links") == "1",

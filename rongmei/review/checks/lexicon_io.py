@@ -73,7 +73,6 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
@@ -104,6 +103,12 @@ _SEVERITY_WORDS: dict[str, Severity] = {
     "block": "block", "拦截": "block", "禁止": "block", "禁用": "block",
     "warn": "warn", "提示": "warn", "警告": "warn", "提醒": "warn",
 }
+_BINARY = (
+    "文件含有二进制内容，不是文本或 CSV 文件。如果是 Excel 表格，"
+    "请先“另存为”CSV（UTF-8）再导入。"
+)
+# Control characters (category Cc) other than tab and line feed: a sign of binary content.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _DATE_FORMATS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
     re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
@@ -244,7 +249,11 @@ def _build(kind: _Kind[T], values: dict[str, str], line: int) -> T:
 
 
 def decode(data: bytes | str) -> str:
-    """File bytes as text: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030."""
+    """File bytes as text: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030.
+
+    Line ends become line feeds, so that every line number we report is the one an editor
+    sees, whatever system saved the file.
+    """
     if isinstance(data, str):
         text = data.removeprefix("\ufeff")
     elif data.startswith(codecs.BOM_UTF8):
@@ -264,6 +273,7 @@ def decode(data: bytes | str) -> str:
                     line, "这一行的文字编码无法识别（不是 UTF-8，也不是 GB18030/GBK）。"
                     "请在 Excel 或记事本里“另存为”UTF-8 编码的 CSV 后再导入。"
                 ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     _reject_control(text)
     return text
 
@@ -272,7 +282,7 @@ def _decode_strict(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = data[: exc.start].decode(encoding, errors="replace").count("\n") + 1
         raise LexiconError(line, f"这一行不是有效的 {encoding.upper()} 文字。请检查文件编码。") from None
 
 
@@ -283,23 +293,24 @@ def _reject_nul(data: bytes) -> None:
 
 
 def _reject_control(text: str) -> None:
-    for line_number, line in enumerate(text.splitlines(), 1):
-        if any(unicodedata.category(ch) == "Cc" and ch != "\t" for ch in line):
-            raise LexiconError(line_number, _BINARY)
-
-
-_BINARY = (
-    "文件含有二进制内容，不是文本或 CSV 文件。如果是 Excel 表格，"
-    "请先“另存为”CSV（UTF-8）再导入。"
-)
+    control = _CONTROL.search(text)
+    if control:
+        raise LexiconError(text.count("\n", 0, control.start()) + 1, _BINARY)
 
 
 def _looks_like_csv(text: str, kind: _Kind[T]) -> bool:
-    """Whether the first line that is not blank is a header naming known columns."""
-    for line in text.splitlines():
+    """Whether the first line that is not blank or a comment is a CSV header.
+
+    A line of known column names is one; so is any other comma-separated line without a
+    | (a header with a misspelt column, which then gets its own clear error). A text-format
+    row such as 根治|医疗用语|warn|慎用, 见说明 is not.
+    """
+    for line in text.split("\n"):
         if line.strip() and not line.lstrip().startswith("#"):
             cells = _header_cells(line)
-            return len(cells) > 1 or cells[0] in _column_names(kind)
+            if all(cell in _column_names(kind) for cell in cells):
+                return True
+            return len(cells) > 1 and "|" not in line
     return False
 
 
@@ -320,7 +331,7 @@ def _column_names(kind: _Kind[T]) -> dict[str, str]:
 
 
 def _csv_rows(text: str, kind: _Kind[T]) -> Iterator[tuple[int, dict[str, str]]]:
-    lines = text.splitlines()
+    lines = text.split("\n")
     first = next(
         (i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")),
         None,
@@ -361,7 +372,7 @@ def _read_header(cells: list[str], kind: _Kind[T], line: int) -> list[str]:
 
 
 def _text_rows(text: str, kind: _Kind[T]) -> Iterator[tuple[int, dict[str, str]]]:
-    for line_number, line in enumerate(text.splitlines(), 1):
+    for line_number, line in enumerate(text.split("\n"), 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue

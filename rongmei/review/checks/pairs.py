@@ -62,7 +62,8 @@ class PairMatcher:
         self._matcher: Matcher[_Key] = Matcher(keys.items())
 
     def hits(self, text: str) -> list[Hit[Rule]]:
-        """Wrong forms in `text` that are not part of a correct form, longest first."""
+        """Wrong forms in `text` that are not part of a correct form; the longest wins where
+        wrong forms nest."""
         found = self._matcher.find_all(text)
         correct = [h for h in found if h.value.correct]
         wrong = drop_nested(Hit(h.start, h.end, h.value.rule) for h in found if h.value.rule)

@@ -73,6 +73,11 @@ def test_encodings_excel_produces(data: bytes) -> None:
     assert [e.term for e in parse_lexicon(data)] == ["赌博网站", "根治"]
 
 
+def test_text_row_with_a_comma_in_its_note_is_not_taken_for_a_header() -> None:
+    lexicon = parse_lexicon("根治|医疗用语|warn|慎用, 见说明\n赌博网站\n")
+    assert [(e.term, e.note) for e in lexicon] == [("根治", "慎用, 见说明"), ("赌博网站", "")]
+
+
 def test_columns_in_any_order_chinese_header_and_severity_words() -> None:
     data = "级别,词条\n拦截,赌博网站\n提示,根治\n"
     lexicon = parse_lexicon(data)
