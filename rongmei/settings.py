@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rongmei.newsroom",
     "rongmei.planning",
     "rongmei.review",
+    "rongmei.distribution",
 ]
 
 MIDDLEWARE = [

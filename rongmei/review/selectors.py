@@ -54,3 +54,11 @@ def is_signed_off(story) -> bool:
     from rongmei.review.engine import is_signed_off as signed
 
     return signed(story)
+
+
+def signed_off_hash(story) -> str:
+    """The content hash the final sign-off approved (empty when not signed off)."""
+    from rongmei.review.models import Review
+
+    review = Review.objects.filter(story=story, status=Review.Status.SIGNED_OFF).order_by("-id").first()
+    return review.content_hash if review else ""

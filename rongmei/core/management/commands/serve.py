@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "启动网站（gunicorn）和任务消费者；任一进程退出则全部停止。"
+    help = "启动网站（gunicorn）、任务消费者和发布投递进程；任一进程退出则全部停止。"
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="监听地址（默认 127.0.0.1）")
@@ -22,6 +22,7 @@ class Command(BaseCommand):
         children: list[subprocess.Popen] = []
         if not no_worker:
             children.append(subprocess.Popen([sys.executable, "-m", "rongmei", "worker"]))
+            children.append(subprocess.Popen([sys.executable, "-m", "rongmei", "distribute"]))
         children.append(subprocess.Popen([
             sys.executable, "-m", "gunicorn", "rongmei.wsgi:application",
             "--bind", f"{host}:{port}", "--workers", str(web_workers), "--threads", str(threads),

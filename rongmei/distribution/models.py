@@ -1,0 +1,157 @@
+"""Accounts (the matrix), publications and the outbox that delivers them exactly once in effect."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from rongmei.core.models import TenantModel
+
+
+class ChannelAccount(TenantModel):
+    """One outlet account: the own site, a WeChat or Weibo account, a subscriber URL, a
+    mailbox, the newspaper desk's folder, a broadcast rundown, or a village account
+    without an API (assisted: a ready-to-paste package and a confirmation)."""
+
+    class Kind(models.TextChoices):
+        OWN_SITE = "own_site", "本中心网站/客户端"
+        HTTP_PUSH = "http_push", "HTTP 推送（ninjs）"
+        WECHAT = "wechat", "微信公众号"
+        WEIBO = "weibo", "微博"
+        EMAIL = "email", "电子邮件"
+        NEWSPAPER = "newspaper", "报纸排版"
+        BROADCAST = "broadcast", "广播电视串联单"
+        ASSISTED = "assisted", "人工代发（无接口账号）"
+
+    class Owner(models.TextChoices):
+        CENTER = "center", "本中心"
+        TOWNSHIP = "township", "乡镇"
+        VILLAGE = "village", "村社"
+        DEPARTMENT = "department", "部门"
+
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
+    name = models.CharField("账号名称", max_length=80)
+    owner = models.CharField("归属", max_length=12, choices=Owner.choices, default=Owner.CENTER)
+    area = models.ForeignKey("core.Area", null=True, blank=True, on_delete=models.PROTECT, verbose_name="乡镇村社")
+    department = models.ForeignKey("core.Department", null=True, blank=True, on_delete=models.PROTECT, verbose_name="部门")
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="负责人")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", verbose_name="分管领导")
+    base_url = models.CharField("接口地址", max_length=300, blank=True, help_text="可指向本地网关或测试服务")
+    options = models.JSONField("设置", default=dict, blank=True, help_text="不含密钥的设置，如 appid、目录、收件人")
+    secret = models.TextField("密钥（加密保存）", blank=True)
+    is_active = models.BooleanField("启用", default=True)
+    last_published_at = models.DateTimeField("最近发布", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "渠道账号"
+        verbose_name_plural = "渠道账号"
+        ordering = ["kind", "id"]
+        constraints = [models.UniqueConstraint(fields=["center", "kind", "name"], name="account_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountGroup(TenantModel):
+    """A named set of accounts (全部村社号); publishing to it fans out to every account."""
+
+    name = models.CharField("分组", max_length=60)
+    accounts = models.ManyToManyField(ChannelAccount, related_name="groups", blank=True, verbose_name="账号")
+
+    class Meta:
+        verbose_name = "账号分组"
+        verbose_name_plural = "账号分组"
+        constraints = [models.UniqueConstraint(fields=["center", "name"], name="accountgroup_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Publication(TenantModel):
+    """One story on one account: what the operator sees per outlet."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "定时待发"
+        QUEUED = "queued", "排队中"
+        SENDING = "sending", "发送中"
+        SENT = "sent", "已发布"
+        RETRYING = "retrying", "重试中"
+        FAILED = "failed", "发布失败"
+        CANCELLED = "cancelled", "已取消"
+        TAKING_DOWN = "taking_down", "撤稿中"
+        TAKEN_DOWN = "taken_down", "已撤稿"
+        CORRECTED = "corrected", "已更正"
+
+    story = models.ForeignKey("newsroom.Story", on_delete=models.PROTECT, related_name="+", verbose_name="稿件")
+    account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="publications", verbose_name="账号")
+    channel = models.CharField("渠道稿", max_length=20)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    story_version = models.PositiveIntegerField("稿件版本")
+    content_hash = models.CharField("签发内容摘要", max_length=64)
+    scheduled_at = models.DateTimeField("定时", null=True, blank=True)
+    remote_id = models.CharField("平台编号", max_length=100, blank=True)
+    remote_url = models.CharField("链接", max_length=500, blank=True)
+    last_error = models.CharField("最近错误", max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField("下次重试", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "发布"
+        verbose_name_plural = "发布"
+        ordering = ["-created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["story", "account", "content_hash"], name="publication_once")]
+
+
+class OutboxMessage(models.Model):
+    """One thing to do on one account (publish, take down, correct), written in the same
+    transaction as the request, claimed by a worker with a lease, never done twice."""
+
+    class Action(models.TextChoices):
+        PUBLISH = "publish", "发布"
+        TAKEDOWN = "takedown", "撤稿"
+        CORRECT = "correct", "更正"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        LEASED = "leased", "发送中"
+        DONE = "done", "完成"
+        DEAD = "dead", "失败（已停止重试）"
+        CANCELLED = "cancelled", "已取消"
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="messages")
+    account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=8)
+    available_at = models.DateTimeField(db_index=True)
+    lease_owner = models.CharField(max_length=80, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    progress = models.JSONField(default=dict, blank=True,
+                                help_text="what the platform already holds (draft id, publish id ...), recorded as soon as known")
+    in_flight = models.BooleanField(default=False, help_text="a remote call was started and its outcome not yet recorded")
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "available_at"], name="outbox_due")]
+
+
+class DeliveryAttempt(models.Model):
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="attempts_log")
+    worker = models.CharField(max_length=80)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, blank=True)  # ok / retry / fail / reconciled
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]

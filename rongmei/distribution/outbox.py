@@ -1,0 +1,270 @@
+"""The outbox: delivering publications exactly once in effect.
+
+A publish request writes its publications and outbox messages in one transaction. Workers
+claim due messages with a lease (an UPDATE that only one worker can win), keep the lease
+alive with a heartbeat while they work, and record the outcome only while they still hold
+it. Before a remote call the message is marked in flight and everything the platform
+already holds (a draft id, a publish id) is recorded the moment it is known, so a worker
+killed at any point leaves a message that the next worker reclaims when the lease runs out
+and finishes by asking the platform first, never by doing the work twice.
+
+Order per account is kept: a message is not claimed while an older one for the same
+account is unfinished. Failures that may pass (5xx, timeouts, rate limits) retry with
+exponential backoff and jitter up to a limit, then the message is dead and the operator is
+told; rejections (4xx-type, content refused) fail at once with the platform's message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import random
+import socket
+import threading
+from dataclasses import dataclass, field
+
+from django.db import close_old_connections, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from rongmei.distribution.models import DeliveryAttempt, OutboxMessage, Publication
+
+log = logging.getLogger("rongmei.outbox")
+
+LEASE_SECONDS = 30
+HEARTBEAT_SECONDS = 5
+BACKOFF_BASE = 5.0
+BACKOFF_CAP = 3600.0
+
+
+@dataclass
+class Outcome:
+    """What an adapter reports: ok (with the remote id and link), retry or fail."""
+
+    kind: str  # "ok" | "retry" | "fail"
+    detail: str = ""
+    remote_id: str = ""
+    remote_url: str = ""
+    retry_after: float | None = None
+
+    @classmethod
+    def ok(cls, remote_id: str = "", remote_url: str = "", detail: str = "") -> Outcome:
+        return cls("ok", detail, remote_id, remote_url)
+
+    @classmethod
+    def retry(cls, detail: str, retry_after: float | None = None) -> Outcome:
+        return cls("retry", detail, retry_after=retry_after)
+
+    @classmethod
+    def fail(cls, detail: str) -> Outcome:
+        return cls("fail", detail)
+
+
+@dataclass
+class Delivery:
+    """What an adapter gets: the message, and a way to record progress at once."""
+
+    message: OutboxMessage
+    worker: str
+    recovering: bool
+    progress: dict = field(default_factory=dict)
+
+    def remember(self, **values) -> None:
+        """Record what the platform now holds, committed immediately (outside any
+        transaction), so a crash right after cannot make us do it again."""
+        self.progress.update(values)
+        OutboxMessage.objects.filter(pk=self.message.pk, lease_owner=self.worker).update(progress=self.progress)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> float:
+    """Seconds to wait before attempt `attempts + 1`: exponential, capped, with jitter
+    (between half and the full step) so many failing accounts do not retry in lockstep."""
+    step = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(attempts - 1, 0)))
+    return step * (0.5 + (rng or random).random() / 2)
+
+
+# --- Claiming -------------------------------------------------------------------------------------
+
+def _due(now: dt.datetime):
+    return OutboxMessage.objects.filter(
+        Q(status=OutboxMessage.Status.PENDING, available_at__lte=now)
+        | Q(status=OutboxMessage.Status.LEASED, lease_until__lt=now)
+    )
+
+
+def _blocked_accounts(candidates: list[OutboxMessage]) -> set[int]:
+    """Accounts with an older unfinished message than the one we look at (keep order)."""
+    blocked = set()
+    oldest_open = {}
+    for account_id, message_id in OutboxMessage.objects.filter(
+        account_id__in={m.account_id for m in candidates},
+        status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.LEASED],
+    ).order_by("account_id", "id").values_list("account_id", "id"):
+        oldest_open.setdefault(account_id, message_id)
+    for m in candidates:
+        if oldest_open.get(m.account_id, m.pk) < m.pk:
+            blocked.add(m.pk)
+    return blocked
+
+
+def claim(worker: str, limit: int = 10, now: dt.datetime | None = None) -> list[OutboxMessage]:
+    """Lease up to `limit` due messages. The conditional UPDATE is the lock: of two workers
+    racing for a message, exactly one updates a row."""
+    now = now or timezone.now()
+    candidates = list(_due(now).order_by("id")[: limit * 4])
+    blocked = _blocked_accounts(candidates)
+    claimed, seen_accounts = [], set()
+    for m in candidates:
+        if len(claimed) >= limit or m.pk in blocked or m.account_id in seen_accounts:
+            continue
+        won = _due(now).filter(pk=m.pk).update(
+            status=OutboxMessage.Status.LEASED, lease_owner=worker,
+            lease_until=now + dt.timedelta(seconds=LEASE_SECONDS), attempts=F("attempts") + 1,
+        )
+        if won:
+            seen_accounts.add(m.account_id)
+            m.refresh_from_db()
+            claimed.append(m)
+    return claimed
+
+
+def renew(worker: str, message_ids: list[int]) -> int:
+    """Heartbeat: extend the leases this worker still holds."""
+    if not message_ids:
+        return 0
+    return OutboxMessage.objects.filter(pk__in=message_ids, lease_owner=worker, status=OutboxMessage.Status.LEASED).update(
+        lease_until=timezone.now() + dt.timedelta(seconds=LEASE_SECONDS))
+
+
+# --- Processing ------------------------------------------------------------------------------------
+
+def process(message: OutboxMessage, worker: str) -> Outcome:
+    """Deliver one claimed message through its account's adapter and record the outcome."""
+    from rongmei.distribution.adapters import adapter_for
+
+    recovering = message.in_flight
+    started = timezone.now()
+    OutboxMessage.objects.filter(pk=message.pk, lease_owner=worker).update(in_flight=True)
+    Publication.objects.filter(pk=message.publication_id).exclude(status=Publication.Status.TAKEN_DOWN).update(
+        status=Publication.Status.TAKING_DOWN if message.action == OutboxMessage.Action.TAKEDOWN else Publication.Status.SENDING)
+    delivery = Delivery(message=message, worker=worker, recovering=recovering, progress=dict(message.progress))
+    try:
+        outcome = adapter_for(message.account.kind).deliver(delivery)
+    except Exception as exc:  # an adapter bug or an unexpected network error: retry, the operator sees it
+        log.exception("delivery %s failed unexpectedly", message.idempotency_key)
+        outcome = Outcome.retry(f"{exc.__class__.__name__}: {exc}"[:400])
+    record(message, worker, outcome, started, delivery.progress)
+    return outcome
+
+
+@transaction.atomic
+def record(message: OutboxMessage, worker: str, outcome: Outcome, started: dt.datetime, progress: dict) -> bool:
+    """Write the outcome, only if this worker still holds the lease (else another worker
+    has taken over and will record it)."""
+    current = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+    if current.lease_owner != worker or current.status != OutboxMessage.Status.LEASED:
+        return False
+    now = timezone.now()
+    DeliveryAttempt.objects.create(message=current, worker=worker, started_at=started, finished_at=now,
+                                   outcome=outcome.kind, detail=outcome.detail[:500])
+    publication = Publication.objects.select_for_update().get(pk=current.publication_id)
+    if outcome.kind == "ok":
+        _done(current, publication, outcome, now, progress)
+    elif outcome.kind == "retry" and current.attempts < current.max_attempts:
+        wait = outcome.retry_after if outcome.retry_after is not None else backoff(current.attempts)
+        OutboxMessage.objects.filter(pk=current.pk).update(
+            status=OutboxMessage.Status.PENDING, lease_owner="", lease_until=None, in_flight=False,
+            available_at=now + dt.timedelta(seconds=wait), last_error=outcome.detail[:500], progress=progress)
+        Publication.objects.filter(pk=publication.pk).update(
+            status=Publication.Status.RETRYING, last_error=outcome.detail[:500], next_attempt_at=now + dt.timedelta(seconds=wait))
+    else:
+        _dead(current, publication, outcome, now, progress)
+    return True
+
+
+def _done(message, publication, outcome: Outcome, now, progress) -> None:
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=OutboxMessage.Status.DONE, done_at=now, lease_owner="", lease_until=None, in_flight=False,
+        last_error="", progress=progress)
+    if message.action == OutboxMessage.Action.TAKEDOWN:
+        status = Publication.Status.TAKEN_DOWN
+    elif message.action == OutboxMessage.Action.CORRECT:
+        status = Publication.Status.CORRECTED
+    else:
+        status = Publication.Status.SENT
+    Publication.objects.filter(pk=publication.pk).update(
+        status=status, remote_id=outcome.remote_id or publication.remote_id,
+        remote_url=outcome.remote_url or publication.remote_url, last_error="", next_attempt_at=None)
+    if message.action == OutboxMessage.Action.PUBLISH:
+        from rongmei.distribution.models import ChannelAccount
+
+        ChannelAccount.objects.filter(pk=message.account_id).update(last_published_at=now)
+
+
+def _dead(message, publication, outcome: Outcome, now, progress) -> None:
+    from rongmei.core.services import notify
+
+    gave_up = outcome.kind == "retry"
+    detail = (f"重试 {message.attempts} 次仍失败，已停止：" if gave_up else "") + outcome.detail
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=OutboxMessage.Status.DEAD, done_at=now, lease_owner="", lease_until=None, in_flight=False,
+        last_error=detail[:500], progress=progress)
+    Publication.objects.filter(pk=publication.pk).update(status=Publication.Status.FAILED, last_error=detail[:500],
+                                                         next_attempt_at=None)
+    notify(center=publication.center, recipients=[publication.created_by],
+           title=f"发布失败：{publication.account.name}", body=detail[:300], url=f"/distribution/stories/{publication.story_id}/")
+
+
+# --- The worker --------------------------------------------------------------------------------------
+
+class Worker:
+    """Claims and delivers in a few threads; one heartbeat thread keeps the leases."""
+
+    def __init__(self, threads: int = 8, idle_sleep: float = 0.2):
+        self.threads = threads
+        self.idle_sleep = idle_sleep
+        self.stop = threading.Event()
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self._working: dict[int, str] = {}
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        beat = threading.Thread(target=self._heartbeat, daemon=True, name="outbox-heartbeat")
+        beat.start()
+        with ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="outbox") as pool:
+            while not self.stop.is_set():
+                free = self.threads - len(self._working)
+                batch = claim(self.name, limit=free) if free > 0 else []
+                for message in batch:
+                    with self._lock:
+                        self._working[message.pk] = self.name
+                    pool.submit(self._one, message)
+                close_old_connections()
+                if not batch:
+                    self.stop.wait(self.idle_sleep)
+
+    def _one(self, message: OutboxMessage) -> None:
+        try:
+            process(message, self.name)
+        finally:
+            with self._lock:
+                self._working.pop(message.pk, None)
+            close_old_connections()
+
+    def _heartbeat(self) -> None:
+        while not self.stop.wait(HEARTBEAT_SECONDS):
+            with self._lock:
+                ids = list(self._working)
+            try:
+                renew(self.name, ids)
+            except Exception:
+                log.exception("could not renew outbox leases")
+            finally:
+                close_old_connections()

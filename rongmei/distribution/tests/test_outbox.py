@@ -1,0 +1,129 @@
+"""Publishing writes publications and outbox messages together; workers lease, retry with
+backoff, keep order per account, and record outcomes only while they hold the lease."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from rongmei.distribution import outbox, secrets, services
+from rongmei.distribution.models import AccountGroup, ChannelAccount, OutboxMessage, Publication
+from rongmei.distribution.outbox import Outcome
+
+
+@pytest.fixture
+def site(demo):
+    return services.create_account(center=demo["demo"], user=None, kind="own_site", name="示例县融媒网站")
+
+
+def run_once(worker="w1", now=None):
+    done = []
+    for message in outbox.claim(worker, limit=50, now=now):
+        done.append(outbox.process(message, worker))
+    return done
+
+
+def test_only_signed_off_content_is_published(demo, operator, unsigned_story, site):
+    with pytest.raises(ValidationError, match="已签发"):
+        services.publish(story=unsigned_story, user=operator, account_ids=[site.pk])
+    assert not Publication.objects.filter(story=unsigned_story).exists()
+
+
+def test_publish_to_the_own_site_once(demo, operator, signed_story, site):
+    made = services.publish(story=signed_story, user=operator, account_ids=[site.pk])
+    assert len(made) == 1 and made[0].status == Publication.Status.QUEUED
+    assert services.publish(story=signed_story, user=operator, account_ids=[site.pk]) == []  # nothing twice
+    run_once()
+    publication = Publication.objects.get(pk=made[0].pk)
+    assert publication.status == Publication.Status.SENT and publication.remote_url == f"/news/{signed_story.pk}/"
+    assert OutboxMessage.objects.get(publication=publication).status == OutboxMessage.Status.DONE
+
+
+def test_groups_fan_out_and_order_per_account_is_kept(demo, operator, signed_story, site):
+    group = AccountGroup.objects.create(center=demo["demo"], name="全部村社号")
+    villages = [services.create_account(center=demo["demo"], user=None, kind="own_site", name=f"村社号{i}") for i in range(5)]
+    group.accounts.set(villages)
+    made = services.publish(story=signed_story, user=operator, account_ids=[site.pk], group_ids=[group.pk])
+    assert len(made) == 6
+    first = OutboxMessage.objects.filter(account=site).first()
+    later = OutboxMessage.objects.create(publication=first.publication, account=site, action="takedown",
+                                         idempotency_key="later", available_at=timezone.now())
+    claimed = outbox.claim("w1", limit=50)
+    assert first.pk in [m.pk for m in claimed] and later.pk not in [m.pk for m in claimed]
+
+
+def test_two_workers_never_claim_the_same_message(demo, operator, signed_story, site):
+    services.publish(story=signed_story, user=operator, account_ids=[site.pk])
+    a = outbox.claim("worker-a", limit=10)
+    b = outbox.claim("worker-b", limit=10)
+    assert len(a) == 1 and b == []
+
+
+def test_expired_lease_is_reclaimed_and_the_old_worker_cannot_record(demo, operator, signed_story, site):
+    services.publish(story=signed_story, user=operator, account_ids=[site.pk])
+    (message,) = outbox.claim("dead-worker", limit=10)
+    later = timezone.now() + dt.timedelta(seconds=outbox.LEASE_SECONDS + 1)
+    (again,) = outbox.claim("new-worker", limit=10, now=later)
+    assert again.pk == message.pk and again.attempts == 2
+    assert outbox.record(message, "dead-worker", Outcome.ok(), timezone.now(), {}) is False
+    assert outbox.record(again, "new-worker", Outcome.ok(remote_id="x"), timezone.now(), {}) is True
+
+
+def test_backoff_grows_with_jitter_and_gives_up_into_dead_letter(demo, operator, signed_story, site):
+    rng = random.Random(1)
+    steps = [outbox.backoff(n, rng) for n in range(1, 8)]
+    assert all(0.5 * min(3600, 5 * 2 ** (n - 1)) <= s <= min(3600, 5 * 2 ** (n - 1)) for n, s in zip(range(1, 8), steps))
+    services.publish(story=signed_story, user=operator, account_ids=[site.pk])
+    message = OutboxMessage.objects.get(account=site)
+    OutboxMessage.objects.filter(pk=message.pk).update(max_attempts=2)
+    (claimed,) = outbox.claim("w", limit=1)
+    outbox.record(claimed, "w", Outcome.retry("HTTP 503"), timezone.now(), {})
+    message.refresh_from_db()
+    assert message.status == "pending" and message.available_at > timezone.now()
+    assert Publication.objects.get(pk=message.publication_id).status == Publication.Status.RETRYING
+    (claimed,) = outbox.claim("w", limit=1, now=message.available_at + dt.timedelta(seconds=1))
+    outbox.record(claimed, "w", Outcome.retry("HTTP 503"), timezone.now(), {})
+    message.refresh_from_db()
+    publication = Publication.objects.get(pk=message.publication_id)
+    assert message.status == "dead" and publication.status == Publication.Status.FAILED
+    assert "重试 2 次仍失败" in publication.last_error
+    services.resend(publication=publication, user=operator)
+    message.refresh_from_db()
+    assert message.status == "pending" and message.attempts == 0
+
+
+def test_rejections_fail_at_once(demo, operator, signed_story, site):
+    services.publish(story=signed_story, user=operator, account_ids=[site.pk])
+    (claimed,) = outbox.claim("w", limit=1)
+    outbox.record(claimed, "w", Outcome.fail("平台拒绝：内容含有违规信息（errcode 45166）"), timezone.now(), {})
+    publication = Publication.objects.get(pk=claimed.publication_id)
+    assert publication.status == Publication.Status.FAILED and "45166" in publication.last_error
+
+
+def test_embargo_and_schedule_hold_the_delivery(demo, operator, signed_story, site):
+    later = timezone.now() + dt.timedelta(hours=2)
+    (publication,) = services.publish(story=signed_story, user=operator, account_ids=[site.pk], scheduled_at=later)
+    assert publication.status == Publication.Status.SCHEDULED
+    assert outbox.claim("w", limit=5) == []
+    assert len(outbox.claim("w", limit=5, now=later + dt.timedelta(seconds=1))) == 1
+
+
+def test_takedown_cancels_queued_and_withdraws_sent(demo, operator, signed_story, site):
+    other = services.create_account(center=demo["demo"], user=None, kind="own_site", name="客户端")
+    services.publish(story=signed_story, user=operator, account_ids=[site.pk])
+    run_once()
+    services.publish(story=signed_story, user=operator, account_ids=[other.pk], scheduled_at=timezone.now() + dt.timedelta(hours=1))
+    with pytest.raises(ValidationError, match="写明原因"):
+        services.take_down(story=signed_story, user=operator, reason="")
+    assert services.take_down(story=signed_story, user=operator, reason="数据有误，撤回核实") == 1
+    run_once()
+    statuses = dict(Publication.objects.filter(story=signed_story).values_list("account__name", "status"))
+    assert statuses == {"示例县融媒网站": "taken_down", "客户端": "cancelled"}
+
+
+def test_secrets_are_encrypted_at_rest(demo):
+    account = services.create_account(center=demo["demo"], user=None, kind="weibo", name="@示例县发布", secret="token-abc")
+    stored = ChannelAccount.objects.get(pk=account.pk).secret
+    assert "token-abc" not in stored and secrets.decrypt(stored) == "token-abc"
