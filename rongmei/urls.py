@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("rongmei.newsroom.urls")),
     path("", include("rongmei.planning.urls")),
     path("", include("rongmei.review.urls")),
+    path("", include("rongmei.distribution.urls")),
     path("", include("rongmei.core.urls")),
 ]
 

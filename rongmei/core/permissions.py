@@ -38,6 +38,9 @@ PERMISSIONS: dict[str, str] = {
     "review.review": "在审核环节办理稿件（审核、校对、签发）",
     "review.manage_workflows": "设置审核流程",
     "review.view_stats": "查看审核用时统计",
+    # distribution
+    "distribution.publish": "一键分发、撤稿、重发",
+    "distribution.manage_accounts": "管理渠道账号与账号矩阵",
 }
 
 
@@ -68,8 +71,9 @@ _ROLES = [
     Role("reviewer3", "三审", "终审：政治导向与是否刊发", frozenset(_STAFF | _REVIEW | {"core.view_audit", "review.manage_lists", "review.view_stats"})),
     Role("proofreader", "校对", "一校、二校、三校：文字、数字、标点", frozenset(_STAFF | _REVIEW)),
     Role("chief_editor", "总编辑", "总体把关，签发，统筹指挥调度", frozenset(_STAFF | _DESK | _REVIEW | {"core.view_audit", "newsroom.manage_columns", "review.manage_lists",
-                                              "review.manage_workflows", "review.view_stats"})),
-    Role("operator", "运营", "一键分发到各渠道与账号矩阵，管理账号", frozenset(_STAFF)),
+                                              "review.manage_workflows", "review.view_stats", "distribution.publish"})),
+    Role("operator", "运营", "一键分发到各渠道与账号矩阵，管理账号",
+         frozenset(_STAFF | {"distribution.publish", "distribution.manage_accounts"})),
     Role("analyst", "舆情分析", "舆情监测、预警与研判", frozenset(_STAFF)),
     Role("coordinator", "问政受理", "受理群众诉求，转办、督办、审核答复", frozenset(_STAFF)),
     Role(

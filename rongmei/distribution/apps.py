@@ -7,7 +7,19 @@ class DistributionConfig(AppConfig):
     verbose_name = "一键分发"
 
     def ready(self) -> None:
-        from rongmei.core import audit_labels
+        from django.urls import reverse
+
+        from rongmei.core import audit_labels, nav
+        from rongmei.newsroom import panels
+
+        nav.register(nav.NavItem("matrix", "账号矩阵", "distribution:matrix", "distribution.manage_accounts", order=400, icon="◎"))
+
+        def publish_button(story, perms):
+            if "distribution.publish" in perms and story.status == "signed_off":
+                return {"key": "publish", "label": "一键分发", "url": reverse("distribution:story", args=[story.pk])}
+            return None
+
+        panels.register_action(publish_button)
 
         audit_labels.register({
             "distribution.publish": "一键分发", "distribution.takedown": "撤稿", "distribution.resend": "重发",

@@ -127,3 +127,29 @@ def test_secrets_are_encrypted_at_rest(demo):
     account = services.create_account(center=demo["demo"], user=None, kind="weibo", name="@示例县发布", secret="token-abc")
     stored = ChannelAccount.objects.get(pk=account.pk).secret
     assert "token-abc" not in stored and secrets.decrypt(stored) == "token-abc"
+
+
+def test_board_page_publishes_and_updates_live(login, demo, signed_story, site):
+    client = login("operator")
+    page = client.get(f"/distribution/stories/{signed_story.pk}/").content.decode()
+    assert 'data-testid="publish-form"' in page and "示例县融媒网站" in page
+    response = client.post(f"/distribution/stories/{signed_story.pk}/", {"account": [site.pk]}, follow=True)
+    assert "已提交 1 个账号的发布" in response.content.decode()
+    partial = client.get(f"/distribution/stories/{signed_story.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 2s"' in partial and "排队中" in partial
+    run_once()
+    partial = client.get(f"/distribution/stories/{signed_story.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "已发布" in partial and "every 2s" not in partial
+    assert login("reporter").get(f"/distribution/stories/{signed_story.pk}/").status_code == 403
+
+
+def test_matrix_page_and_staleness(login, demo, operator):
+    from rongmei.distribution import selectors
+
+    old = services.create_account(center=demo["demo"], user=None, kind="assisted", name="上坪村公众号")
+    ChannelAccount.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=20))
+    fresh = services.create_account(center=demo["demo"], user=None, kind="assisted", name="青山村公众号")
+    ChannelAccount.objects.filter(pk=fresh.pk).update(last_published_at=timezone.now() - dt.timedelta(days=3))
+    stale = {a.name for a in selectors.stale_accounts(demo["demo"], 10)}
+    assert "上坪村公众号" in stale and "青山村公众号" not in stale
+    assert "上坪村公众号" in login("operator").get("/distribution/").content.decode()
