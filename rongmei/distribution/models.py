@@ -43,6 +43,8 @@ class ChannelAccount(TenantModel):
     secret = models.TextField("密钥（加密保存）", blank=True)
     is_active = models.BooleanField("启用", default=True)
     last_published_at = models.DateTimeField("最近发布", null=True, blank=True)
+    stale_warned_at = models.DateTimeField("久未更新提醒时间", null=True, blank=True)
+    stale_escalated_at = models.DateTimeField("久未更新督办时间", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -203,7 +203,8 @@ def _done(message, publication, outcome: Outcome, now, progress) -> None:
     if message.action == OutboxMessage.Action.PUBLISH:
         from rongmei.distribution.models import ChannelAccount
 
-        ChannelAccount.objects.filter(pk=message.account_id).update(last_published_at=now)
+        ChannelAccount.objects.filter(pk=message.account_id).update(last_published_at=now, stale_warned_at=None,
+                                                                    stale_escalated_at=None)
 
 
 def _dead(message, publication, outcome: Outcome, now, progress) -> None:

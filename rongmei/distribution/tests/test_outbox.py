@@ -153,3 +153,21 @@ def test_matrix_page_and_staleness(login, demo, operator):
     stale = {a.name for a in selectors.stale_accounts(demo["demo"], 10)}
     assert "上坪村公众号" in stale and "青山村公众号" not in stale
     assert "上坪村公众号" in login("operator").get("/distribution/").content.decode()
+
+
+def test_stale_accounts_are_chased_at_day_10_and_12_once(demo, operator):
+    from rongmei.core.models import Notification, User
+    from rongmei.distribution.health import chase_stale_accounts
+
+    leader = User.objects.get(username="reviewer3")
+    account = services.create_account(center=demo["demo"], user=None, kind="assisted", name="云雾村公众号",
+                                      responsible=User.objects.get(username="coordinator"), leader=leader)
+    ChannelAccount.objects.filter(center=demo["demo"]).exclude(pk=account.pk).update(last_published_at=timezone.now())
+    ChannelAccount.objects.filter(pk=account.pk).update(last_published_at=timezone.now())
+    start = timezone.now()
+    assert chase_stale_accounts(now=start + dt.timedelta(days=9)) == {"warned": 0, "escalated": 0}
+    assert chase_stale_accounts(now=start + dt.timedelta(days=10, hours=1)) == {"warned": 1, "escalated": 0}
+    assert Notification.objects.filter(recipient=operator, title__contains="云雾村公众号").exists()
+    assert chase_stale_accounts(now=start + dt.timedelta(days=11)) == {"warned": 0, "escalated": 0}
+    assert chase_stale_accounts(now=start + dt.timedelta(days=12, hours=1)) == {"warned": 0, "escalated": 1}
+    assert Notification.objects.filter(recipient=leader, title__contains="请督促").exists()
