@@ -98,6 +98,7 @@ class Publication(TenantModel):
     remote_url = models.CharField("链接", max_length=500, blank=True)
     last_error = models.CharField("最近错误", max_length=500, blank=True)
     next_attempt_at = models.DateTimeField("下次重试", null=True, blank=True)
+    sent_at = models.DateTimeField("发布时间", null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -181,7 +181,8 @@ def record(message: OutboxMessage, worker: str, outcome: Outcome, started: dt.da
             status=OutboxMessage.Status.PENDING, lease_owner="", lease_until=None, in_flight=False,
             available_at=now + dt.timedelta(seconds=wait), last_error=outcome.detail[:500], progress=progress)
         Publication.objects.filter(pk=publication.pk).update(
-            status=Publication.Status.RETRYING, last_error=outcome.detail[:500], next_attempt_at=now + dt.timedelta(seconds=wait))
+            status=Publication.Status.RETRYING, last_error=outcome.detail[:500], next_attempt_at=now + dt.timedelta(seconds=wait),
+            updated_at=now)
     else:
         _dead(current, publication, outcome, now, progress)
     return True
@@ -199,7 +200,8 @@ def _done(message, publication, outcome: Outcome, now, progress) -> None:
         status = Publication.Status.SENT
     Publication.objects.filter(pk=publication.pk).update(
         status=status, remote_id=outcome.remote_id or publication.remote_id,
-        remote_url=outcome.remote_url or publication.remote_url, last_error="", next_attempt_at=None)
+        remote_url=outcome.remote_url or publication.remote_url, last_error="", next_attempt_at=None,
+        sent_at=now if message.action == OutboxMessage.Action.PUBLISH else publication.sent_at, updated_at=now)
     if message.action == OutboxMessage.Action.PUBLISH:
         from rongmei.distribution.models import ChannelAccount
 

@@ -44,7 +44,7 @@ def monthly_ranking(center: Center, year: int, month: int, size: int = 10) -> di
     end = (start + dt.timedelta(days=32)).replace(day=1)
     rows = list(accounts(center).filter(is_active=True).annotate(
         posts=Count("publications", filter=Q(publications__status=Publication.Status.SENT,
-                                             publications__updated_at__gte=start, publications__updated_at__lt=end)),
+                                             publications__sent_at__gte=start, publications__sent_at__lt=end)),
         last=Max("last_published_at")).order_by("-posts", "name"))
     return {"red": rows[:size], "black": list(reversed(rows[-size:])) if rows else [], "start": start}
 
