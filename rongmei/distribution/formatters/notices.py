@@ -8,7 +8,7 @@ the same thing.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 
 from .types import NoticeKind, PublishItem
 
@@ -27,7 +27,7 @@ NOTICE_TITLES: dict[NoticeKind, str] = {
 }
 
 
-def chinese_date(moment: datetime) -> str:
+def chinese_date(moment: date) -> str:
     """"2024年7月3日": the form people write in notices."""
     return f"{moment.year}年{moment.month}月{moment.day}日"
 

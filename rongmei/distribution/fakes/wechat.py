@@ -1,0 +1,982 @@
+"""A fake WeChat Official Account (公众号) API: access tokens, images, drafts, free publishing.
+
+Paths, parameters, answers and error codes follow the developer documentation at
+developers.weixin.qq.com (service/subscription account API reference, the "全局返回码"
+table, and the 发布能力 / 草稿箱 / 素材管理 pages). Where the documentation is silent the
+choice is marked "(fake's choice)" below and listed in the README.
+
+Accounts ("apps") exist on the fly: an appid nobody registered accepts the secret
+``"secret-" + appid``. Register another secret with the control API
+(``POST /__fake__/wechat/apps {"appid", "secret"}``).
+
+Errors are answered the WeChat way: HTTP 200 with ``{"errcode": N, "errmsg": "… rid: …"}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import re
+import secrets
+import threading
+import time
+import urllib.request
+from collections import Counter, deque
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Literal
+from urllib.parse import quote
+
+from .core import ControlError, FakeEngine, JSONDict, Request, Response, new_rid, number, require_str
+from .forms import IMAGE_CONTENT_TYPES, UploadedFile, sniff_image
+
+# errmsg texts as the API sends them (global return codes and the per-API error tables).
+WECHAT_ERRMSG: dict[int, str] = {
+    -1: "system error",
+    40001: "invalid credential, access_token is invalid or not latest",
+    40002: "invalid grant_type",
+    40004: "invalid media type",
+    40005: "invalid file type",
+    40007: "invalid media_id",
+    40009: "invalid image size",
+    40012: "invalid thumb size",
+    40035: "invalid args",
+    40060: "invalid article_idx",
+    40125: "invalid appsecret",
+    40227: "title is empty",
+    41001: "access_token missing",
+    41002: "appid missing",
+    41004: "appsecret missing",
+    41005: "media data missing",
+    41006: "media_id missing",
+    42001: "access_token expired",
+    43001: "require GET method",
+    43002: "require POST method",
+    44002: "empty post data",
+    44003: "empty news data",
+    44004: "empty content",
+    45002: "content size out of limit",
+    45003: "title size out of limit",
+    45004: "description size out of limit",
+    45005: "url size out of limit",
+    45008: "article size out of limit",
+    45009: "reach max api daily quota limit",
+    45011: "api minute-quota reach limit, must slower, retry next minute",
+    45110: "author size out of limit",
+    45166: "invalid content",
+    47001: "data format error",
+    53503: "draft did not pass the publish check",  # freepublish/submit: 该草稿未通过发布检查
+}
+RATE_LIMIT_ERRCODES = (45009, 45011)
+# Content rejection: at draft/add the API answers 45166 "invalid content"; at
+# freepublish/submit 53503 "该草稿未通过发布检查".
+REJECT_STAGES: dict[str, int] = {"draft": 45166, "submit": 53503}
+
+# publish_status values of freepublish/get.
+PUBLISHING = 1
+SUCCESS_STATUSES = frozenset({0, 5, 6})  # the articles went out (5/6: removed afterwards)
+FAIL_STATUSES = frozenset({2, 3, 4})
+TOKEN_TTL = 7200  # "expires_in": 7200 — getAccessToken / getStableAccessToken
+TOKEN_OVERLAP = 300  # after a refresh the old token stays valid for 5 minutes (getAccessToken)
+
+# path -> (HTTP method the API takes, handler method name)
+API_ROUTES: dict[str, tuple[str, str]] = {
+    "/cgi-bin/token": ("GET", "_api_token"),
+    "/cgi-bin/stable_token": ("POST", "_api_stable_token"),
+    "/cgi-bin/media/uploadimg": ("POST", "_api_uploadimg"),
+    "/cgi-bin/material/add_material": ("POST", "_api_add_material"),
+    "/cgi-bin/draft/add": ("POST", "_api_draft_add"),
+    "/cgi-bin/draft/get": ("POST", "_api_draft_get"),
+    "/cgi-bin/freepublish/submit": ("POST", "_api_freepublish_submit"),
+    "/cgi-bin/freepublish/get": ("POST", "_api_freepublish_get"),
+    "/cgi-bin/freepublish/delete": ("POST", "_api_freepublish_delete"),
+}
+
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(.*?)\1[^>]*>""", re.IGNORECASE | re.DOTALL)
+_SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass
+class WeChatLimits:
+    """Field and size limits. Defaults are the documented ones:
+
+    draft/add (api_draft_add): title ≤ 32 characters, author ≤ 16, digest ≤ 128, content
+    "必须少于2万字符，小于1M", content_source_url ≤ 1 KB, at most 8 articles;
+    media/uploadimg: jpg/png "大小必须在1MB以下"; add_material: image ≤ 10 MB
+    (bmp/png/jpeg/jpg/gif), thumb ≤ 64 KB JPG.
+    """
+
+    title_chars: int = 32
+    author_chars: int = 16
+    digest_chars: int = 128
+    content_chars: int = 20_000  # exclusive: content must be *less than* this
+    content_bytes: int = 1 << 20  # exclusive
+    source_url_bytes: int = 1024
+    articles: int = 8
+    uploadimg_bytes: int = 1 << 20  # exclusive
+    image_material_bytes: int = 10 << 20
+    thumb_material_bytes: int = 64 << 10
+
+    def update(self, payload: JSONDict) -> None:
+        names = {f.name for f in fields(self)}
+        for key, value in payload.items():
+            if key not in names:
+                raise ControlError(f"unknown limit {key!r}; known: {', '.join(sorted(names))}")
+            if not isinstance(value, int) or value < 0:
+                raise ControlError(f"limit {key} must be a non-negative integer")
+        for key, value in payload.items():
+            setattr(self, key, value)
+
+    def as_dict(self) -> JSONDict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class _Token:
+    value: str
+    appid: str
+    kind: Literal["token", "stable"]
+    expires_at: float
+    replaced_until: float | None = None  # set when a newer token replaced this one
+    expired: bool = False  # expired through the control API → 42001
+
+
+@dataclass
+class _Blob:
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class _Draft:
+    media_id: str
+    articles: list[JSONDict]
+    created_at: float
+
+
+@dataclass
+class _Publish:
+    publish_id: str
+    appid: str
+    media_id: str
+    articles: list[JSONDict]
+    submitted_at: float
+    done_at: float
+    outcome: int
+    article_id: str | None
+    msg_data_id: str
+    deleted: set[int] = field(default_factory=set)
+    settled: bool = False
+
+    def status(self, now: float) -> int:
+        if now < self.done_at:
+            return PUBLISHING
+        if self.outcome == 0 and self.articles and len(self.deleted) >= len(self.articles):
+            return 5  # 成功后用户删除所有文章
+        return self.outcome
+
+
+@dataclass
+class _RateLimit:
+    appid: str | None
+    path: str | None
+    remaining: int
+    errcode: int
+
+    def as_dict(self) -> JSONDict:
+        return {"appid": self.appid, "path": self.path, "remaining": self.remaining, "errcode": self.errcode}
+
+
+@dataclass
+class _App:
+    appid: str
+    secret: str
+    token_ttl: int = TOKEN_TTL
+    calls: Counter[str] = field(default_factory=Counter)
+    tokens_issued: int = 0
+    normal_tokens: list[str] = field(default_factory=list)
+    stable_token: str | None = None
+    images_uploaded: int = 0
+    materials: dict[str, str] = field(default_factory=dict)  # media_id -> "image" | "thumb"
+    drafts: dict[str, _Draft] = field(default_factory=dict)  # the draft box
+    drafts_created: int = 0
+    filtered_images: int = 0
+    publishes: dict[str, _Publish] = field(default_factory=dict)
+    articles: dict[str, str] = field(default_factory=dict)  # article_id -> publish_id
+    successes_by_title: Counter[str] = field(default_factory=Counter)
+    deletes: int = 0
+    reject_stage: str | None = None  # "draft" | "submit" | None
+    reject_words: list[str] = field(default_factory=list)
+    rejected_drafts: int = 0
+    outcomes: deque[int] = field(default_factory=deque)
+    default_outcome: int = 0
+    callback_url: str | None = None
+    callback_token: str | None = None
+    callbacks: Counter[str] = field(default_factory=Counter)
+
+    def state(self, now: float) -> JSONDict:
+        publishes = {
+            pid: {
+                "status": job.status(now),
+                "outcome": job.outcome,
+                "article_id": job.article_id,
+                "media_id": job.media_id,
+                "titles": [a.get("title", "") for a in job.articles],
+                "deleted_idx": sorted(job.deleted),
+            }
+            for pid, job in self.publishes.items()
+        }
+        return {
+            "secret": self.secret,
+            "calls": dict(self.calls),
+            "tokens_issued": self.tokens_issued,
+            "images_uploaded": self.images_uploaded,
+            "materials": len(self.materials),
+            "drafts_created": self.drafts_created,
+            "drafts_in_box": len(self.drafts),
+            "filtered_images": self.filtered_images,
+            "rejected_drafts": self.rejected_drafts,
+            "publishes": publishes,
+            "publish_jobs": len(self.publishes),
+            "successful_publishes": sum(self.successes_by_title.values()),
+            "successful_publishes_by_title": dict(self.successes_by_title),
+            "deletes": self.deletes,
+            "reject_content": (
+                {"stage": self.reject_stage, "errcode": REJECT_STAGES[self.reject_stage],
+                 "words": list(self.reject_words)}
+                if self.reject_stage else None
+            ),
+            "pending_outcomes": list(self.outcomes),
+            "default_outcome": self.default_outcome,
+            "callback_url": self.callback_url,
+            "callbacks": dict(self.callbacks),
+        }
+
+
+def wechat_error(code: int, hint: str = "") -> Response:
+    """``{"errcode", "errmsg"}`` with HTTP 200, errmsg suffixed like the real API's."""
+    message = WECHAT_ERRMSG.get(code, "error")
+    if hint:
+        message += f" hint: [{hint}]"
+    return Response.json({"errcode": code, "errmsg": f"{message} rid: {new_rid()}"})
+
+
+def _as_int(value: Any, default: int = 0) -> int | None:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return int(value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class WeChatFake(FakeEngine):
+    """State and behaviour of the fake WeChat Official Account API (see the module docstring)."""
+
+    kind = "wechat"
+
+    def __init__(self, *, latency: float = 0.0, publish_delay: float = 0.2) -> None:
+        super().__init__(latency=latency)
+        self._initial_publish_delay = publish_delay
+        self.publish_delay = publish_delay
+        self.limits = WeChatLimits()
+        self._apps: dict[str, _App] = {}
+        self._tokens: dict[str, _Token] = {}
+        self._blobs: dict[str, _Blob] = {}
+        self._rate_limits: list[_RateLimit] = []
+        self._pending: list[_Publish] = []
+        self._publish_seq = itertools.count(2247483649)
+        self._timers: set[threading.Timer] = set()
+        # Tests may swap the clock (``engine.clock = lambda: …``) to check expiry.
+        self.clock: Callable[[], float] = time.monotonic
+
+    # -- engine hooks -------------------------------------------------------------------
+
+    def is_api_path(self, path: str) -> bool:
+        return path.startswith("/cgi-bin/")
+
+    def account_for(self, request: Request) -> str | None:
+        token = request.query.get("access_token")
+        with self.lock:
+            if token and token in self._tokens:
+                return self._tokens[token].appid
+        if request.path == "/cgi-bin/token":
+            return request.query.get("appid") or None
+        if request.path == "/cgi-bin/stable_token":
+            try:
+                body = request.json()
+            except ValueError:
+                return None
+            if isinstance(body, dict) and body.get("appid"):
+                return str(body["appid"])
+        return None
+
+    def handle(self, request: Request) -> Response:
+        path = request.path
+        if path in API_ROUTES:
+            method, name = API_ROUTES[path]
+            if request.method != method:
+                return wechat_error(43001 if method == "GET" else 43002)
+            handler: Callable[[Request], Response] = getattr(self, name)
+            with self.lock:
+                self._settle(self.clock())
+                return handler(request)
+        if request.method == "GET" and path.startswith("/mmbiz"):
+            return self._serve_blob(path)
+        if request.method == "GET" and path == "/s":
+            return self._serve_article(request)
+        if path.startswith("/cgi-bin/"):
+            return Response.json({"errcode": -1, "errmsg": f"system error hint: [no such api {path}]"}, 404)
+        return Response.text("not found", 404)
+
+    def _reset_state(self) -> None:
+        for timer in list(self._timers):
+            timer.cancel()
+        self._timers.clear()
+        self._apps.clear()
+        self._tokens.clear()
+        self._blobs.clear()
+        self._rate_limits.clear()
+        self._pending.clear()
+        self.limits = WeChatLimits()
+        self.publish_delay = self._initial_publish_delay
+
+    def _state(self) -> JSONDict:
+        now = self.clock()
+        self._settle(now)
+        apps = {appid: app.state(now) for appid, app in self._apps.items()}
+        duplicates = [
+            {"appid": appid, "title": title, "count": count}
+            for appid, app in self._apps.items()
+            for title, count in app.successes_by_title.items()
+            if count > 1
+        ]
+        return {
+            "publish_delay": self.publish_delay,
+            "limits": self.limits.as_dict(),
+            "rate_limits": [r.as_dict() for r in self._rate_limits],
+            "apps": apps,
+            "totals": {
+                "apps": len(apps),
+                "tokens_issued": sum(a.tokens_issued for a in self._apps.values()),
+                "images_uploaded": sum(a.images_uploaded for a in self._apps.values()),
+                "materials": sum(len(a.materials) for a in self._apps.values()),
+                "drafts_created": sum(a.drafts_created for a in self._apps.values()),
+                "publish_jobs": sum(len(a.publishes) for a in self._apps.values()),
+                "publishing": sum(
+                    1 for a in self._apps.values() for j in a.publishes.values() if j.status(now) == PUBLISHING
+                ),
+                "successful_publishes": sum(sum(a.successes_by_title.values()) for a in self._apps.values()),
+                "deletes": sum(a.deletes for a in self._apps.values()),
+            },
+            "duplicate_publishes": duplicates,
+        }
+
+    # -- control API --------------------------------------------------------------------
+
+    def _control(self, method: str, action: str, payload: JSONDict) -> JSONDict:
+        if method != "POST":
+            raise ControlError(f"unknown control action {method} {action}", 404)
+        if action == "apps":
+            appid = require_str(payload, "appid")
+            secret = require_str(payload, "secret")
+            app = self._app(appid)
+            app.secret = secret
+            if "token_ttl" in payload:
+                app.token_ttl = int(number(payload, "token_ttl"))
+            return {"appid": appid, "secret": secret, "token_ttl": app.token_ttl}
+        if action == "expire_tokens":
+            appid = require_str(payload, "appid")
+            return {"appid": appid, "expired": self.expire_tokens(appid)}
+        if action == "rate_limit":
+            errcode = int(number(payload, "errcode", 45009))
+            if errcode not in RATE_LIMIT_ERRCODES:
+                raise ControlError(f"errcode must be one of {RATE_LIMIT_ERRCODES}")
+            calls = int(number(payload, "calls", 1))
+            if calls < 0:
+                raise ControlError("calls must not be negative")
+            limit = _RateLimit(payload.get("appid") or None, payload.get("path") or None, calls, errcode)
+            self._rate_limits = [r for r in self._rate_limits if (r.appid, r.path) != (limit.appid, limit.path)]
+            if calls:
+                self._rate_limits.append(limit)
+            return {"rate_limits": [r.as_dict() for r in self._rate_limits]}
+        if action == "reject_content":
+            app = self._app(require_str(payload, "appid"))
+            if payload.get("on", True):
+                stage = str(payload.get("stage") or "draft")
+                if stage not in REJECT_STAGES:
+                    raise ControlError(f"stage must be one of {', '.join(REJECT_STAGES)}")
+                words = payload.get("words") or []
+                if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+                    raise ControlError("words must be a list of non-empty strings")
+                app.reject_stage, app.reject_words = stage, list(words)
+            else:
+                app.reject_stage, app.reject_words = None, []
+            return {"appid": app.appid, "reject_content": app.state(self.clock())["reject_content"]}
+        if action == "publish_outcome":
+            app = self._app(require_str(payload, "appid"))
+            status = int(number(payload, "status"))
+            if status not in SUCCESS_STATUSES | FAIL_STATUSES:
+                raise ControlError("status must be 0, 2, 3, 4, 5 or 6 (1 is 'publishing', set by the delay)")
+            if payload.get("count") is None:
+                app.default_outcome = status
+                app.outcomes.clear()
+            else:
+                app.outcomes.extend([status] * int(number(payload, "count")))
+            return {"appid": app.appid, "default_outcome": app.default_outcome, "pending_outcomes": list(app.outcomes)}
+        if action == "publish_delay":
+            seconds = number(payload, "seconds")
+            if seconds < 0:
+                raise ControlError("seconds must not be negative")
+            self.publish_delay = seconds
+            return {"publish_delay": seconds}
+        if action == "callback":
+            app = self._app(require_str(payload, "appid"))
+            url = payload.get("url") or None
+            if url is not None and not str(url).startswith(("http://", "https://")):
+                raise ControlError("url must be an http(s) URL")
+            app.callback_url = url
+            app.callback_token = payload.get("token") or None
+            return {"appid": app.appid, "callback_url": app.callback_url}
+        if action == "limits":
+            self.limits.update(payload)
+            return {"limits": self.limits.as_dict()}
+        raise ControlError(f"unknown control action {action!r}", 404)
+
+    def close(self) -> None:
+        """Cancel pending publish callbacks, then stop waits."""
+        with self.lock:
+            for timer in list(self._timers):
+                timer.cancel()
+            self._timers.clear()
+        super().close()
+
+    def expire_tokens(self, appid: str) -> int:
+        """Expire every token of ``appid``: later calls with them answer 42001."""
+        with self.lock:
+            count = 0
+            for token in self._tokens.values():
+                if token.appid == appid and not token.expired:
+                    token.expired = True
+                    count += 1
+            app = self._apps.get(appid)
+            if app is not None:
+                app.normal_tokens.clear()
+                app.stable_token = None
+            return count
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _app(self, appid: str) -> _App:
+        app = self._apps.get(appid)
+        if app is None:
+            app = self._apps[appid] = _App(appid=appid, secret="secret-" + appid)
+        return app
+
+    def _take_rate_limit(self, appid: str, path: str) -> int | None:
+        for limit in self._rate_limits:
+            if (limit.appid in (None, appid)) and (limit.path in (None, path)) and limit.remaining > 0:
+                limit.remaining -= 1
+                if limit.remaining <= 0:
+                    self._rate_limits.remove(limit)
+                return limit.errcode
+        return None
+
+    def _issue(self, app: _App, kind: Literal["token", "stable"]) -> _Token:
+        now = self.clock()
+        token = _Token(
+            value=f"{next_token_prefix()}_{secrets.token_urlsafe(72)}",
+            appid=app.appid,
+            kind=kind,
+            expires_at=now + app.token_ttl,
+        )
+        self._tokens[token.value] = token
+        app.tokens_issued += 1
+        return token
+
+    def _authorise(self, request: Request) -> tuple[_App, None] | tuple[None, Response]:
+        """Check ``access_token`` (41001/40001/42001), count the call, apply rate limits."""
+        value = request.query.get("access_token")
+        if not value:
+            return None, wechat_error(41001)
+        token = self._tokens.get(value)
+        if token is None:
+            return None, wechat_error(40001)
+        now = self.clock()
+        if token.replaced_until is not None and now >= token.replaced_until:
+            return None, wechat_error(40001)
+        if token.expired or now >= token.expires_at:
+            return None, wechat_error(42001)
+        app = self._app(token.appid)
+        app.calls[request.path] += 1
+        errcode = self._take_rate_limit(app.appid, request.path)
+        if errcode is not None:
+            return None, wechat_error(errcode)
+        return app, None
+
+    def _json_body(self, request: Request) -> tuple[JSONDict, None] | tuple[None, Response]:
+        if not request.body.strip():
+            return None, wechat_error(44002)
+        try:
+            data = request.json()
+        except ValueError:
+            return None, wechat_error(47001)
+        if not isinstance(data, dict):
+            return None, wechat_error(47001)
+        return data, None
+
+    def _store_blob(self, fmt: str, data: bytes) -> tuple[str, str]:
+        blob_id = secrets.token_urlsafe(24)
+        self._blobs[blob_id] = _Blob(IMAGE_CONTENT_TYPES.get(fmt, "application/octet-stream"), data)
+        # Same shape as mmbiz.qpic.cn URLs (…/mmbiz_png/<id>/0), served by this fake.
+        return blob_id, f"{self.public_url}/mmbiz_{fmt}/{blob_id}/0"
+
+    def _article_url(self, job: _Publish, idx: int) -> str:
+        biz = quote(hashlib.sha1(job.appid.encode()).hexdigest()[:16])
+        sn = hashlib.sha1(f"{job.article_id}:{idx}".encode()).hexdigest()[:32]
+        return f"{self.public_url}/s?__biz={biz}&mid={job.publish_id}&idx={idx}&sn={sn}"
+
+    # -- asynchronous publishing -------------------------------------------------------------
+
+    def _settle(self, now: float) -> None:
+        """Finish the publish jobs whose delay is over (called under the lock)."""
+        if not self._pending:
+            return
+        still: list[_Publish] = []
+        for job in self._pending:
+            if now < job.done_at:
+                still.append(job)
+                continue
+            job.settled = True
+            if job.outcome in FAIL_STATUSES:
+                # A failed publication leaves its draft in the draft box (fake's choice).
+                app = self._app(job.appid)
+                app.drafts[job.media_id] = _Draft(job.media_id, job.articles, job.submitted_at)
+        self._pending = still
+
+    def _schedule_callback(self, job: _Publish) -> None:
+        delay = max(0.0, job.done_at - self.clock())
+        timer = threading.Timer(delay, self._fire_callback, args=(job.appid, job.publish_id))
+        timer.daemon = True
+        self._timers.add(timer)
+        timer.start()
+
+    def _fire_callback(self, appid: str, publish_id: str) -> None:
+        """POST the PUBLISHJOBFINISH event to the app's callback URL (the 发布结果的事件推送)."""
+        with self.lock:
+            self._timers = {t for t in self._timers if t.is_alive() and t is not threading.current_thread()}
+            app = self._apps.get(appid)
+            job = app.publishes.get(publish_id) if app else None
+            if app is None or job is None or not app.callback_url:
+                return
+            now = self.clock()
+            self._settle(now)
+            url, token = app.callback_url, app.callback_token
+            body = self._publish_event_xml(job, job.status(max(now, job.done_at)))
+        if token:
+            timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**9))
+            signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+            url += ("&" if "?" in url else "?") + f"signature={signature}&timestamp={timestamp}&nonce={nonce}"
+        request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "text/xml"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                answer.read()
+            outcome = "sent"
+        except OSError:
+            outcome = "failed"
+        with self.lock:
+            app.callbacks[outcome] += 1
+
+    def _publish_event_xml(self, job: _Publish, status: int) -> bytes:
+        """The documented PUBLISHJOBFINISH XML (ToUserName is the account, FromUserName the
+        operator's openid — both fake)."""
+        parts = [
+            "<xml>",
+            f"<ToUserName><![CDATA[gh_{hashlib.sha1(job.appid.encode()).hexdigest()[:12]}]]></ToUserName>",
+            "<FromUserName><![CDATA[oFakeOperatorOpenId0000000000]]></FromUserName>",
+            f"<CreateTime>{int(time.time())}</CreateTime>",
+            "<MsgType><![CDATA[event]]></MsgType>",
+            "<Event><![CDATA[PUBLISHJOBFINISH]]></Event>",
+            "<PublishEventInfo>",
+            f"<publish_id>{job.publish_id}</publish_id>",
+            f"<publish_status>{status}</publish_status>",
+        ]
+        if status == 0 and job.article_id:
+            parts.append(f"<article_id><![CDATA[{job.article_id}]]></article_id>")
+            parts.append(f"<article_detail><count>{len(job.articles)}</count>")
+            for idx in range(1, len(job.articles) + 1):
+                parts.append(
+                    f"<item><idx>{idx}</idx><article_url><![CDATA[{self._article_url(job, idx)}]]></article_url></item>"
+                )
+            parts.append("</article_detail>")
+        elif status in (2, 4):
+            parts.append("<fail_idx>" + "".join(f"<idx>{i}</idx>" for i in range(1, len(job.articles) + 1))
+                         + "</fail_idx>")
+        parts += ["</PublishEventInfo>", "</xml>"]
+        return "".join(parts).encode("utf-8")
+
+    # -- API endpoints (all called under the lock) -----------------------------------------
+
+    def _api_token(self, request: Request) -> Response:
+        """GET /cgi-bin/token (getAccessToken): grant_type=client_credential, appid, secret."""
+        query = request.query
+        return self._grant(request, query.get("grant_type"), query.get("appid"), query.get("secret"), False)
+
+    def _api_stable_token(self, request: Request) -> Response:
+        """POST /cgi-bin/stable_token (getStableAccessToken): JSON grant_type, appid, secret,
+        force_refresh. Normal mode returns the still-valid stable token; force_refresh
+        invalidates it and returns a new one."""
+        data, error = self._json_body(request)
+        if error is not None:
+            return error
+        assert data is not None
+        force = data.get("force_refresh", False)
+        force_refresh = force is True or str(force).lower() in ("true", "1")
+        return self._grant(request, data.get("grant_type"), data.get("appid"), data.get("secret"), True,
+                           force_refresh)
+
+    def _grant(self, request: Request, grant_type: Any, appid: Any, secret: Any, stable: bool,
+               force_refresh: bool = False) -> Response:
+        if grant_type != "client_credential":
+            return wechat_error(40002)
+        if not appid:
+            return wechat_error(41002)
+        if not secret:
+            return wechat_error(41004)
+        app = self._app(str(appid))
+        app.calls[request.path] += 1
+        errcode = self._take_rate_limit(app.appid, request.path)
+        if errcode is not None:
+            return wechat_error(errcode)
+        if str(secret) != app.secret:
+            return wechat_error(40125)
+        now = self.clock()
+        if stable:
+            current = self._tokens.get(app.stable_token) if app.stable_token else None
+            if current is not None and not force_refresh and not current.expired and now < current.expires_at:
+                return Response.json({"access_token": current.value, "expires_in": int(current.expires_at - now)})
+            if current is not None:
+                current.replaced_until = now  # force_refresh: the previous one stops working at once
+            token = self._issue(app, "stable")
+            app.stable_token = token.value
+        else:
+            for old in app.normal_tokens:
+                old_token = self._tokens[old]
+                if old_token.replaced_until is None:
+                    old_token.replaced_until = now + TOKEN_OVERLAP
+            token = self._issue(app, "token")
+            app.normal_tokens = [v for v in app.normal_tokens if now < (self._tokens[v].replaced_until or 0)]
+            app.normal_tokens.append(token.value)
+        return Response.json({"access_token": token.value, "expires_in": app.token_ttl})
+
+    def _api_uploadimg(self, request: Request) -> Response:
+        """POST /cgi-bin/media/uploadimg, multipart ``media``: jpg/png under 1 MB → {"url"}.
+        Errors per api_uploadimage: 40005 invalid file type, 40009 invalid image size."""
+        app, error = self._authorise(request)
+        if app is None:
+            return error
+        media = request.files().get("media")
+        if media is None or not media.data:
+            return wechat_error(41005)
+        fmt = sniff_image(media.data)
+        if fmt not in ("jpeg", "png"):
+            return wechat_error(40005)
+        if media.size >= self.limits.uploadimg_bytes:
+            return wechat_error(40009)
+        _, url = self._store_blob(fmt, media.data)
+        app.images_uploaded += 1
+        return Response.json({"url": url, "errcode": 0, "errmsg": "ok"})
+
+    def _api_add_material(self, request: Request) -> Response:
+        """POST /cgi-bin/material/add_material?type=image|thumb, multipart ``media`` →
+        {"media_id", "url", "item": []}. Other types answer 40004 (the fake keeps images only)."""
+        app, error = self._authorise(request)
+        if app is None:
+            return error
+        media_type = request.query.get("type") or request.fields().get("type", "")
+        if media_type not in ("image", "thumb"):
+            return wechat_error(40004, "the fake supports type=image and type=thumb")
+        media: UploadedFile | None = request.files().get("media")
+        if media is None or not media.data:
+            return wechat_error(41005)
+        fmt = sniff_image(media.data)
+        if media_type == "thumb":
+            if fmt != "jpeg":
+                return wechat_error(40005)
+            if media.size > self.limits.thumb_material_bytes:
+                return wechat_error(40012)
+        else:
+            if fmt not in ("jpeg", "png", "gif", "bmp"):
+                return wechat_error(40005)
+            if media.size > self.limits.image_material_bytes:
+                return wechat_error(40009)
+        media_id, url = self._store_blob(fmt or "jpeg", media.data)
+        app.materials[media_id] = media_type
+        return Response.json({"media_id": media_id, "url": url, "item": []})
+
+    def _api_draft_add(self, request: Request) -> Response:
+        """POST /cgi-bin/draft/add {"articles": [...]} → {"media_id"} (api_draft_add).
+
+        Validation order (fake's choice of order; codes from the global table): 44003 no
+        articles, 45008 more than 8, 40227 empty title, 45003 title, 45110 author, 45004
+        digest, 44004 empty content, 45002 content size, 45005 content_source_url size,
+        40007 thumb_media_id not a permanent image of this account, then the account's
+        content-rejection mode (45166 "invalid content"). <script> is removed and <img>
+        whose src is not from uploadimg is filtered out, as the documentation says.
+        """
+        app, error = self._authorise(request)
+        if app is None:
+            return error
+        data, error = self._json_body(request)
+        if data is None:
+            return error
+        articles = data.get("articles")
+        if not isinstance(articles, list) or not articles:
+            return wechat_error(44003)
+        if len(articles) > self.limits.articles:
+            return wechat_error(45008)
+        cleaned: list[JSONDict] = []
+        filtered = 0
+        limits = self.limits
+        for index, article in enumerate(articles):
+            if not isinstance(article, dict):
+                return wechat_error(47001)
+            where = f"article {index}"
+            article_type = article.get("article_type") or "news"
+            if article_type not in ("news", "newspic"):
+                return wechat_error(40035, f"{where}: article_type")
+            title = str(article.get("title") or "")
+            if not title.strip():
+                return wechat_error(40227, where)
+            if len(title) > limits.title_chars:
+                return wechat_error(45003, f"{where}: title longer than {limits.title_chars}")
+            author = str(article.get("author") or "")
+            if len(author) > limits.author_chars:
+                return wechat_error(45110, f"{where}: author longer than {limits.author_chars}")
+            digest = str(article.get("digest") or "")
+            if len(digest) > limits.digest_chars:
+                return wechat_error(45004, f"{where}: digest longer than {limits.digest_chars}")
+            content = article.get("content")
+            if not isinstance(content, str) or not content.strip():
+                return wechat_error(44004, where)
+            if len(content) >= limits.content_chars or len(content.encode("utf-8")) >= limits.content_bytes:
+                return wechat_error(45002, f"{where}: content must be less than {limits.content_chars} characters")
+            source_url = str(article.get("content_source_url") or "")
+            if len(source_url.encode("utf-8")) > limits.source_url_bytes:
+                return wechat_error(45005, f"{where}: content_source_url")
+            thumb = article.get("thumb_media_id")
+            if article_type == "news" or thumb:
+                if not thumb or str(thumb) not in app.materials:
+                    return wechat_error(40007, f"{where}: thumb_media_id")
+            flags = {}
+            for flag in ("need_open_comment", "only_fans_can_comment"):
+                value = _as_int(article.get(flag), 0)
+                if value not in (0, 1):
+                    return wechat_error(40035, f"{where}: {flag}")
+                flags[flag] = value
+            content, dropped = self._clean_content(content)
+            filtered += dropped
+            cleaned.append({
+                "article_type": article_type,
+                "title": title,
+                "author": author,
+                "digest": digest or re.sub(r"<[^>]+>", "", content)[:54],  # "默认抓取正文前54个字"
+                "content": content,
+                "content_source_url": source_url,
+                "thumb_media_id": str(thumb or ""),
+                **flags,
+            })
+        if app.reject_stage == "draft" and self._rejects(app, cleaned):
+            app.rejected_drafts += 1
+            return wechat_error(REJECT_STAGES["draft"])
+        media_id = secrets.token_urlsafe(48)
+        app.drafts[media_id] = _Draft(media_id, cleaned, self.clock())
+        app.drafts_created += 1
+        app.filtered_images += filtered
+        return Response.json({"media_id": media_id})
+
+    @staticmethod
+    def _rejects(app: _App, articles: list[JSONDict]) -> bool:
+        """Whether the account's content-rejection mode refuses these articles."""
+        if not app.reject_words:
+            return True
+        texts = [a["title"] + "\n" + a["digest"] + "\n" + a["content"] for a in articles]
+        return any(word in text for word in app.reject_words for text in texts)
+
+    def _clean_content(self, content: str) -> tuple[str, int]:
+        """Remove scripts and images not uploaded through uploadimg (返回被过滤数)."""
+        content = _SCRIPT.sub("", content)
+        ours = (self.public_url + "/mmbiz", "http://mmbiz.qpic.cn/", "https://mmbiz.qpic.cn/")
+        dropped = 0
+
+        def keep_or_drop(match: re.Match[str]) -> str:
+            nonlocal dropped
+            if match.group(2).startswith(ours):
+                return match.group(0)
+            dropped += 1
+            return ""
+
+        return _IMG_SRC.sub(keep_or_drop, content), dropped
+
+    def _api_draft_get(self, request: Request) -> Response:
+        """POST /cgi-bin/draft/get {"media_id"} → {"news_item": [...]} for drafts still in the box."""
+        app, error = self._authorise(request)
+        if app is None:
+            return error
+        data, error = self._json_body(request)
+        if data is None:
+            return error
+        draft = app.drafts.get(str(data.get("media_id") or ""))
+        if draft is None:
+            return wechat_error(40007)
+        return Response.json({"news_item": [{**a, "url": ""} for a in draft.articles]})
+
+    def _api_freepublish_submit(self, request: Request) -> Response:
+        """POST /cgi-bin/freepublish/submit {"media_id"} → {"errcode": 0, "errmsg": "ok",
+        "publish_id", "msg_data_id"}. The draft leaves the draft box ("被群发或发布后，该素材将从
+        草稿箱中移除"), so submitting it again answers 40007. The job finishes after
+        ``publish_delay`` seconds with the outcome set for the account (default 0, success)."""
+        app, error = self._authorise(request)
+        if app is None:
+            return error
+        data, error = self._json_body(request)
+        if data is None:
+            return error
+        media_id = str(data.get("media_id") or "")
+        if not media_id:
+            return wechat_error(41006)
+        draft = app.drafts.get(media_id)
+        if draft is None:
+            return wechat_error(40007)
+        if app.reject_stage == "submit" and self._rejects(app, draft.articles):
+            app.rejected_drafts += 1
+            return wechat_error(REJECT_STAGES["submit"])
+        del app.drafts[media_id]
+        outcome = app.outcomes.popleft() if app.outcomes else app.default_outcome
+        now = self.clock()
+        job = _Publish(
+            publish_id=str(next(self._publish_seq)),
+            appid=app.appid,
+            media_id=media_id,
+            articles=draft.articles,
+            submitted_at=now,
+            done_at=now + self.publish_delay,
+            outcome=outcome,
+            article_id=secrets.token_urlsafe(33) if outcome in SUCCESS_STATUSES else None,
+            msg_data_id=str(secrets.randbelow(10**10)),
+        )
+        app.publishes[job.publish_id] = job
+        if job.article_id:
+            app.articles[job.article_id] = job.publish_id
+            for article in job.articles:
+                app.successes_by_title[article["title"]] += 1
+        self._pending.append(job)
+        if app.callback_url:
+            self._schedule_callback(job)
+        return Response.json({"errcode": 0, "errmsg": "ok", "publish_id": job.publish_id,
+                              "msg_data_id": job.msg_data_id})
+
+    def _api_freepublish_get(self, request: Request) -> Response:
+        """POST /cgi-bin/freepublish/get {"publish_id"} → publish_status 1 while publishing,
+        then the outcome; article_id/article_detail when 0; fail_idx listed for 2 and 4
+        ("当发布状态为2或4时，返回不通过的文章编号"), empty otherwise. An unknown publish_id
+        answers 40035 invalid args (fake's choice: undocumented)."""
+        app, error = self._authorise(request)
+        if app is None:
+            return error
+        data, error = self._json_body(request)
+        if data is None:
+            return error
+        job = app.publishes.get(str(data.get("publish_id") or ""))
+        if job is None:
+            return wechat_error(40035, "publish_id")
+        status = job.status(self.clock())
+        answer: JSONDict = {"publish_id": job.publish_id, "publish_status": status}
+        if status == 0:
+            items = [
+                {"idx": idx, "article_url": self._article_url(job, idx)}
+                for idx in range(1, len(job.articles) + 1)
+                if idx not in job.deleted
+            ]
+            answer["article_id"] = job.article_id
+            answer["article_detail"] = {"count": len(items), "item": items}
+        elif status in (5, 6):
+            answer["article_id"] = job.article_id
+        answer["fail_idx"] = list(range(1, len(job.articles) + 1)) if status in (2, 4) else []
+        return Response.json(answer)
+
+    def _api_freepublish_delete(self, request: Request) -> Response:
+        """POST /cgi-bin/freepublish/delete {"article_id", "index"} → {"errcode": 0, "errmsg": "ok"}.
+        index 0 or absent deletes every article. 40060 for an index out of range (global
+        table: "删除单篇图文时，指定的 article_idx 不合法"); an unknown or already deleted
+        article answers 40035 invalid args (fake's choice: the API page lists no code)."""
+        app, error = self._authorise(request)
+        if app is None:
+            return error
+        data, error = self._json_body(request)
+        if data is None:
+            return error
+        article_id = str(data.get("article_id") or "")
+        index = _as_int(data.get("index"), 0)
+        if not article_id or index is None:
+            return wechat_error(40035, "article_id/index")
+        publish_id = app.articles.get(article_id)
+        job = app.publishes.get(publish_id) if publish_id else None
+        if job is None or job.status(self.clock()) != 0:
+            return wechat_error(40035, "article_id does not exist or was deleted")
+        count = len(job.articles)
+        if index == 0:
+            targets = set(range(1, count + 1)) - job.deleted
+            if not targets:
+                return wechat_error(40035, "article_id does not exist or was deleted")
+        elif not 1 <= index <= count:
+            return wechat_error(40060)
+        elif index in job.deleted:
+            return wechat_error(40035, "article already deleted")
+        else:
+            targets = {index}
+        job.deleted |= targets
+        app.deletes += 1
+        return Response.json({"errcode": 0, "errmsg": "ok"})
+
+    # -- resources a browser may open (demo) --------------------------------------------------
+
+    def _serve_blob(self, path: str) -> Response:
+        parts = path.strip("/").split("/")
+        with self.lock:
+            blob = self._blobs.get(parts[1]) if len(parts) >= 2 else None
+        if blob is None:
+            return Response.text("not found", 404)
+        return Response(body=blob.data, content_type=blob.content_type)
+
+    def _serve_article(self, request: Request) -> Response:
+        """The article's permanent link (article_url) as a simple page, for the demo."""
+        with self.lock:
+            self._settle(self.clock())
+            publish_id = request.query.get("mid", "")
+            idx = _as_int(request.query.get("idx"), 1) or 1
+            job = next((a.publishes[publish_id] for a in self._apps.values() if publish_id in a.publishes), None)
+            if job is None or job.status(self.clock()) != 0 or not 1 <= idx <= len(job.articles):
+                return Response.html("<p>该内容已被发布者删除</p>", 404)
+            if idx in job.deleted:
+                return Response.html("<p>该内容已被发布者删除</p>", 404)
+            article = job.articles[idx - 1]
+        return Response.html(
+            "<!doctype html><meta charset='utf-8'>"
+            f"<title>{html.escape(article['title'])}</title>"
+            f"<h1>{html.escape(article['title'])}</h1>"
+            f"<p>{html.escape(article['author'])}</p>"
+            f"<article>{article['content']}</article>"
+        )
+
+
+_token_counter = itertools.count(90)
+_token_counter_lock = threading.Lock()
+
+
+def next_token_prefix() -> int:
+    """Real access tokens start with a small number and an underscore (``75_Eh6x…``)."""
+    with _token_counter_lock:
+        return next(_token_counter)

@@ -1,0 +1,524 @@
+"""A fake Weibo (微博) open API: share a status with a link, destroy it, show it.
+
+Paths, parameters and answers follow open.weibo.com: ``2/statuses/share`` (POST, form or
+multipart with ``pic``; ``access_token``, ``status`` with at least one link of the app's
+safe domain, at most 140 Chinese characters, no ``#topic#``; ``rip``), ``2/statuses/destroy``,
+``2/statuses/show``, and the ``Error_code`` page (error body
+``{"error", "error_code", "request"}``; 1xxxx system errors, 2xxxx service errors, 213xx
+OAuth2 errors). HTTP statuses: 400 for parameter and service errors, 403 for
+authorisation and rate-limit errors (the documentation gives no table; fake's choice).
+
+Accounts exist on the fly: the access token ``"token-" + account`` is valid for ``account``
+until it is expired or revoked through the control API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+import re
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Literal
+
+from .core import ControlError, FakeEngine, JSONDict, Request, Response, number, require_str
+from .forms import IMAGE_CONTENT_TYPES, UploadedFile, sniff_image
+
+# error_code -> (HTTP status, error text). Texts as on the Error_code page.
+WEIBO_ERRORS: dict[int, tuple[int, str]] = {
+    10006: (403, "source paramter(appkey) is missing"),
+    10016: (400, "miss required parameter ({0}) , see doc for more info."),
+    10017: (400, "parameter ({0})'s value invalid,expect ({1}) , but get ({2}) , see doc for more info."),
+    10021: (400, "HTTP method is not suported for this request!"),
+    10022: (403, "IP requests out of rate limit!"),
+    10023: (403, "User requests out of rate limit!"),
+    10024: (403, "User requests for ({0}) out of rate limit!"),
+    20005: (400, "Unsupported image type, only suport JPG, GIF, PNG!"),
+    20006: (400, "Image size too large."),
+    20012: (400, "Text too long, please input text less than 140 characters!"),
+    20016: (403, "Out of limit!"),
+    20019: (400, "repeat content!"),
+    20101: (400, "target weibo does not exist!"),
+    20102: (403, "not your own weibo!"),
+    21327: (403, "expired_token"),
+    21332: (403, "invalid_access_token"),
+}
+RATE_LIMIT_CODES = (10022, 10023, 10024, 20016)
+TEXT_NOT_FIND_DOMAIN = "text not find domain!"  # 10017 as share.json answers it
+SHANGHAI = timezone(timedelta(hours=8))
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# A link ends at whitespace or at CJK punctuation (Chinese text runs straight into links).
+_LINK = re.compile(r"https?://[^\s<>\"'，。！？、；：（）【】《》“”‘’]+", re.IGNORECASE)
+_TOPIC = re.compile(r"#[^#\s]+#")
+
+# path -> (HTTP method, handler name)
+API_ROUTES: dict[str, tuple[str, str]] = {
+    "/2/statuses/share.json": ("POST", "_api_share"),
+    "/2/statuses/destroy.json": ("POST", "_api_destroy"),
+    "/2/statuses/show.json": ("GET", "_api_show"),
+}
+
+
+def weibo_created_at(moment: datetime) -> str:
+    """``Wed Oct 24 23:49:17 +0800 2012`` — the created_at format of the API (English names,
+    whatever the process locale)."""
+    local = moment.astimezone(SHANGHAI)
+    return f"{_DAYS[local.weekday()]} {_MONTHS[local.month - 1]} {local:%d %H:%M:%S} +0800 {local.year}"
+
+
+def weibo_length(text: str, link_length: int = 20) -> int:
+    """Length in Weibo's units: a Chinese (non-ASCII) character counts 1, two ASCII
+    characters count 1, and every link counts as its ``link_length``-character t.cn short
+    link. (The common reading of "不超过140个汉字"; an approximation of Weibo's counter.)"""
+    halves = 0
+    for match in _LINK.finditer(text):
+        halves += link_length
+    for char in _LINK.sub("", text):
+        halves += 1 if ord(char) < 128 else 2
+    return math.ceil(halves / 2)
+
+
+@dataclass
+class WeiboLimits:
+    """status ≤ 140 (Chinese characters, see :func:`weibo_length`), pic < 5 MB."""
+
+    status_length: int = 140
+    pic_bytes: int = 5 << 20  # exclusive: "上传图片大小限制为<5M"
+    link_length: int = 20
+
+    def update(self, payload: JSONDict) -> None:
+        names = {f.name for f in fields(self)}
+        for key, value in payload.items():
+            if key not in names:
+                raise ControlError(f"unknown limit {key!r}; known: {', '.join(sorted(names))}")
+            if not isinstance(value, int) or value < 0:
+                raise ControlError(f"limit {key} must be a non-negative integer")
+        for key, value in payload.items():
+            setattr(self, key, value)
+
+    def as_dict(self) -> JSONDict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class _Token:
+    value: str
+    account: str
+    state: Literal["valid", "expired", "revoked"] = "valid"
+
+
+@dataclass
+class _Status:
+    id: int
+    account: str
+    text: str
+    created_at: datetime
+    pic_url: str | None = None
+    deleted: bool = False
+
+
+@dataclass
+class _RateLimit:
+    account: str | None
+    path: str | None
+    remaining: int
+    error_code: int
+
+    def as_dict(self) -> JSONDict:
+        return {"account": self.account, "path": self.path, "remaining": self.remaining,
+                "error_code": self.error_code}
+
+
+@dataclass
+class _Account:
+    name: str
+    uid: int
+    calls: Counter[str] = field(default_factory=Counter)
+    statuses: dict[int, _Status] = field(default_factory=dict)
+    created_by_text: Counter[str] = field(default_factory=Counter)
+    shares: int = 0
+    destroys: int = 0
+    repeat_rejections: int = 0
+    errors: Counter[int] = field(default_factory=Counter)
+
+    def live_by_text(self) -> Counter[str]:
+        return Counter(s.text for s in self.statuses.values() if not s.deleted)
+
+    def state(self) -> JSONDict:
+        return {
+            "uid": self.uid,
+            "calls": dict(self.calls),
+            "shares": self.shares,
+            "destroys": self.destroys,
+            "statuses_created": len(self.statuses),
+            "statuses_live": sum(1 for s in self.statuses.values() if not s.deleted),
+            "live_by_text": dict(self.live_by_text()),
+            "created_by_text": dict(self.created_by_text),
+            "repeat_rejections": self.repeat_rejections,
+            "errors": {str(code): n for code, n in self.errors.items()},
+            "statuses": {
+                str(s.id): {"text": s.text, "deleted": s.deleted, "pic": s.pic_url is not None}
+                for s in self.statuses.values()
+            },
+        }
+
+
+def weibo_error(code: int, path: str, *args: str, error: str | None = None) -> Response:
+    """The documented error body ``{"error", "error_code", "request"}`` with its HTTP status."""
+    status, template = WEIBO_ERRORS.get(code, (400, "error"))
+    message = error if error is not None else template.format(*args)
+    return Response.json({"error": message, "error_code": code, "request": path}, status)
+
+
+class WeiboFake(FakeEngine):
+    """State and behaviour of the fake Weibo API (see the module docstring)."""
+
+    kind = "weibo"
+
+    def __init__(self, *, latency: float = 0.0) -> None:
+        super().__init__(latency=latency)
+        self.limits = WeiboLimits()
+        self.safe_domains: list[str] | None = None
+        self._accounts: dict[str, _Account] = {}
+        self._tokens: dict[str, _Token] = {}
+        self._statuses: dict[int, _Status] = {}
+        self._pics: dict[str, tuple[str, bytes]] = {}
+        self._rate_limits: list[_RateLimit] = []
+        self._ids = itertools.count(4_980_000_000_000_001)
+        self.now: Callable[[], datetime] = lambda: datetime.now(SHANGHAI)
+
+    # -- engine hooks -------------------------------------------------------------------
+
+    def is_api_path(self, path: str) -> bool:
+        return path.startswith("/2/")
+
+    def account_for(self, request: Request) -> str | None:
+        value = self._token_value(request)
+        if not value:
+            return None
+        with self.lock:
+            token = self._tokens.get(value)
+            if token is not None:
+                return token.account
+        return value[len("token-") :] if value.startswith("token-") and len(value) > 6 else None
+
+    def handle(self, request: Request) -> Response:
+        path = request.path
+        if path in API_ROUTES:
+            method, name = API_ROUTES[path]
+            if request.method != method:
+                return weibo_error(10021, path)
+            handler: Callable[[Request], Response] = getattr(self, name)
+            with self.lock:
+                return handler(request)
+        if request.method == "GET" and path.startswith("/large/"):
+            with self.lock:
+                pic = self._pics.get(path.rsplit("/", 1)[-1].split(".")[0])
+            if pic is None:
+                return Response.text("not found", 404)
+            return Response(body=pic[1], content_type=pic[0])
+        if path.startswith("/2/"):
+            return Response.json({"error": "Request Api not found!", "error_code": 10020, "request": path}, 404)
+        return Response.text("not found", 404)
+
+    def _reset_state(self) -> None:
+        self.limits = WeiboLimits()
+        self.safe_domains = None
+        self._accounts.clear()
+        self._tokens.clear()
+        self._statuses.clear()
+        self._pics.clear()
+        self._rate_limits.clear()
+
+    def _state(self) -> JSONDict:
+        accounts = {name: account.state() for name, account in self._accounts.items()}
+        duplicates = [
+            {"account": name, "text": text, "count": count}
+            for name, account in self._accounts.items()
+            for text, count in account.created_by_text.items()
+            if count > 1
+        ]
+        return {
+            "limits": self.limits.as_dict(),
+            "safe_domains": self.safe_domains,
+            "rate_limits": [r.as_dict() for r in self._rate_limits],
+            "accounts": accounts,
+            "totals": {
+                "accounts": len(accounts),
+                "statuses_created": len(self._statuses),
+                "statuses_live": sum(1 for s in self._statuses.values() if not s.deleted),
+                "destroys": sum(a.destroys for a in self._accounts.values()),
+                "repeat_rejections": sum(a.repeat_rejections for a in self._accounts.values()),
+            },
+            "duplicate_statuses": duplicates,
+        }
+
+    # -- control API --------------------------------------------------------------------
+
+    def _control(self, method: str, action: str, payload: JSONDict) -> JSONDict:
+        if method != "POST":
+            raise ControlError(f"unknown control action {method} {action}", 404)
+        if action == "accounts":
+            name = require_str(payload, "account")
+            account = self._account(name)
+            if payload.get("uid") is not None:
+                account.uid = int(number(payload, "uid"))
+            token = payload.get("token")
+            if token:
+                self._tokens[str(token)] = _Token(str(token), name)
+            return {"account": name, "uid": account.uid,
+                    "tokens": [t.value for t in self._tokens.values() if t.account == name and t.state == "valid"]}
+        if action in ("expire_token", "revoke_token"):
+            state: Literal["expired", "revoked"] = "expired" if action == "expire_token" else "revoked"
+            return {"changed": self._retire_tokens(payload, state), "state": state}
+        if action == "rate_limit":
+            code = int(number(payload, "error_code", 10023))
+            if code not in RATE_LIMIT_CODES:
+                raise ControlError(f"error_code must be one of {RATE_LIMIT_CODES}")
+            calls = int(number(payload, "calls", 1))
+            if calls < 0:
+                raise ControlError("calls must not be negative")
+            limit = _RateLimit(payload.get("account") or None, payload.get("path") or None, calls, code)
+            self._rate_limits = [
+                r for r in self._rate_limits if (r.account, r.path) != (limit.account, limit.path)
+            ]
+            if calls:
+                self._rate_limits.append(limit)
+            return {"rate_limits": [r.as_dict() for r in self._rate_limits]}
+        if action == "safe_domains":
+            domains = payload.get("domains")
+            if domains is not None and (
+                not isinstance(domains, list) or not all(isinstance(d, str) and d for d in domains)
+            ):
+                raise ControlError("domains must be a list of host names, or null for any link")
+            self.safe_domains = [d.lower().lstrip(".") for d in domains] if domains is not None else None
+            return {"safe_domains": self.safe_domains}
+        if action == "limits":
+            self.limits.update(payload)
+            return {"limits": self.limits.as_dict()}
+        raise ControlError(f"unknown control action {action!r}", 404)
+
+    def _retire_tokens(self, payload: JSONDict, state: Literal["expired", "revoked"]) -> int:
+        if payload.get("token"):
+            value = str(payload["token"])
+            token = self._resolve(value)
+            if token is None:
+                raise ControlError(f"unknown token {value!r}", 404)
+            token.state = state
+            return 1
+        name = require_str(payload, "account")
+        self._account(name)
+        default = "token-" + name
+        if default not in self._tokens:
+            self._tokens[default] = _Token(default, name)
+        changed = 0
+        for token in self._tokens.values():
+            if token.account == name and token.state == "valid":
+                token.state = state
+                changed += 1
+        return changed
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _account(self, name: str) -> _Account:
+        account = self._accounts.get(name)
+        if account is None:
+            uid = 1_000_000_000 + int(hashlib.sha1(name.encode()).hexdigest(), 16) % 8_999_999_999
+            account = self._accounts[name] = _Account(name=name, uid=uid)
+        return account
+
+    @staticmethod
+    def _token_value(request: Request) -> str:
+        """access_token from the query, the form, or ``Authorization: OAuth2 <token>``."""
+        value = request.query.get("access_token") or request.fields().get("access_token", "")
+        if not value:
+            auth = request.headers.get("authorization", "")
+            if auth.lower().startswith("oauth2 "):
+                value = auth[7:].strip()
+        return value
+
+    def _resolve(self, value: str) -> _Token | None:
+        token = self._tokens.get(value)
+        if token is None and value.startswith("token-") and len(value) > len("token-"):
+            token = self._tokens[value] = _Token(value, value[len("token-") :])
+        return token
+
+    def _authorise(self, request: Request) -> tuple[_Account, None] | tuple[None, Response]:
+        """Token check (10006 missing, 21332 unknown or revoked, 21327 expired), call count,
+        then the rate limits set through the control API (10022/10023/10024/20016)."""
+        value = self._token_value(request)
+        if not value:
+            return None, weibo_error(10006, request.path)
+        token = self._resolve(value)
+        if token is None or token.state == "revoked":
+            return None, weibo_error(21332, request.path)
+        account = self._account(token.account)
+        account.calls[request.path] += 1
+        if token.state == "expired":
+            return None, self._fail(account, 21327, request.path)
+        for limit in self._rate_limits:
+            if limit.account in (None, account.name) and limit.path in (None, request.path) and limit.remaining > 0:
+                limit.remaining -= 1
+                if limit.remaining <= 0:
+                    self._rate_limits.remove(limit)
+                return None, self._fail(account, limit.error_code, request.path, request.path)
+        return account, None
+
+    def _links_ok(self, text: str) -> bool:
+        links = _LINK.findall(text)
+        if not links:
+            return False
+        if self.safe_domains is None:
+            return True
+        for link in links:
+            host = link.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].lower()
+            if any(host == d or host.endswith("." + d) for d in self.safe_domains):
+                return True
+        return False
+
+    def _user_json(self, account: _Account) -> JSONDict:
+        return {
+            "id": account.uid,
+            "idstr": str(account.uid),
+            "screen_name": account.name,
+            "name": account.name,
+            "province": "11",
+            "city": "1000",
+            "location": "北京",
+            "description": "",
+            "url": "",
+            "profile_image_url": f"{self.public_url}/large/avatar.jpg",
+            "domain": "",
+            "gender": "n",
+            "followers_count": 0,
+            "friends_count": 0,
+            "statuses_count": sum(1 for s in account.statuses.values() if not s.deleted),
+            "favourites_count": 0,
+            "created_at": "Tue Jan 01 00:00:00 +0800 2019",
+            "following": False,
+            "allow_all_act_msg": False,
+            "geo_enabled": False,
+            "verified": False,
+        }
+
+    def _status_json(self, status: _Status) -> JSONDict:
+        data: JSONDict = {
+            "created_at": weibo_created_at(status.created_at),
+            "id": status.id,
+            "mid": str(status.id),
+            "idstr": str(status.id),
+            "text": status.text,
+            "source": '<a href="https://open.weibo.com" rel="nofollow">融媒</a>',
+            "favorited": False,
+            "truncated": False,
+            "in_reply_to_status_id": "",
+            "in_reply_to_user_id": "",
+            "in_reply_to_screen_name": "",
+            "pic_urls": [],
+            "geo": None,
+            "reposts_count": 0,
+            "comments_count": 0,
+            "attitudes_count": 0,
+            "visible": {"type": 0, "list_id": 0},
+            "user": self._user_json(self._account(status.account)),
+        }
+        if status.pic_url:
+            data["pic_urls"] = [{"thumbnail_pic": status.pic_url}]
+            data["thumbnail_pic"] = data["bmiddle_pic"] = data["original_pic"] = status.pic_url
+        return data
+
+    # -- API endpoints (called under the lock) ------------------------------------------
+
+    def _api_share(self, request: Request) -> Response:
+        """POST /2/statuses/share.json — access_token, status, rip required; pic optional
+        (multipart). Checks in order: 10016 missing status/rip, 10017 "#topic#" in the text
+        (the documentation forbids it), 10017 "text not find domain!" without a link to a
+        safe domain, 20012 longer than 140, 20019 the account already has a live status
+        with this text, 20005/20006 pic type/size. Success: the created status."""
+        path = request.path
+        account, error = self._authorise(request)
+        if account is None:
+            return error
+        form = request.fields()
+        text = form.get("status", "")
+        missing = "status" if not text.strip() else "rip" if not form.get("rip", "").strip() else None
+        if missing:
+            return self._fail(account, 10016, path, missing)
+        if _TOPIC.search(text):
+            return self._fail(account, 10017, path, "status", "text without #topic#", "#topic#")
+        if not self._links_ok(text):
+            return self._fail(account, 10017, path, error=TEXT_NOT_FIND_DOMAIN)
+        if weibo_length(text, self.limits.link_length) > self.limits.status_length:
+            return self._fail(account, 20012, path)
+        if any(s.text == text and not s.deleted for s in account.statuses.values()):
+            account.repeat_rejections += 1
+            return self._fail(account, 20019, path)
+        pic: UploadedFile | None = request.files().get("pic")
+        pic_url: str | None = None
+        if pic is not None:
+            fmt = sniff_image(pic.data)
+            if fmt not in ("jpeg", "png", "gif"):
+                return self._fail(account, 20005, path)
+            if pic.size >= self.limits.pic_bytes:
+                return self._fail(account, 20006, path)
+            pid = secrets.token_hex(16)
+            self._pics[pid] = (IMAGE_CONTENT_TYPES[fmt], pic.data)
+            pic_url = f"{self.public_url}/large/{pid}.{'jpg' if fmt == 'jpeg' else fmt}"
+        status = _Status(id=next(self._ids), account=account.name, text=text, created_at=self.now(),
+                         pic_url=pic_url)
+        account.statuses[status.id] = status
+        account.created_by_text[text] += 1
+        account.shares += 1
+        self._statuses[status.id] = status
+        return Response.json(self._status_json(status))
+
+    @staticmethod
+    def _fail(account: _Account, code: int, path: str, *args: str, error: str | None = None) -> Response:
+        """Count the error against the account and build its answer."""
+        account.errors[code] += 1
+        return weibo_error(code, path, *args, error=error)
+
+    def _status_id(self, request: Request, account: _Account, form: dict[str, str]
+                   ) -> tuple[int, None] | tuple[None, Response]:
+        raw = (form.get("id") or request.query.get("id") or "").strip()
+        if not raw:
+            return None, self._fail(account, 10016, request.path, "id")
+        if not raw.isdigit():
+            return None, self._fail(account, 10017, request.path, "id", "int64", raw)
+        return int(raw), None
+
+    def _api_destroy(self, request: Request) -> Response:
+        """POST /2/statuses/destroy.json — access_token, id → the deleted status. 20101
+        "target weibo does not exist!" for an unknown or already deleted id, 20102 for
+        another account's status."""
+        account, error = self._authorise(request)
+        if account is None:
+            return error
+        status_id, error = self._status_id(request, account, request.fields())
+        if status_id is None:
+            return error
+        status = self._statuses.get(status_id)
+        if status is None or status.deleted:
+            return self._fail(account, 20101, request.path)
+        if status.account != account.name:
+            return self._fail(account, 20102, request.path)
+        status.deleted = True
+        account.destroys += 1
+        return Response.json(self._status_json(status))
+
+    def _api_show(self, request: Request) -> Response:
+        """GET /2/statuses/show.json — access_token, id → the status, 20101 when gone."""
+        account, error = self._authorise(request)
+        if account is None:
+            return error
+        status_id, error = self._status_id(request, account, {})
+        if status_id is None:
+            return error
+        status = self._statuses.get(status_id)
+        if status is None or status.deleted:
+            return self._fail(account, 20101, request.path)
+        return Response.json(self._status_json(status))
