@@ -32,8 +32,9 @@ from rongmei.distribution.models import DeliveryAttempt, OutboxMessage, Publicat
 
 log = logging.getLogger("rongmei.outbox")
 
-LEASE_SECONDS = 30
-HEARTBEAT_SECONDS = 5
+# A lease outlives a few missed heartbeats; tests shorten both through the environment.
+LEASE_SECONDS = int(os.environ.get("RONGMEI_OUTBOX_LEASE_SECONDS", "30"))
+HEARTBEAT_SECONDS = max(1, LEASE_SECONDS // 6)
 BACKOFF_BASE = 5.0
 BACKOFF_CAP = 3600.0
 

@@ -13,6 +13,7 @@ from importlib import import_module
 MODULES = {
     "own_site": "rongmei.distribution.adapters.own_site",
     "http_push": "rongmei.distribution.adapters.http_push",
+    "weibo": "rongmei.distribution.adapters.weibo",
 }
 
 

@@ -277,6 +277,9 @@ class FakeEngine(ABC):
         return response
 
     def _take_fault(self, request: Request) -> Fault | None:
+        with self.lock:
+            if not self.faults:
+                return None
         account = self.account_for(request)
         with self.lock:
             for fault in self.faults:

@@ -60,6 +60,7 @@ API_ROUTES: dict[str, tuple[str, str]] = {
     "/2/statuses/share.json": ("POST", "_api_share"),
     "/2/statuses/destroy.json": ("POST", "_api_destroy"),
     "/2/statuses/show.json": ("GET", "_api_show"),
+    "/2/statuses/user_timeline.json": ("GET", "_api_user_timeline"),
 }
 
 
@@ -509,6 +510,21 @@ class WeiboFake(FakeEngine):
         status.deleted = True
         account.destroys += 1
         return Response.json(self._status_json(status))
+
+    def _api_user_timeline(self, request: Request) -> Response:
+        """GET /2/statuses/user_timeline.json — access_token, count (default 20, max 100) →
+        {"statuses": [...], "total_number"}: the authorised account's own statuses, newest
+        first, as the documented endpoint answers for the token's owner."""
+        account, error = self._authorise(request)
+        if account is None:
+            return error
+        try:
+            count = min(max(int(request.query.get("count", "20")), 1), 100)
+        except ValueError:
+            return self._fail(account, 10017, request.path, "count", "int", request.query.get("count", ""))
+        own = sorted((s for s in self._statuses.values() if s.account == account.name and not s.deleted),
+                     key=lambda s: s.id, reverse=True)
+        return Response.json({"statuses": [self._status_json(s) for s in own[:count]], "total_number": len(own)})
 
     def _api_show(self, request: Request) -> Response:
         """GET /2/statuses/show.json — access_token, id → the status, 20101 when gone."""

@@ -1,0 +1,127 @@
+"""Weibo, per its documented API: statuses/share.json to post (a link to the story on the
+center's site is required; the first image goes along as `pic`), statuses/destroy.json to
+take down, and statuses/user_timeline.json to find out whether a post whose answer we never
+got was made (each post's link carries the delivery's idempotency key).
+
+Error codes: 21327 expired token / 21332 invalid token → the account must be authorised
+again (fail); 20019 repeated content → already posted, look it up; 10022–10024 rate limits
+and 5xx/timeouts → retry later; 20101 on destroy → already gone (done).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from rongmei.distribution import secrets
+from rongmei.distribution.outbox import Delivery, Outcome
+
+TIMEOUT = 15
+RATE_LIMITED = {10022, 10023, 10024}
+TOKEN_DEAD = {21327, 21332, 21314, 21315, 21316, 21317}
+
+
+def _call(url: str, data: dict | None = None) -> tuple[int, dict]:
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, method="POST" if data is not None else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        try:
+            return exc.code, json.loads(exc.read() or b"{}")
+        except ValueError:
+            return exc.code, {}
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+        return 0, {"error": f"连接微博失败：{getattr(exc, 'reason', exc)}"}
+
+
+def _marked_link(delivery: Delivery) -> str:
+    story_url = delivery.message.publication.story_id
+    from django.conf import settings
+
+    return f"{settings.RONGMEI_BASE_URL}/news/{story_url}/?rm={delivery.message.idempotency_key}"
+
+
+def _find_posted(base: str, token: str, key: str) -> dict | None:
+    status, answer = _call(f"{base}/2/statuses/user_timeline.json?" + urllib.parse.urlencode({"access_token": token, "count": 100}))
+    if status != 200:
+        return None
+    return next((s for s in answer.get("statuses", []) if key in s.get("text", "")), None)
+
+
+def _text(delivery: Delivery) -> str:
+    """The Weibo rendition (its teaser for long posts) with the story's link. The share
+    API refuses #话题# marks, so the topics stay as plain words; the whole post is fitted to
+    140 by Weibo's counting, the link included."""
+    from rongmei.newsroom.generators.text import truncate, weibo_length
+    from rongmei.newsroom.models import Rendition
+
+    rendition = Rendition.objects.filter(story_id=delivery.message.publication.story_id, channel="weibo").first()
+    text = rendition.body if rendition is not None else delivery.message.publication.story.headline
+    if rendition is not None and rendition.fields.get("mode") == "long":
+        text = rendition.fields.get("short_text") or text
+    text = re.sub(r"#([^#\s]{1,30})#", r"\1", re.sub(r"https?://\S+", "", text)).strip()
+    link = _marked_link(delivery)
+    budget = 140 - weibo_length(" " + link)
+    return f"{truncate(text, budget, measure=weibo_length)} {link}"
+
+
+def deliver(delivery: Delivery) -> Outcome:
+    message = delivery.message
+    account = message.account
+    base = (account.base_url or "https://api.weibo.com").rstrip("/")
+    try:
+        token = secrets.decrypt(account.secret)
+    except ValueError as exc:
+        return Outcome.fail(str(exc))
+    if message.action == "takedown":
+        return _destroy(base, token, message.publication.remote_id)
+    if delivery.progress.get("status_id"):
+        return _done(base, delivery.progress["status_id"])
+    if delivery.recovering:
+        found = _find_posted(base, token, message.idempotency_key)
+        if found:
+            delivery.remember(status_id=found["idstr"])
+            return _done(base, found["idstr"])
+    status, answer = _call(f"{base}/2/statuses/share.json", {"access_token": token, "status": _text(delivery), "rip": "127.0.0.1"})
+    if status == 200 and answer.get("idstr"):
+        delivery.remember(status_id=answer["idstr"])
+        return _done(base, answer["idstr"])
+    return _failure(base, token, delivery, status, answer)
+
+
+def _done(base: str, status_id: str) -> Outcome:
+    return Outcome.ok(remote_id=status_id, remote_url=f"{base}/status/{status_id}")
+
+
+def _failure(base: str, token: str, delivery: Delivery, status: int, answer: dict) -> Outcome:
+    code = answer.get("error_code")
+    detail = f"微博返回 {code or status}：{answer.get('error', '')}"
+    if code == 20019:  # repeated content: our own earlier attempt got through
+        found = _find_posted(base, token, delivery.message.idempotency_key)
+        if found:
+            delivery.remember(status_id=found["idstr"])
+            return _done(base, found["idstr"])
+        return Outcome.fail(detail + "（内容与近期微博重复）")
+    if code in RATE_LIMITED:
+        return Outcome.retry(detail + "（频率限制，稍后重试）", retry_after=60)
+    if code in TOKEN_DEAD:
+        return Outcome.fail(detail + "（授权已失效，请账号负责人重新授权）")
+    if status >= 500 or status == 0:
+        return Outcome.retry(detail)
+    return Outcome.fail(detail)
+
+
+def _destroy(base: str, token: str, status_id: str) -> Outcome:
+    if not status_id:
+        return Outcome.ok(detail="没有发出的微博，无需删除")
+    status, answer = _call(f"{base}/2/statuses/destroy.json", {"access_token": token, "id": status_id})
+    if status == 200 or answer.get("error_code") == 20101:
+        return Outcome.ok(remote_id=status_id, detail="微博已删除")
+    if answer.get("error_code") in RATE_LIMITED or status >= 500:
+        return Outcome.retry(f"删除微博暂时失败：{answer.get('error', status)}")
+    return Outcome.fail(f"删除微博失败：{answer.get('error', status)}")
