@@ -14,6 +14,7 @@ MODULES = {
     "own_site": "rongmei.distribution.adapters.own_site",
     "http_push": "rongmei.distribution.adapters.http_push",
     "weibo": "rongmei.distribution.adapters.weibo",
+    "wechat": "rongmei.distribution.adapters.wechat",
 }
 
 

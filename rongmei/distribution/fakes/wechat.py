@@ -90,6 +90,7 @@ API_ROUTES: dict[str, tuple[str, str]] = {
     "/cgi-bin/freepublish/submit": ("POST", "_api_freepublish_submit"),
     "/cgi-bin/freepublish/get": ("POST", "_api_freepublish_get"),
     "/cgi-bin/freepublish/delete": ("POST", "_api_freepublish_delete"),
+    "/cgi-bin/freepublish/batchget": ("POST", "_api_freepublish_batchget"),
 }
 
 _IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(.*?)\1[^>]*>""", re.IGNORECASE | re.DOTALL)
@@ -906,6 +907,36 @@ class WeChatFake(FakeEngine):
             answer["article_id"] = job.article_id
         answer["fail_idx"] = list(range(1, len(job.articles) + 1)) if status in (2, 4) else []
         return Response.json(answer)
+
+    def _api_freepublish_batchget(self, request: Request) -> Response:
+        """POST /cgi-bin/freepublish/batchget {"offset", "count" (1–20), "no_content"} →
+        {"total_count", "item_count", "item": [{"article_id", "content": {"news_item": [...]},
+        "update_time"}]}: the account's successfully published articles, newest first, as
+        the documented endpoint lists them (news_item carries title, url and
+        content_source_url)."""
+        app, error = self._authorise(request)
+        if app is None:
+            return error
+        data, error = self._json_body(request)
+        if data is None:
+            return error
+        try:
+            offset, count = int(data.get("offset", 0)), int(data.get("count", 20))
+        except (TypeError, ValueError):
+            return wechat_error(40035, "offset/count")
+        if not 1 <= count <= 20 or offset < 0:
+            return wechat_error(40035, "count")
+        now = self.clock()
+        done = sorted((job for job in app.publishes.values() if job.status(now) == 0),
+                      key=lambda job: job.done_at, reverse=True)
+        items = []
+        for job in done[offset:offset + count]:
+            news = [{"title": a.get("title", ""), "author": a.get("author", ""), "digest": a.get("digest", ""),
+                     "content_source_url": a.get("content_source_url", ""), "url": self._article_url(job, idx),
+                     "is_deleted": idx in job.deleted}
+                    for idx, a in enumerate(job.articles, start=1)]
+            items.append({"article_id": job.article_id, "content": {"news_item": news}, "update_time": int(job.done_at)})
+        return Response.json({"total_count": len(done), "item_count": len(items), "item": items})
 
     def _api_freepublish_delete(self, request: Request) -> Response:
         """POST /cgi-bin/freepublish/delete {"article_id", "index"} → {"errcode": 0, "errmsg": "ok"}.

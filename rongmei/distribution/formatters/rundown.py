@@ -20,12 +20,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import weasyprint
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import _Row
-from weasyprint.urls import URLFetcher
+from PIL import ImageFile
+
+# WeasyPrint switches on Pillow's LOAD_TRUNCATED_IMAGES for the whole process when it is
+# imported; the upload checks rely on truncated images being refused, so put it back.
+_truncated_before = ImageFile.LOAD_TRUNCATED_IMAGES
+import weasyprint  # noqa: E402
+from weasyprint.urls import URLFetcher  # noqa: E402
+
+ImageFile.LOAD_TRUNCATED_IMAGES = _truncated_before
 
 from rongmei.newsroom.generators.parts import byline_line
 

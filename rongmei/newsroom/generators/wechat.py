@@ -22,7 +22,7 @@ from .summary import SummaryBackend
 from .text import Block, blocks_to_text, count_chars, list_marker, truncate
 from .types import ImageInput, RenditionDraft, StoryInput
 
-TITLE_LIMIT = 64
+TITLE_LIMIT = 32  # draft/add: 标题不超过32个字 (the current documentation)
 DIGEST_LIMIT = 120
 AUTHOR_LIMIT = 8
 

@@ -25,7 +25,7 @@ EDITABLE_FIELDS: dict[str, list[tuple[str, str, int | None]]] = {
     "short_video": [("caption", "标题（≤55字）", 55), ("tags", "话题标签（空格分隔）", None)],
     "tv": [("lead", "导语", None)],
 }
-TITLE_LIMITS = {"wechat": 64, "weibo": 140, "short_video": 55}
+TITLE_LIMITS = {"wechat": 32, "weibo": 140, "short_video": 55}
 CHARS_PER_MINUTE = 250  # reading pace of radio and TV scripts, as the generators use
 
 

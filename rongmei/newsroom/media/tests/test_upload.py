@@ -281,3 +281,13 @@ def test_utf16_text_gets_save_as_utf8_advice() -> None:
     assert refusal("通知".encode("utf-16"), "通知.txt") == (
         "暂不支持 UTF-16 编码的文本，已拒绝。请用记事本或 WPS 另存为 UTF-8 编码后再上传。"
     )
+
+
+def test_pdf_rendering_in_the_same_process_does_not_let_truncated_images_through():
+    """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES when imported; the rundown
+    formatter restores it, so uploads keep refusing damaged photos."""
+    from PIL import ImageFile
+
+    import rongmei.distribution.formatters.rundown  # noqa: F401
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
