@@ -26,7 +26,7 @@ run: $(VENV)/.runtime
 	RONGMEI_DEMO=1 $(BIN)/rongmei migrate --noinput -v 0
 	RONGMEI_DEMO=1 $(BIN)/rongmei collectstatic --noinput -v 0
 	RONGMEI_DEMO=1 $(BIN)/rongmei demo
-	RONGMEI_DEMO=1 PORT=$(PORT) $(BIN)/rongmei serve
+	RONGMEI_DEMO=1 RONGMEI_SANDBOX=1 PORT=$(PORT) $(BIN)/rongmei serve
 
 ## Debian packages the tests use: chromium (never a downloaded browser), CJK fonts for
 ## screenshots, ffmpeg for audio/video probing and poster frames.

@@ -48,6 +48,8 @@ class Config:
     queue_name: str
     email: dict | None
     serve_media: bool
+    sandbox_port: int
+    sandbox: bool
     base_url: str
     port: int
     problems: list[Problem] = field(default_factory=list)
@@ -224,6 +226,8 @@ def load(env=None) -> Config:
         queue_name=(env.get("RONGMEI_QUEUE_NAME") or "rongmei").strip(),
         email=_email(env, problems),
         serve_media=_bool(env, "RONGMEI_SERVE_MEDIA", True, problems),
+        sandbox_port=_int(env, "RONGMEI_SANDBOX_PORT", 8901, 1, 65534, problems),
+        sandbox=_bool(env, "RONGMEI_SANDBOX", False, problems),
         base_url=(env.get("RONGMEI_BASE_URL") or f"http://127.0.0.1:{env.get('PORT') or 8000}").rstrip("/"),
         port=_int(env, "PORT", 8000, 1, 65535, problems),
         problems=problems,

@@ -180,6 +180,11 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 RONGMEI_SERVE_MEDIA = CONFIG.serve_media
+# Demo sandbox: local fake WeChat and Weibo servers (rongmei.distribution.fakes) that the
+# demo's sandbox accounts publish to; `rongmei serve` starts them when RONGMEI_SANDBOX=1.
+RONGMEI_SANDBOX = CONFIG.sandbox
+RONGMEI_SANDBOX_WECHAT_URL = f"http://127.0.0.1:{CONFIG.sandbox_port}"
+RONGMEI_SANDBOX_WEIBO_URL = f"http://127.0.0.1:{CONFIG.sandbox_port + 1}"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger uploads stream to a temporary file
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 MEDIA_ROOT = CONFIG.media_root

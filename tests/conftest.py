@@ -22,10 +22,29 @@ def instance():
         inst.stop()
 
 
+def _free_port_pair() -> int:
+    """A port p with p and p + 1 free (the sandbox's fake WeChat and Weibo)."""
+    import random
+    import socket
+
+    # Below the kernel's ephemeral range, so the web server's own free port never lands here.
+    for _ in range(50):
+        port = random.randrange(20000, 30000, 2)
+        try:
+            for candidate in (port, port + 1):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free port pair")
+
+
 @pytest.fixture(scope="session")
 def demo_server():
-    """`rongmei serve` (web + worker) on a prepared demo installation, shared by the session."""
-    inst = Instance().prepare(demo=True)
+    """`rongmei serve` (web, task worker, delivery worker and the sandbox's fake WeChat and
+    Weibo) on a prepared demo installation, shared by the session."""
+    inst = Instance(extra_env={"RONGMEI_SANDBOX": "1", "RONGMEI_SANDBOX_PORT": str(_free_port_pair())}).prepare(demo=True)
     inst.start_serve()
     yield inst
     inst.stop()

@@ -9,7 +9,8 @@ class DistributionConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
-        from rongmei.core import audit_labels, nav
+        from rongmei.core import audit_labels, demo, nav
+        from rongmei.distribution import demo as distribution_demo
         from rongmei.newsroom import panels
 
         nav.register(nav.NavItem("matrix", "账号矩阵", "distribution:matrix", "distribution.manage_accounts", order=400, icon="◎"))
@@ -20,6 +21,7 @@ class DistributionConfig(AppConfig):
             return None
 
         panels.register_action(publish_button)
+        demo.register(distribution_demo.load)
 
         audit_labels.register({
             "distribution.publish": "一键分发", "distribution.takedown": "撤稿", "distribution.resend": "重发",

@@ -17,10 +17,16 @@ def board(story) -> list[Publication]:
 
 
 def board_summary(publications: list[Publication]) -> dict:
+    """Counts by status code (the template also reads them to decide whether to keep polling)."""
     counts: dict[str, int] = {}
     for p in publications:
         counts[p.status] = counts.get(p.status, 0) + 1
     return counts
+
+
+def summary_labels(counts: dict) -> list[str]:
+    labels = dict(Publication.Status.choices)
+    return [f"{labels.get(status, status)} {n}" for status, n in counts.items()]
 
 
 def accounts(center: Center):

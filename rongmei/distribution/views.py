@@ -33,7 +33,9 @@ def story_board(request, pk: int):
             messages.success(request, f"已提交 {len(made)} 个账号的发布。" if made else "所选账号都已发布过这一版本，没有重复发送。")
         return redirect("distribution:story", pk=story.pk)
     publications = selectors.board(story)
-    context = {"story": story, "publications": publications, "summary": selectors.board_summary(publications),
+    summary = selectors.board_summary(publications)
+    context = {"story": story, "publications": publications, "summary": summary,
+               "summary_labels": selectors.summary_labels(summary),
                "signed_off": is_signed_off(story), "accounts": selectors.accounts(request.center).filter(is_active=True),
                "groups": selectors.groups(request.center)}
     if request.htmx:

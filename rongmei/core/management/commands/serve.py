@@ -23,6 +23,11 @@ class Command(BaseCommand):
         if not no_worker:
             children.append(subprocess.Popen([sys.executable, "-m", "rongmei", "worker"]))
             children.append(subprocess.Popen([sys.executable, "-m", "rongmei", "distribute"]))
+        if settings.RONGMEI_SANDBOX:
+            sandbox = settings.CONFIG.sandbox_port
+            children.append(subprocess.Popen([sys.executable, "-m", "rongmei.distribution.fakes",
+                                              "--wechat-port", str(sandbox), "--weibo-port", str(sandbox + 1)],
+                                             stdout=subprocess.DEVNULL))
         children.append(subprocess.Popen([
             sys.executable, "-m", "gunicorn", "rongmei.wsgi:application",
             "--bind", f"{host}:{port}", "--workers", str(web_workers), "--threads", str(threads),
