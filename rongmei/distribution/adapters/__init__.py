@@ -15,6 +15,7 @@ MODULES = {
     "http_push": "rongmei.distribution.adapters.http_push",
     "weibo": "rongmei.distribution.adapters.weibo",
     "wechat": "rongmei.distribution.adapters.wechat",
+    "email": "rongmei.distribution.adapters.email",
 }
 
 
