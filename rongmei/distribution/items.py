@@ -8,7 +8,8 @@ from django.conf import settings
 from rongmei.distribution.formatters.types import ChannelCopy, PublishImage, PublishItem, PublishMedia
 from rongmei.distribution.models import OutboxMessage, Publication
 from rongmei.newsroom.generators.types import BylineInput
-from rongmei.newsroom.models import Byline, Rendition
+from rongmei.newsroom.models import Byline
+from rongmei.newsroom.selectors import rendition_for
 
 
 def _absolute(url: str) -> str:
@@ -29,7 +30,7 @@ def build(publication: Publication, action: str = OutboxMessage.Action.PUBLISH, 
         elif asset.kind in ("audio", "video"):
             media.append(PublishMedia(kind=asset.kind, url=_absolute(asset.file.url), mime=asset.mime,
                                       duration_seconds=asset.duration, poster_url=_absolute(asset.poster.url) if asset.poster else ""))
-    rendition = Rendition.objects.filter(story=story, channel=publication.channel).first()
+    rendition = rendition_for(story.pk, publication.channel)
     copy = ChannelCopy(channel=rendition.channel, title=rendition.title, body=rendition.body,
                        fields=rendition.fields) if rendition else None
     return PublishItem(

@@ -111,3 +111,8 @@ def revision_pair(story: Story, a: int, b: int) -> tuple[StoryRevision, StoryRev
 
 def latest_revision(story: Story) -> StoryRevision | None:
     return story.revisions.filter(is_conflict=False).order_by("-number").first()
+
+
+def rendition_for(story_id: int, channel: str) -> Rendition | None:
+    """A story's rendition for one channel (for the rooms that publish it)."""
+    return Rendition.objects.filter(story_id=story_id, channel=channel).first()

@@ -133,9 +133,9 @@ def _publish(client: _Client, delivery: Delivery) -> Outcome:
 
 
 def _rendition(delivery: Delivery):
-    from rongmei.newsroom.models import Rendition
+    from rongmei.newsroom.selectors import rendition_for
 
-    rendition = Rendition.objects.filter(story_id=delivery.message.publication.story_id, channel="wechat").first()
+    rendition = rendition_for(delivery.message.publication.story_id, "wechat")
     if rendition is None:
         raise _Stop(Outcome.fail("缺少微信渠道稿。"))
     return rendition

@@ -58,9 +58,9 @@ def _text(delivery: Delivery) -> str:
     API refuses #话题# marks, so the topics stay as plain words; the whole post is fitted to
     140 by Weibo's counting, the link included."""
     from rongmei.newsroom.generators.text import truncate, weibo_length
-    from rongmei.newsroom.models import Rendition
+    from rongmei.newsroom.selectors import rendition_for
 
-    rendition = Rendition.objects.filter(story_id=delivery.message.publication.story_id, channel="weibo").first()
+    rendition = rendition_for(delivery.message.publication.story_id, "weibo")
     text = rendition.body if rendition is not None else delivery.message.publication.story.headline
     if rendition is not None and rendition.fields.get("mode") == "long":
         text = rendition.fields.get("short_text") or text
