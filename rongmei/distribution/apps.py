@@ -14,6 +14,7 @@ class DistributionConfig(AppConfig):
         from rongmei.newsroom import panels
 
         nav.register(nav.NavItem("matrix", "账号矩阵", "distribution:matrix", "distribution.manage_accounts", order=400, icon="◎"))
+        nav.register(nav.NavItem("handoffs", "手工代发", "distribution:handoffs", "distribution.publish", order=405, icon="✎"))
 
         def publish_button(story, perms):
             if "distribution.publish" in perms and story.status == "signed_off":
@@ -26,4 +27,7 @@ class DistributionConfig(AppConfig):
         audit_labels.register({
             "distribution.publish": "一键分发", "distribution.takedown": "撤稿", "distribution.resend": "重发",
             "distribution.cancel": "取消发布", "account.create": "新建渠道账号",
+            "distribution.correct": "更正", "distribution.confirm": "确认手工代发", "distribution.handoff_chase": "催办手工代发",
+            "distribution.rundown_move": "调整串联单顺序", "account.update": "修改渠道账号", "account.group_create": "新建账号分组",
+            "account.stale_warn": "账号久未更新提醒", "account.stale_escalate": "账号久未更新督办",
         })

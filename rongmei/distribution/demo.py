@@ -1,6 +1,7 @@
 """Distribution demo data: the own site, a sandbox WeChat and Weibo account, and 30 village
 accounts in a group, all publishing to the local fake platforms (RONGMEI_SANDBOX=1 starts
-them with `rongmei serve`), so pressing 一键发布 makes real HTTP deliveries."""
+them with `rongmei serve`), so pressing 一键发布 makes real HTTP deliveries; a TV programme
+for the rundown and a village account without an API whose clerk posts by hand."""
 
 from __future__ import annotations
 
@@ -39,5 +40,11 @@ def load(center: Center) -> tuple[int, int]:
                                     responsible=operator, leader=leader)
         made.append((account, created))
         group.accounts.add(account)
+    # A programme for the broadcast rundown and a village account without an API (hand work).
+    made.append(_account(center, "broadcast", "县电视台·示例新闻联播", responsible=operator,
+                         options={"program": "示例新闻联播", "slot_start": "18:30", "slot_seconds": 600}))
+    clerk = User.objects.filter(username="reporter").first()
+    made.append(_account(center, "assisted", "西岭村微信群公众号（人工代发）", owner="village",
+                         area=villages[-1] if villages else None, responsible=clerk or operator, leader=leader))
     created = sum(1 for _, c in made if c)
     return created, len(made) - created

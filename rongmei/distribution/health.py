@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from rongmei.core.models import Center, User
 from rongmei.core.services import notify, record
 from rongmei.distribution import selectors
-from rongmei.distribution.models import ChannelAccount
+from rongmei.distribution.models import ChannelAccount, Publication
 
 
 def _days(name: str, default: int) -> int:
@@ -21,6 +21,44 @@ def _days(name: str, default: int) -> int:
 
 def _operators(center: Center) -> list[User]:
     return list(User.objects.filter(memberships__center=center, memberships__role="operator", is_active=True).distinct())
+
+
+def handoff_people(account: ChannelAccount) -> list[User]:
+    """Who does the hand work for an account without an API: its responsible person, or
+    the center's operators when nobody is named."""
+    if account.responsible_id and account.responsible.is_active:
+        return [account.responsible]
+    return _operators(account.center)
+
+
+def chase_handoffs(now: dt.datetime | None = None) -> dict[str, int]:
+    """Hand work not confirmed within RONGMEI_HANDOFF_CHASE_HOURS (default 24) is chased
+    again every such period; past twice that, the account's leader is told as well."""
+    now = now or timezone.now()
+    hours = int(getattr(settings, "RONGMEI_HANDOFF_CHASE_HOURS", 24))
+    due = now - dt.timedelta(hours=hours)
+    counts = {"chased": 0, "escalated": 0}
+    waiting = Publication.objects.filter(status=Publication.Status.AWAITING, updated_at__lt=due).filter(
+        models.Q(chased_at__isnull=True) | models.Q(chased_at__lt=due)).select_related("account", "story", "center")
+    for publication in waiting:
+        with transaction.atomic():
+            if not Publication.objects.filter(pk=publication.pk, status=Publication.Status.AWAITING).filter(
+                    models.Q(chased_at__isnull=True) | models.Q(chased_at__lt=due)).update(chased_at=now):
+                continue
+            account = publication.account
+            waited = int((now - publication.updated_at).total_seconds() // 3600)
+            people = handoff_people(account)
+            escalate = waited >= 2 * hours and account.leader_id
+            if escalate:
+                people = list({u.pk: u for u in people + [account.leader]}.values())
+                counts["escalated"] += 1
+            notify(center=publication.center, recipients=people,
+                   title=f"催办：{account.name}《{publication.story.headline}》已等待 {waited} 小时"[:200],
+                   body="请完成后在页面上确认。", url=f"/distribution/publications/{publication.pk}/handoff/")
+            record("distribution.handoff_chase", actor=None, center=publication.center, obj=publication,
+                   after={"hours": waited, "leader": bool(escalate)})
+            counts["chased"] += 1
+    return counts
 
 
 def chase_stale_accounts(now: dt.datetime | None = None) -> dict[str, int]:

@@ -86,6 +86,7 @@ class Publication(TenantModel):
         TAKING_DOWN = "taking_down", "撤稿中"
         TAKEN_DOWN = "taken_down", "已撤稿"
         CORRECTED = "corrected", "已更正"
+        AWAITING = "awaiting", "待人工确认"
 
     story = models.ForeignKey("newsroom.Story", on_delete=models.PROTECT, related_name="+", verbose_name="稿件")
     account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="publications", verbose_name="账号")
@@ -99,6 +100,12 @@ class Publication(TenantModel):
     last_error = models.CharField("最近错误", max_length=500, blank=True)
     next_attempt_at = models.DateTimeField("下次重试", null=True, blank=True)
     sent_at = models.DateTimeField("发布时间", null=True, blank=True, db_index=True)
+    handoff = models.CharField("待人工完成", max_length=10, blank=True,
+                               help_text="无接口账号：等负责人手工完成并确认的动作（publish/takedown/correct）")
+    chased_at = models.DateTimeField("最近催办", null=True, blank=True)
+    correction_note = models.CharField("更正说明", max_length=500, blank=True)
+    corrected_at = models.DateTimeField("更正时间", null=True, blank=True)
+    position = models.PositiveIntegerField("串联单顺序", default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

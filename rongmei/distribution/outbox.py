@@ -48,10 +48,17 @@ class Outcome:
     remote_id: str = ""
     remote_url: str = ""
     retry_after: float | None = None
+    handoff: bool = False  # done on our side; a person finishes it by hand and confirms
 
     @classmethod
     def ok(cls, remote_id: str = "", remote_url: str = "", detail: str = "") -> Outcome:
         return cls("ok", detail, remote_id, remote_url)
+
+    @classmethod
+    def handed_off(cls, detail: str) -> Outcome:
+        """The package is ready and the person responsible has been told; the publication
+        waits for their "done, here is the link" (accounts without an API)."""
+        return cls("ok", detail, handoff=True)
 
     @classmethod
     def retry(cls, detail: str, retry_after: float | None = None) -> Outcome:
@@ -193,6 +200,11 @@ def _done(message, publication, outcome: Outcome, now, progress) -> None:
     OutboxMessage.objects.filter(pk=message.pk).update(
         status=OutboxMessage.Status.DONE, done_at=now, lease_owner="", lease_until=None, in_flight=False,
         last_error="", progress=progress)
+    if outcome.handoff:
+        Publication.objects.filter(pk=publication.pk).update(
+            status=Publication.Status.AWAITING, handoff=message.action, chased_at=None, last_error="",
+            next_attempt_at=None, updated_at=now)
+        return
     if message.action == OutboxMessage.Action.TAKEDOWN:
         status = Publication.Status.TAKEN_DOWN
     elif message.action == OutboxMessage.Action.CORRECT:
@@ -202,12 +214,19 @@ def _done(message, publication, outcome: Outcome, now, progress) -> None:
     Publication.objects.filter(pk=publication.pk).update(
         status=status, remote_id=outcome.remote_id or publication.remote_id,
         remote_url=outcome.remote_url or publication.remote_url, last_error="", next_attempt_at=None,
-        sent_at=now if message.action == OutboxMessage.Action.PUBLISH else publication.sent_at, updated_at=now)
+        sent_at=now if message.action == OutboxMessage.Action.PUBLISH else publication.sent_at,
+        corrected_at=now if message.action == OutboxMessage.Action.CORRECT else publication.corrected_at,
+        handoff="", updated_at=now)
     if message.action == OutboxMessage.Action.PUBLISH:
-        from rongmei.distribution.models import ChannelAccount
+        mark_account_posted(message.account_id, now)
 
-        ChannelAccount.objects.filter(pk=message.account_id).update(last_published_at=now, stale_warned_at=None,
-                                                                    stale_escalated_at=None)
+
+def mark_account_posted(account_id: int, now: dt.datetime) -> None:
+    """A post reached the account: it is active again for the matrix health checks."""
+    from rongmei.distribution.models import ChannelAccount
+
+    ChannelAccount.objects.filter(pk=account_id).update(last_published_at=now, stale_warned_at=None,
+                                                        stale_escalated_at=None)
 
 
 def _dead(message, publication, outcome: Outcome, now, progress) -> None:

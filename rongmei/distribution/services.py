@@ -15,7 +15,7 @@ from rongmei.core.services import record
 from rongmei.distribution import secrets
 from rongmei.distribution.models import AccountGroup, ChannelAccount, OutboxMessage, Publication
 from rongmei.newsroom.models import Story
-from rongmei.review.selectors import is_signed_off, signed_off_hash
+from rongmei.review.selectors import is_signed_off, signed_off_channels, signed_off_hash
 
 # Which rendition each kind of account publishes.
 CHANNEL_FOR_KIND = {
@@ -46,6 +46,22 @@ def _accounts(center: Center, account_ids, group_ids) -> list[ChannelAccount]:
     return sorted(chosen.values(), key=lambda a: a.pk)
 
 
+def _require_reviewed_channels(story: Story, needed: set[str]) -> None:
+    """Only signed-off versions publish: each channel version the chosen accounts need must
+    exist and must have been in the review that signed the story off."""
+    from rongmei.newsroom.models import Rendition
+
+    labels = dict(Rendition.Channel.choices)
+    have = set(story.renditions.values_list("channel", flat=True))
+    missing = sorted(needed - have)
+    if missing:
+        raise ValidationError(f"缺少渠道稿：{'、'.join(labels.get(c, c) for c in missing)}。请先生成并送审。")
+    unreviewed = sorted(needed - signed_off_channels(story))
+    if unreviewed:
+        raise ValidationError(f"这些渠道稿没有经过审核签发：{'、'.join(labels.get(c, c) for c in unreviewed)}。"
+                              "请把它们一并送审，签发后再发布。")
+
+
 @transaction.atomic
 def publish(*, story: Story, user: User, account_ids=(), group_ids=(), scheduled_at: dt.datetime | None = None) -> list[Publication]:
     """Publish the signed-off content to every chosen account, now or at `scheduled_at`
@@ -55,10 +71,7 @@ def publish(*, story: Story, user: User, account_ids=(), group_ids=(), scheduled
     if not is_signed_off(story):
         raise ValidationError("只有已签发、且签发后未改动的稿件才能发布。")
     accounts = _accounts(story.center, account_ids, group_ids)
-    have = set(story.renditions.values_list("channel", flat=True))
-    missing = sorted({CHANNEL_FOR_KIND[a.kind] for a in accounts} - have)
-    if missing:
-        raise ValidationError(f"缺少渠道稿：{'、'.join(missing)}。请先生成并送审。")
+    _require_reviewed_channels(story, {CHANNEL_FOR_KIND[a.kind] for a in accounts})
     now = timezone.now()
     when = max(filter(None, [scheduled_at, story.embargo_until, now]))
     digest = signed_off_hash(story)
@@ -109,6 +122,86 @@ def take_down(*, story: Story, user: User, reason: str) -> int:
 
 
 @transaction.atomic
+def correct(*, story: Story, user: User, note: str) -> int:
+    """更正 everywhere the story is live. The corrected text must have been signed off again
+    (the review road is the same as for the first version); each outlet then gets it in its
+    own way: the own site and subscribers are updated with the notice, WeChat and Weibo get
+    the corrected piece with 【更正】 in place of the original (they cannot edit a post), the
+    newspaper and mail desks get a correction notice, assisted accounts a task."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("更正必须写明更正了什么，它会出现在更正说明里。")
+    if len(note) > 500:
+        raise ValidationError("更正说明不能超过 500 字。")
+    story = Story.objects.select_for_update().get(pk=story.pk)
+    if not is_signed_off(story):
+        raise ValidationError("更正后的稿件需要重新签发，签发后才能发出更正。")
+    digest = signed_off_hash(story)
+    live = list(Publication.objects.select_for_update().filter(
+        story=story, status__in=[Publication.Status.SENT, Publication.Status.CORRECTED]).select_related("account"))
+    if not live:
+        raise ValidationError("这篇稿件还没有已发布的渠道，无需更正；直接发布即可。")
+    count = 0
+    now = timezone.now()
+    for publication in live:
+        if publication.content_hash == digest:
+            continue  # this outlet already carries the signed-off text
+        key = f"p{publication.pk}-a{publication.account_id}-v{story.version}-correct"
+        _, created = OutboxMessage.objects.get_or_create(
+            idempotency_key=key,
+            defaults={"publication": publication, "account_id": publication.account_id,
+                      "action": OutboxMessage.Action.CORRECT, "available_at": now,
+                      "progress": {"reason": note, "replaces": publication.remote_id}})
+        if created:
+            Publication.objects.filter(pk=publication.pk).update(
+                content_hash=digest, story_version=story.version, correction_note=note, updated_at=now)
+            count += 1
+    if not count:
+        raise ValidationError("各渠道已经是签发后的最新内容，没有需要更正的。")
+    record("distribution.correct", actor=user, center=story.center, obj=story, after={"note": note, "outlets": count})
+    return count
+
+
+def may_confirm(user: User, publication: Publication) -> bool:
+    """Who may say "done by hand": the account's responsible person or an operator."""
+    return publication.account.responsible_id == user.pk or user.has_perm("distribution.publish", publication.center)
+
+
+@transaction.atomic
+def confirm_handoff(*, publication: Publication, user: User, url: str = "") -> Publication:
+    """The person responsible for an account without an API did what the package asked
+    ("已发布，链接是……", "已删除", "已更正") and says so; the link is required for a post."""
+    publication = Publication.objects.select_for_update().select_related("account").get(pk=publication.pk)
+    if publication.status != Publication.Status.AWAITING or not publication.handoff:
+        raise ValidationError("这条发布不在等待人工确认。")
+    if not may_confirm(user, publication):
+        raise ValidationError("只有该账号的负责人或运营人员可以确认。")
+    url = (url or "").strip()
+    action = publication.handoff
+    if action != OutboxMessage.Action.TAKEDOWN:
+        if not url:
+            raise ValidationError("请填写发出后的文章链接，便于核对和统计。")
+        if not url.startswith(("http://", "https://")) or len(url) > 500:
+            raise ValidationError("链接应以 http:// 或 https:// 开头，且不超过 500 个字符。")
+    now = timezone.now()
+    status = {OutboxMessage.Action.PUBLISH: Publication.Status.SENT,
+              OutboxMessage.Action.CORRECT: Publication.Status.CORRECTED,
+              OutboxMessage.Action.TAKEDOWN: Publication.Status.TAKEN_DOWN}[action]
+    Publication.objects.filter(pk=publication.pk).update(
+        status=status, handoff="", remote_url=url or publication.remote_url, updated_at=now,
+        sent_at=now if action == OutboxMessage.Action.PUBLISH else publication.sent_at,
+        corrected_at=now if action == OutboxMessage.Action.CORRECT else publication.corrected_at)
+    if action == OutboxMessage.Action.PUBLISH:
+        from rongmei.distribution.outbox import mark_account_posted
+
+        mark_account_posted(publication.account_id, now)
+    record("distribution.confirm", actor=user, center=publication.center, obj=publication,
+           after={"action": action, "url": url})
+    publication.refresh_from_db()
+    return publication
+
+
+@transaction.atomic
 def resend(*, publication: Publication, user: User) -> OutboxMessage:
     """Try a failed delivery again (the operator's 重发)."""
     publication = Publication.objects.select_for_update().get(pk=publication.pk)
@@ -136,9 +229,91 @@ def cancel(*, publication: Publication, user: User) -> None:
 
 
 @transaction.atomic
-def create_account(*, center: Center, user: User | None, kind: str, name: str, secret: str = "", **fields) -> ChannelAccount:
+def create_account(*, center: Center, user: User | None, kind: str, name: str, secret: str = "", groups=(), **fields) -> ChannelAccount:
     account = ChannelAccount(center=center, kind=kind, name=name.strip(), secret=secrets.encrypt(secret), **fields)
     account.full_clean()
     account.save()
-    record("account.create", actor=user, center=center, obj=account, after={"kind": kind, "name": account.name})
+    if groups:
+        account.groups.set(groups)
+    record("account.create", actor=user, center=center, obj=account,
+           after={"kind": kind, "name": account.name, "secret_set": bool(secret)})
     return account
+
+
+# Fields an operator may change on an account; the secret only by entering a new one.
+ACCOUNT_FIELDS = ("name", "owner", "area", "department", "responsible", "leader", "base_url", "options", "is_active")
+
+
+@transaction.atomic
+def update_account(*, account: ChannelAccount, user: User, secret: str = "", clear_secret: bool = False,
+                   groups=None, **fields) -> ChannelAccount:
+    """Change an account. The stored secret is kept unless a new one is entered (it is never
+    sent back to the screen) or the operator clears it; the audit log records only that it
+    changed, never the value."""
+    account = ChannelAccount.objects.select_for_update().get(pk=account.pk)
+    before = {f: _plain(getattr(account, f)) for f in fields if f in ACCOUNT_FIELDS}
+    for name, value in fields.items():
+        if name not in ACCOUNT_FIELDS:
+            raise ValueError(f"不能修改字段 {name}")
+        setattr(account, name, value.strip() if isinstance(value, str) else value)
+    if secret:
+        account.secret = secrets.encrypt(secret)
+    elif clear_secret:
+        account.secret = ""
+    account.full_clean()
+    account.save()
+    if groups is not None:
+        account.groups.set(groups)
+    after = {f: _plain(getattr(account, f)) for f in before}
+    changed = {f: after[f] for f in after if after[f] != before[f]}
+    if secret or clear_secret:
+        changed["secret"] = "已更换" if secret else "已清除"
+    record("account.update", actor=user, center=account.center, obj=account,
+           before={f: before[f] for f in changed if f in before}, after=changed)
+    return account
+
+
+def _plain(value):
+    return getattr(value, "pk", value)
+
+
+@transaction.atomic
+def create_group(*, center: Center, user: User, name: str) -> AccountGroup:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("请填写分组名称。")
+    if AccountGroup.objects.filter(center=center, name=name).exists():
+        raise ValidationError(f"分组“{name}”已存在。")
+    group = AccountGroup.objects.create(center=center, name=name)
+    record("account.group_create", actor=user, center=center, obj=group, after={"name": name})
+    return group
+
+
+@transaction.atomic
+def move_in_rundown(*, publication: Publication, user: User, direction: str) -> None:
+    """Move a bulletin item one place up or down in its day's rundown."""
+    from rongmei.distribution import selectors
+
+    day = selectors.air_date(publication)
+    rows = list(selectors.rundown_publications(publication.account, day).filter(status__in=selectors.LIVE)
+                .select_for_update().order_by("position", "pk"))
+    index = next((i for i, p in enumerate(rows) if p.pk == publication.pk), None)
+    if index is None:
+        raise ValidationError("这条不在串联单上。")
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(rows):
+        raise ValidationError("已经在最前面了。" if direction == "up" else "已经在最后面了。")
+    rows[index], rows[other] = rows[other], rows[index]
+    for number, row in enumerate(rows, 1):
+        if row.position != number:
+            Publication.objects.filter(pk=row.pk).update(position=number)
+    record("distribution.rundown_move", actor=user, center=publication.center, obj=publication,
+           after={"direction": direction, "date": day.isoformat()})
+
+
+def wechat_publish_finished(*, account: ChannelAccount, publish_id: str) -> int:
+    """WeChat's PUBLISHJOBFINISH event: the delivery waiting on this publish job is due now,
+    so the worker asks freepublish/get at once instead of at its next poll. The worker stays
+    the only writer of the outcome, so a callback and a poll cannot race."""
+    return OutboxMessage.objects.filter(account=account, status=OutboxMessage.Status.PENDING,
+                                        progress__publish_id=str(publish_id)).update(available_at=timezone.now())

@@ -8,5 +8,13 @@ urlpatterns = [
     path("distribution/", views.matrix, name="matrix"),
     path("distribution/stories/<int:pk>/", views.story_board, name="story"),
     path("distribution/stories/<int:pk>/takedown/", views.takedown, name="takedown"),
+    path("distribution/stories/<int:pk>/correct/", views.correct, name="correct"),
     path("distribution/publications/<int:pk>/", views.publication_action, name="publication"),
+    path("distribution/publications/<int:pk>/handoff/", views.handoff, name="handoff"),
+    path("distribution/handoffs/", views.handoffs, name="handoffs"),
+    path("distribution/accounts/new/", views.account_new, name="account_new"),
+    path("distribution/accounts/<int:pk>/", views.account_edit, name="account_edit"),
+    path("distribution/groups/new/", views.group_new, name="group_new"),
+    path("distribution/accounts/<int:pk>/rundown/", views.rundown, name="rundown"),
+    path("distribution/wechat/<int:pk>/callback/", views.wechat_callback, name="wechat_callback"),
 ]

@@ -3,14 +3,19 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rongmei.core.tenancy import get_scoped_or_404
-from rongmei.core.views import require_perm
+from rongmei.core.views import apply_errors, require_perm
 from rongmei.distribution import selectors, services
+from rongmei.distribution.callbacks import parse_wechat_event, wechat_signature_ok
+from rongmei.distribution.forms import KIND_HELP, AccountForm
 from rongmei.distribution.models import ChannelAccount, Publication
 from rongmei.newsroom.selectors import story_for_page
 from rongmei.review.selectors import is_signed_off
@@ -53,17 +58,28 @@ def _when(raw: str):
     return timezone.make_aware(value)
 
 
-@require_POST
-@require_perm("distribution.publish")
-def takedown(request, pk: int):
+def _story_action(request, pk: int, action, field: str, done: str):
+    """撤稿 and 更正: one reason from the form, every outlet the story reached."""
     story = story_for_page(request.center, pk)
     try:
-        count = services.take_down(story=story, user=request.user, reason=request.POST.get("reason", ""))
+        count = action(story=story, user=request.user, **{field: request.POST.get(field, "")})
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
-        messages.success(request, f"撤稿已提交，{count} 个渠道正在撤下。")
+        messages.success(request, done.format(count=count))
     return redirect("distribution:story", pk=story.pk)
+
+
+@require_POST
+@require_perm("distribution.publish")
+def takedown(request, pk: int):
+    return _story_action(request, pk, services.take_down, "reason", "撤稿已提交，{count} 个渠道正在撤下。")
+
+
+@require_POST
+@require_perm("distribution.publish")
+def correct(request, pk: int):
+    return _story_action(request, pk, services.correct, "note", "更正已提交，{count} 个渠道正在更正。")
 
 
 @require_POST
@@ -90,3 +106,146 @@ def matrix(request):
         "stale": selectors.stale_accounts(request.center, 10), "kinds": ChannelAccount.Kind.choices,
         "ranking": selectors.monthly_ranking(request.center, today.year, today.month),
     })
+
+
+# --- Accounts without an API: the package and the confirmation -------------------------------------
+
+@login_required
+def handoffs(request):
+    """手工代发: the hand work waiting for me (or, for operators, for anybody)."""
+    if request.center is None:
+        raise PermissionDenied("您还没有在任何融媒体中心担任角色。")
+    everyone = request.user.has_perm("distribution.publish", request.center)
+    waiting = selectors.awaiting_handoff(request.center, None if everyone else request.user).order_by("updated_at")
+    return render(request, "distribution/handoffs.html", {"waiting": waiting, "everyone": everyone})
+
+
+@login_required
+def handoff(request, pk: int):
+    publication = get_scoped_or_404(Publication, request.center, pk=pk) if request.center else None
+    if publication is None or not services.may_confirm(request.user, publication):
+        raise PermissionDenied("只有该账号的负责人或运营人员可以查看代发内容。")
+    if request.method == "POST":
+        try:
+            services.confirm_handoff(publication=publication, user=request.user, url=request.POST.get("url", ""))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, f"已确认：{publication.account.name}")
+            return redirect("distribution:handoffs")
+        return redirect("distribution:handoff", pk=publication.pk)
+    return render(request, "distribution/handoff.html",
+                  {"p": publication, "package": selectors.handoff_package(publication)})
+
+
+# --- Accounts and groups -----------------------------------------------------------------------------
+
+def _account_fields(data: dict) -> dict:
+    return {k: data[k] for k in ("name", "owner", "area", "department", "responsible", "leader", "base_url",
+                                 "options", "is_active")}
+
+
+@require_perm("distribution.manage_accounts")
+def account_new(request):
+    form = AccountForm(request.POST or None, center=request.center, initial={"is_active": True})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = services.create_account(center=request.center, user=request.user, kind=data["kind"],
+                                              secret=data["secret"], groups=data["groups"], **_account_fields(data))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"已新建账号：{account.name}")
+            return redirect("distribution:matrix")
+    return render(request, "distribution/account_form.html", {"form": form, "kind_help": KIND_HELP})
+
+
+@require_perm("distribution.manage_accounts")
+def account_edit(request, pk: int):
+    account = get_scoped_or_404(ChannelAccount, request.center, pk=pk)
+    form = AccountForm(request.POST or None, center=request.center, account=account,
+                       initial=AccountForm.initial_for(account))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_account(account=account, user=request.user, secret=data["secret"],
+                                    clear_secret=data.get("clear_secret", False), groups=data["groups"],
+                                    **_account_fields(data))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"已保存：{data['name']}")
+            return redirect("distribution:matrix")
+    return render(request, "distribution/account_form.html", {"form": form, "account": account, "kind_help": KIND_HELP})
+
+
+@require_POST
+@require_perm("distribution.manage_accounts")
+def group_new(request):
+    try:
+        group = services.create_group(center=request.center, user=request.user, name=request.POST.get("name", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已新建分组：{group.name}，在账号设置里把账号加入该分组。")
+    return redirect("distribution:matrix")
+
+
+# --- Broadcast rundowns --------------------------------------------------------------------------------
+
+EXPORTS = {"csv": ("text/csv; charset=utf-8", "csv"),
+           "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+           "pdf": ("application/pdf", "pdf")}
+
+
+@require_perm("distribution.publish")
+def rundown(request, pk: int):
+    """串联单 of one programme and day: order, timing against the slot, DOCX/PDF/CSV."""
+    from rongmei.distribution.formatters import rundown as export
+
+    account = get_scoped_or_404(ChannelAccount, request.center, pk=pk, kind=ChannelAccount.Kind.BROADCAST)
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date") or timezone.localdate().isoformat())
+    except ValueError:
+        messages.error(request, "日期格式应为 2026-12-01。")
+        return redirect("distribution:rundown", pk=account.pk)
+    if request.method == "POST":
+        publication = get_scoped_or_404(Publication, request.center, pk=request.POST.get("publication") or 0, account=account)
+        try:
+            services.move_in_rundown(publication=publication, user=request.user, direction=request.POST.get("direction", ""))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect(f"{request.path}?date={day.isoformat()}")
+    sheet, rows = selectors.rundown(account, day)
+    fmt = request.GET.get("format")
+    if fmt in EXPORTS:
+        maker = {"csv": export.rundown_csv, "docx": export.rundown_docx, "pdf": export.rundown_pdf}[fmt]
+        content_type, ext = EXPORTS[fmt]
+        response = HttpResponse(maker(sheet), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="rundown-{account.pk}-{day.isoformat()}.{ext}"'
+        return response
+    return render(request, "distribution/rundown.html", {
+        "account": account, "day": day, "sheet": sheet, "lines": list(zip(sheet.rows, rows)),
+        "previous": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1),
+        "clock": export.clock})
+
+
+# --- WeChat's event push (服务器配置): the publish-finished callback ------------------------------------
+
+@csrf_exempt
+def wechat_callback(request, pk: int):
+    """URL verification (GET with echostr) and PUBLISHJOBFINISH events (POST, plaintext mode),
+    both signed as the WeChat docs describe: sha1 of the sorted token, timestamp and nonce."""
+    account = ChannelAccount.objects.filter(pk=pk, kind=ChannelAccount.Kind.WECHAT, is_active=True).first()
+    token = (account.options or {}).get("callback_token", "") if account else ""
+    if not token or not wechat_signature_ok(token, request.GET):
+        return HttpResponse("signature mismatch", status=403, content_type="text/plain")
+    if request.method == "GET":
+        return HttpResponse(request.GET.get("echostr", ""), content_type="text/plain")
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    event = parse_wechat_event(request.body)
+    if event.get("Event") == "PUBLISHJOBFINISH" and event.get("publish_id"):
+        services.wechat_publish_finished(account=account, publish_id=event["publish_id"])
+    return HttpResponse("success", content_type="text/plain")

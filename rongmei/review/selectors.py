@@ -56,6 +56,14 @@ def is_signed_off(story) -> bool:
     return signed(story)
 
 
+def signed_off_channels(story) -> set[str]:
+    """The channel versions the final sign-off covered (only those may be published)."""
+    from rongmei.review.models import Review
+
+    review = Review.objects.filter(story=story, status=Review.Status.SIGNED_OFF).order_by("-id").first()
+    return set(review.channels) if review else set()
+
+
 def signed_off_hash(story) -> str:
     """The content hash the final sign-off approved (empty when not signed off)."""
     from rongmei.review.models import Review

@@ -39,3 +39,57 @@ def test_operator_publishes_everywhere_and_takes_it_down(demo_server, new_page):
         "document.querySelectorAll('[data-testid=status-board] tr[data-status=taken_down]').length === 33", timeout=90000)
     shot(page, "distribution-3-taken-down-desktop")
     assert weibo.state()["totals"]["statuses_live"] == 0
+
+
+def test_accounts_rundown_and_hand_work(demo_server, new_page):
+    """The operator adds an account (its secret never comes back), publishes to the TV
+    programme and a village account without an API; the rundown shows the item timed
+    against the slot; the village clerk pastes the package and confirms with the link."""
+    url = demo_server.url
+    page = new_page(DESKTOP)
+    log_in(page, url, "operator")
+    page.goto(f"{url}/distribution/")
+    page.click("[data-testid=account-new]")
+    form = page.locator("[data-testid=account-form]")
+    form.locator("#id_name").fill("@示例县文旅（微博）")
+    form.locator("#id_kind").select_option("weibo")
+    form.locator("#id_secret").fill("2.00secret-token-xyz")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("text=已新建账号")
+    page.locator("tr:has-text('@示例县文旅（微博）') a:has-text('设置')").click()
+    assert "2.00secret-token-xyz" not in page.content() and page.locator("text=已设置（不显示）").count() == 1
+    shot(page, "distribution-4-account-desktop")
+
+    page.goto(f"{url}/stories/?status=signed_off")
+    page.locator("[data-testid=story-list] h3 a").first.click()
+    page.click("[data-testid=action-publish]")
+    form = page.locator("[data-testid=publish-form]")
+    form.locator("label:has-text('县电视台·示例新闻联播') input").check()
+    form.locator("[data-testid=other-accounts] summary").click()
+    form.locator("label:has-text('西岭村微信群公众号') input").check()
+    page.click("[data-testid=publish]")
+    page.wait_for_selector("[data-testid=status-board] tr[data-status=awaiting]", timeout=60000)
+    page.wait_for_selector("[data-testid=status-board] tr[data-status=sent]", timeout=60000)
+    shot(page, "distribution-5-awaiting-desktop")
+
+    page.goto(f"{url}/distribution/")
+    page.locator("tr:has-text('县电视台·示例新闻联播') a:has-text('串联单')").click()
+    page.wait_for_selector("[data-testid=rundown] tbody tr td:has-text('18:30:00')")
+    assert "时段 10:00" in page.inner_text("[data-testid=rundown-total]")
+    with page.expect_download() as download:
+        page.click("[data-testid=export-docx]")
+    assert download.value.suggested_filename.endswith(".docx")
+    shot(page, "distribution-6-rundown-desktop")
+
+    clerk = new_page(DESKTOP)
+    log_in(clerk, url, "reporter")
+    clerk.goto(f"{url}/notifications/")
+    clerk.locator("a:has-text('请代发')").first.click()
+    clerk.wait_for_selector("[data-testid=package] #pkg-text")
+    assert clerk.input_value("#pkg-title")
+    clerk.click("[data-testid=confirm]")
+    clerk.wait_for_selector("text=请填写发出后的文章链接")
+    clerk.fill("#url", "https://mp.weixin.qq.com/s/xiling-demo")
+    shot(clerk, "distribution-7-handoff-desktop")
+    clerk.click("[data-testid=confirm]")
+    clerk.wait_for_selector("text=已确认")

@@ -16,6 +16,9 @@ MODULES = {
     "weibo": "rongmei.distribution.adapters.weibo",
     "wechat": "rongmei.distribution.adapters.wechat",
     "email": "rongmei.distribution.adapters.email",
+    "newspaper": "rongmei.distribution.adapters.newspaper",
+    "broadcast": "rongmei.distribution.adapters.broadcast",
+    "assisted": "rongmei.distribution.adapters.assisted",
 }
 
 

@@ -7,7 +7,8 @@ where the last attempt stopped: access token (stable_token, cached per app, refr
 (publish_id) → freepublish/get until the job settles (article_id and link). If an attempt
 died after submitting but before the publish_id was recorded, the draft is gone (a second
 submit answers 40007); freepublish/batchget then finds our article by the delivery key in
-its content_source_url. Takedown: freepublish/delete.
+its content_source_url. Takedown: freepublish/delete. A published article cannot be edited, so a correction publishes the
+corrected article titled 【更正】 with the notice on top, then deletes the original.
 
 Errors as documented: 45009/45011 quota → retry later; 45166 and audit failures → fail
 with the platform's words; other errcodes fail; 5xx and timeouts retry.
@@ -23,6 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from html import escape
 
 from rongmei.distribution import secrets
 from rongmei.distribution.outbox import Delivery, Outcome
@@ -113,8 +115,11 @@ def deliver(delivery: Delivery) -> Outcome:
     try:
         client = _Client(account.base_url or "https://api.weixin.qq.com", appid, secrets.decrypt(account.secret))
         if delivery.message.action == "takedown":
-            return _delete(client, delivery)
-        return _publish(client, delivery)
+            return _delete(client, delivery, delivery.message.publication.remote_id)
+        outcome = _publish(client, delivery)
+        if delivery.message.action == "correct" and outcome.kind == "ok":
+            return _retire_original(client, delivery, outcome)
+        return outcome
     except _Stop as stop:
         return stop.outcome
     except ValueError as exc:
@@ -176,7 +181,37 @@ def _content(client: _Client, delivery: Delivery) -> str:
             raise _Stop(client._error(answer, "上传正文图片"))
         uploaded[src] = answer["url"]
         delivery.remember(images=uploaded)
-    return _IMG.sub(lambda m: m.group(1) + uploaded.get(m.group(2), m.group(2)) + m.group(3), html)
+    html = _IMG.sub(lambda m: m.group(1) + uploaded.get(m.group(2), m.group(2)) + m.group(3), html)
+    if delivery.message.action == "correct":
+        html = f"<p><strong>{escape(_notice(delivery))}</strong></p>" + html
+    return html
+
+
+def _notice(delivery: Delivery) -> str:
+    from rongmei.distribution import items
+    from rongmei.distribution.formatters.notices import notice_text
+
+    return notice_text(items.build(delivery.message.publication, "correct", note=delivery.progress.get("reason", "")))
+
+
+def _title(delivery: Delivery) -> str:
+    """The rendition's title; 【更正】 in front for a correction, within WeChat's 32."""
+    from rongmei.newsroom.generators.text import truncate
+
+    title = _rendition(delivery).title
+    if delivery.message.action == "correct":
+        title = truncate("【更正】" + title, 32)
+    return title
+
+
+def _retire_original(client: _Client, delivery: Delivery, posted: Outcome) -> Outcome:
+    original = delivery.progress.get("replaces", "")
+    if original and original != posted.remote_id and not delivery.progress.get("original_removed"):
+        gone = _delete(client, delivery, original)
+        if gone.kind != "ok":
+            return gone
+        delivery.remember(original_removed=True)
+    return Outcome.ok(remote_id=posted.remote_id, remote_url=posted.remote_url, detail="已发布更正图文并删除原图文")
 
 
 def _source_url(delivery: Delivery) -> str:
@@ -187,7 +222,7 @@ def _source_url(delivery: Delivery) -> str:
 
 def _draft(client: _Client, delivery: Delivery, thumb: str, content: str) -> None:
     rendition = _rendition(delivery)
-    article = {"title": rendition.title, "author": rendition.fields.get("author", ""),
+    article = {"title": _title(delivery), "author": rendition.fields.get("author", ""),
                "digest": rendition.fields.get("digest", ""), "content": content,
                "content_source_url": _source_url(delivery), "thumb_media_id": thumb,
                "need_open_comment": 0, "only_fans_can_comment": 0}
@@ -238,8 +273,7 @@ def _poll(client: _Client, delivery: Delivery) -> Outcome:
     return Outcome.fail(f"微信发布失败（状态 {status}：{reasons.get(status, '未知')}）")
 
 
-def _delete(client: _Client, delivery: Delivery) -> Outcome:
-    article_id = delivery.message.publication.remote_id
+def _delete(client: _Client, delivery: Delivery, article_id: str) -> Outcome:
     if not article_id:
         return Outcome.ok(detail="没有发出的图文，无需删除")
     answer = client.call("/cgi-bin/freepublish/delete", {"article_id": article_id, "index": 0})

@@ -53,7 +53,7 @@ def _find_posted(base: str, token: str, key: str) -> dict | None:
     return next((s for s in answer.get("statuses", []) if key in s.get("text", "")), None)
 
 
-def _text(delivery: Delivery) -> str:
+def _text(delivery: Delivery, prefix: str = "") -> str:
     """The Weibo rendition (its teaser for long posts) with the story's link. The share
     API refuses #话题# marks, so the topics stay as plain words; the whole post is fitted to
     140 by Weibo's counting, the link included."""
@@ -66,8 +66,8 @@ def _text(delivery: Delivery) -> str:
         text = rendition.fields.get("short_text") or text
     text = re.sub(r"#([^#\s]{1,30})#", r"\1", re.sub(r"https?://\S+", "", text)).strip()
     link = _marked_link(delivery)
-    budget = 140 - weibo_length(" " + link)
-    return f"{truncate(text, budget, measure=weibo_length)} {link}"
+    budget = 140 - weibo_length(prefix + " " + link)
+    return f"{prefix}{truncate(text, budget, measure=weibo_length)} {link}"
 
 
 def deliver(delivery: Delivery) -> Outcome:
@@ -80,6 +80,15 @@ def deliver(delivery: Delivery) -> Outcome:
         return Outcome.fail(str(exc))
     if message.action == "takedown":
         return _destroy(base, token, message.publication.remote_id)
+    outcome = _post(base, token, delivery)
+    if message.action == "correct" and outcome.kind == "ok":
+        return _retire_original(base, token, delivery, outcome)
+    return outcome
+
+
+def _post(base: str, token: str, delivery: Delivery) -> Outcome:
+    """Post the story (or, for a correction, the corrected text marked 【更正】) once."""
+    message = delivery.message
     if delivery.progress.get("status_id"):
         return _done(base, delivery.progress["status_id"])
     if delivery.recovering:
@@ -87,11 +96,25 @@ def deliver(delivery: Delivery) -> Outcome:
         if found:
             delivery.remember(status_id=found["idstr"])
             return _done(base, found["idstr"])
-    status, answer = _call(f"{base}/2/statuses/share.json", {"access_token": token, "status": _text(delivery), "rip": "127.0.0.1"})
+    prefix = "【更正】" if message.action == "correct" else ""
+    status, answer = _call(f"{base}/2/statuses/share.json",
+                           {"access_token": token, "status": _text(delivery, prefix), "rip": "127.0.0.1"})
     if status == 200 and answer.get("idstr"):
         delivery.remember(status_id=answer["idstr"])
         return _done(base, answer["idstr"])
     return _failure(base, token, delivery, status, answer)
+
+
+def _retire_original(base: str, token: str, delivery: Delivery, posted: Outcome) -> Outcome:
+    """A post cannot be edited: once the corrected post is up, the original goes, so
+    readers find only the corrected one."""
+    original = delivery.progress.get("replaces", "")
+    if original and original != posted.remote_id and not delivery.progress.get("original_removed"):
+        gone = _destroy(base, token, original)
+        if gone.kind != "ok":
+            return Outcome.retry(f"更正微博已发出，原微博暂未删除：{gone.detail}") if gone.kind == "retry" else gone
+        delivery.remember(original_removed=True)
+    return Outcome.ok(remote_id=posted.remote_id, remote_url=posted.remote_url, detail="已发更正微博并删除原微博")
 
 
 def _done(base: str, status_id: str) -> Outcome:

@@ -1,0 +1,106 @@
+"""The account form: settings per kind, groups, and a secret that is entered but never shown."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+
+from rongmei.core.models import Area, Department, User
+from rongmei.core.tenancy import scoped
+from rongmei.distribution.models import AccountGroup, ChannelAccount
+
+# What each kind needs, shown beside the form so the operator knows what to fill in.
+KIND_HELP = {
+    "own_site": ("不需要接口地址和密钥。", {}),
+    "http_push": ("接口地址填订阅方的 https 地址；密钥是双方约定的签名密钥（HMAC-SHA256）。", {}),
+    "wechat": ("密钥填 AppSecret；接口地址留空即微信官方地址。回调令牌用于“发布完成”事件推送。",
+               {"appid": "wx1234567890abcdef", "callback_token": "在公众平台填写的 Token"}),
+    "weibo": ("密钥填 access_token；接口地址留空即微博官方地址。", {}),
+    "email": ("接口地址填 smtp://主机:端口（smtps:// 为加密连接）；密钥填“用户名:密码”。",
+              {"to": ["desk@example.cn"], "from": "rongmei@example.cn"}),
+    "newspaper": ("接口地址填 sftp://主机:端口/目录 或 ftp://主机:端口/目录；密钥填“用户名:密码”。",
+                  {"host_key": "ssh-ed25519 AAAA…（SFTP 服务器公钥，建议填写）", "subdir_by_date": True}),
+    "broadcast": ("不需要接口地址和密钥；设置节目名称、开始时间和时段长度（秒）。",
+                  {"program": "示例新闻联播", "slot_start": "18:30", "slot_seconds": 900}),
+    "assisted": ("没有接口的账号：发布时把内容备好通知负责人手工发，负责人填链接确认。请务必指定负责人。", {}),
+}
+
+
+class AccountForm(forms.Form):
+    name = forms.CharField(max_length=80, label="账号名称")
+    kind = forms.ChoiceField(choices=ChannelAccount.Kind.choices, label="类型")
+    owner = forms.ChoiceField(choices=ChannelAccount.Owner.choices, label="归属")
+    area = forms.ModelChoiceField(queryset=Area.objects.none(), required=False, label="乡镇村社")
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, label="部门")
+    responsible = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="负责人")
+    leader = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="分管领导",
+                                    help_text="账号久未更新或代发迟迟未确认时督办")
+    base_url = forms.CharField(max_length=300, required=False, label="接口地址", help_text="可指向本地网关或测试服务")
+    options = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}), required=False,
+                              label="设置（JSON）", help_text='不含密钥的设置，例如 {"appid": "wx123"}')
+    secret = forms.CharField(widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+                             required=False, max_length=2000, label="密钥")
+    clear_secret = forms.BooleanField(required=False, label="清除已保存的密钥")
+    groups = forms.ModelMultipleChoiceField(queryset=AccountGroup.objects.none(), required=False,
+                                            widget=forms.CheckboxSelectMultiple, label="分组")
+    is_active = forms.BooleanField(required=False, initial=True, label="启用")
+
+    def __init__(self, *args, center, account: ChannelAccount | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.fields["area"].queryset = scoped(Area, center)
+        self.fields["department"].queryset = scoped(Department, center)
+        people = User.objects.filter(memberships__center=center, is_active=True).distinct().order_by("username")
+        self.fields["responsible"].queryset = people
+        self.fields["leader"].queryset = people
+        self.fields["groups"].queryset = scoped(AccountGroup, center)
+        if account is None:
+            del self.fields["clear_secret"]
+            self.fields["secret"].help_text = "保存后不再显示。"
+        else:
+            self.fields["kind"].disabled = True
+            self.fields["secret"].help_text = ("已设置（不显示）。留空保持不变，填写则替换。" if account.secret
+                                               else "尚未设置。")
+
+    def clean_options(self):
+        raw = self.cleaned_data.get("options", "").strip()
+        if not raw:
+            return {}
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise forms.ValidationError(f"设置不是有效的 JSON（第 {getattr(exc, 'lineno', 1)} 行附近有错）。") from exc
+        if not isinstance(value, dict):
+            raise forms.ValidationError('设置应为 JSON 对象，例如 {"appid": "wx123"}。')
+        if any(word in key.lower() for key in value for word in ("secret", "password", "token")
+               if key != "callback_token"):
+            raise forms.ValidationError("密钥、密码和 token 请填在“密钥”一栏，它会加密保存；设置里不要放。")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind") or (self.account.kind if self.account else "")
+        base = (data.get("base_url") or "").strip()
+        schemes = {"http_push": ("http://", "https://"), "email": ("smtp://", "smtps://"),
+                   "newspaper": ("sftp://", "ftp://"), "wechat": ("http://", "https://"), "weibo": ("http://", "https://")}
+        if base and kind in schemes and not base.startswith(schemes[kind]):
+            self.add_error("base_url", f"地址应以 {' 或 '.join(schemes[kind])} 开头。")
+        if kind in ("http_push", "email", "newspaper") and not base:
+            self.add_error("base_url", "这一类型的账号必须填写接口地址。")
+        if kind == "wechat" and not (data.get("options") or {}).get("appid"):
+            self.add_error("options", '微信账号需要在设置里填写 appid，例如 {"appid": "wx123"}。')
+        if kind == "assisted" and not data.get("responsible"):
+            self.add_error("responsible", "无接口账号必须指定负责人，由他手工代发并确认。")
+        return data
+
+    @classmethod
+    def initial_for(cls, account: ChannelAccount) -> dict:
+        return {"name": account.name, "kind": account.kind, "owner": account.owner, "area": account.area,
+                "department": account.department, "responsible": account.responsible, "leader": account.leader,
+                "base_url": account.base_url, "is_active": account.is_active, "groups": list(account.groups.all()),
+                "options": json.dumps(account.options, ensure_ascii=False, indent=1) if account.options else ""}
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(max_length=60, label="分组名称")
