@@ -13,6 +13,7 @@ USAGE = """用法：rongmei <命令> [参数]
   demo           载入演示数据（可重复执行，不会重复或丢失数据）
   createcenter   新建一个融媒体中心及其管理员
   check          检查配置、数据库和任务队列，并给出修改建议
+  build-site     重新生成网站静态页面（可指定中心标识）
   migrate        升级数据库结构
   其他           Django 管理命令，见 rongmei help
 """
@@ -106,6 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     if not argv or argv[0] in {"-h", "--help"}:
         print(USAGE)
         sys.exit(0)
+    if argv[0] == "build-site":
+        argv[0] = "build_site"
     if argv[0] == "check":
         sys.exit(_check())
 

@@ -4,6 +4,8 @@ Embedded mode (no variables set): SQLite under var/, Huey on SQLite, local-memor
 media in var/media. Set DATABASE_URL / REDIS_URL to move to PostgreSQL and Redis.
 """
 
+import os
+from pathlib import Path
 from datetime import timedelta
 
 import dj_database_url
@@ -41,11 +43,13 @@ INSTALLED_APPS = [
     "rongmei.planning",
     "rongmei.review",
     "rongmei.distribution",
+    "rongmei.portal",
 ]
 
 MIDDLEWARE = [
     "rongmei.core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "rongmei.portal.middleware.PortalSiteMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -207,6 +211,11 @@ if CONFIG.email:
     EMAIL_TIMEOUT = 15
     DEFAULT_FROM_EMAIL = CONFIG.email["from"]
 RONGMEI_BASE_URL = CONFIG.base_url
+# The public site: static pages rendered on publishing, one folder per center (see portal).
+RONGMEI_SITE_ROOT = Path(os.environ.get("RONGMEI_SITE_ROOT") or VAR_DIR / "sites")
+# 0 serves every public page from the Django views (no files written or read): for benchmarks
+# and for debugging templates.
+RONGMEI_PORTAL_STATIC = os.environ.get("RONGMEI_PORTAL_STATIC", "1") != "0"
 
 # --- Security ---------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
@@ -235,6 +244,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": CONFIG.log_level},
     "loggers": {
         "django.server": {"level": "WARNING"},
+        # WeasyPrint narrates every step of a PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # Handlers of its own, so the consumer does not add a second one.
         "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

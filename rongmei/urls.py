@@ -5,6 +5,7 @@ from django.views.static import serve
 
 from rongmei.api import api
 from rongmei.core import views as core_views
+from rongmei.portal.api import public_api
 
 admin.site.site_header = "融媒 Rongmei 系统后台"
 admin.site.site_title = "融媒系统后台"
@@ -12,8 +13,11 @@ admin.site.index_title = "平台管理"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("api/public/v1/", public_api.urls),  # before api/: the public read API and the read beacon
     path("api/", api.urls),
     path("djadmin/", admin.site.urls),
+    path("", include("rongmei.portal.urls")),
+    path("", include("rongmei.portal.staff_urls")),
     path("", include("rongmei.newsroom.urls")),
     path("", include("rongmei.planning.urls")),
     path("", include("rongmei.review.urls")),

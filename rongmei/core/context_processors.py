@@ -2,14 +2,17 @@ from django.conf import settings
 
 from rongmei.core import nav
 from rongmei.core.auth import center_permissions, centers_for
+from rongmei.core.middleware import is_public
 from rongmei.core.models import Membership
 from rongmei.core.permissions import PLATFORM_ADMIN_LABEL, ROLES
 
 
 def shell(request):
     """What the staff shell (base.html) needs: navigation, centers, the person's roles."""
-    user = getattr(request, "user", None)
     context = {"demo_mode": settings.RONGMEI_DEMO}
+    if request is None or is_public(request):
+        return context
+    user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return context
     center = getattr(request, "center", None)

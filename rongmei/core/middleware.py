@@ -68,6 +68,15 @@ def active_center(request):
     return chosen
 
 
+# The public site and its API serve readers: no session is read, so answers carry no
+# "Vary: Cookie" and shared caches (nginx, a CDN, the app) may keep them.
+PUBLIC_PREFIXES = ("/site/", "/api/public/")
+
+
+def is_public(request) -> bool:
+    return request.path_info.startswith(PUBLIC_PREFIXES)
+
+
 class CenterMiddleware:
     """Sets `request.center`. API token requests set it from the token instead."""
 
@@ -75,5 +84,8 @@ class CenterMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if is_public(request):
+            request.center = None
+            return self.get_response(request)
         request.center = active_center(request) if request.user.is_authenticated else None
         return self.get_response(request)

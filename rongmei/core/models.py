@@ -23,6 +23,11 @@ class Center(models.Model):
     )
     region = models.CharField("行政区域", max_length=100, blank=True)
     timezone = models.CharField("时区", max_length=50, default="Asia/Shanghai")
+    site_origin = models.CharField(
+        "网站地址", max_length=200, blank=True,
+        validators=[RegexValidator(r"^https?://[a-z0-9.-]+(:\d+)?$", "网站地址应形如 https://www.example.gov.cn（不带路径）。")],
+        help_text="本中心网站的独立域名，如 https://www.example.gov.cn；留空则网站在本系统的 /site/标识/ 下",
+    )
     is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -33,6 +38,18 @@ class Center(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def site_base(self) -> str:
+        """The public site's path prefix: "" on its own domain, else /site/<slug>."""
+        return "" if self.site_origin else f"/site/{self.slug}"
+
+    def site_url(self, path: str = "/") -> str:
+        """An absolute address on the center's public site (website and app share it)."""
+        from django.conf import settings
+
+        origin = self.site_origin or settings.RONGMEI_BASE_URL
+        return f"{origin}{self.site_base}{path}"
 
 
 class TenantModel(models.Model):

@@ -41,6 +41,8 @@ PERMISSIONS: dict[str, str] = {
     # distribution
     "distribution.publish": "一键分发、撤稿、重发",
     "distribution.manage_accounts": "管理渠道账号与账号矩阵",
+    # portal
+    "portal.manage_site": "管理网站：专题、直播、便民服务，重新生成网站",
 }
 
 
@@ -71,9 +73,10 @@ _ROLES = [
     Role("reviewer3", "三审", "终审：政治导向与是否刊发", frozenset(_STAFF | _REVIEW | {"core.view_audit", "review.manage_lists", "review.view_stats"})),
     Role("proofreader", "校对", "一校、二校、三校：文字、数字、标点", frozenset(_STAFF | _REVIEW)),
     Role("chief_editor", "总编辑", "总体把关，签发，统筹指挥调度", frozenset(_STAFF | _DESK | _REVIEW | {"core.view_audit", "newsroom.manage_columns", "review.manage_lists",
-                                              "review.manage_workflows", "review.view_stats", "distribution.publish"})),
+                                              "review.manage_workflows", "review.view_stats", "distribution.publish",
+                                              "portal.manage_site"})),
     Role("operator", "运营", "一键分发到各渠道与账号矩阵，管理账号",
-         frozenset(_STAFF | {"distribution.publish", "distribution.manage_accounts"})),
+         frozenset(_STAFF | {"distribution.publish", "distribution.manage_accounts", "portal.manage_site"})),
     Role("analyst", "舆情分析", "舆情监测、预警与研判", frozenset(_STAFF)),
     Role("coordinator", "问政受理", "受理群众诉求，转办、督办、审核答复", frozenset(_STAFF)),
     Role(

@@ -214,7 +214,7 @@ def _done(message, publication, outcome: Outcome, now, progress) -> None:
     Publication.objects.filter(pk=publication.pk).update(
         status=status, remote_id=outcome.remote_id or publication.remote_id,
         remote_url=outcome.remote_url or publication.remote_url, last_error="", next_attempt_at=None,
-        sent_at=now if message.action == OutboxMessage.Action.PUBLISH else publication.sent_at,
+        sent_at=(publication.sent_at or now) if message.action == OutboxMessage.Action.PUBLISH else publication.sent_at,
         corrected_at=now if message.action == OutboxMessage.Action.CORRECT else publication.corrected_at,
         handoff="", updated_at=now)
     if message.action == OutboxMessage.Action.PUBLISH:

@@ -56,34 +56,47 @@ def _backdate(story: Story, days_ago: int) -> None:
     story_services.reindex(story)
 
 
+def create_demo_story(center: Center, spec: dict, users: dict[str, User], columns: dict[str, Column],
+                      status: str) -> tuple[Story, int]:
+    """One story from a demo spec (the STORIES format), walked to `status`; returns it and
+    how many objects (story, new pictures) were created. Also used by the portal's demo."""
+    created = 0
+    editor = users["editor"]
+    author = users.get(spec["author"], users["reporter"])
+    asset_ids = []
+    for key in spec.get("images", []):
+        asset, new = _image(center, author, key)
+        asset_ids.append(asset.pk)
+        created += new
+    story = story_services.create_story(center=center, user=author, data=story_services.StoryData(
+        headline=spec["headline"], kicker=spec.get("kicker", ""), subheadline=spec.get("subheadline", ""),
+        summary=spec.get("summary", ""), body=spec["body_html"], column_id=columns[spec["column"]].pk,
+        tags=list(spec.get("tags", [])), location=spec.get("location", ""), source=spec.get("source", center.name),
+        bylines=_bylines(spec, users), asset_ids=asset_ids))
+    for action in PATHS[status]:
+        actor = author if action == "file" else editor
+        story_services.change_status(story=story, user=actor, action=action)
+    if status in ("editing", "ready"):
+        rendition_services.generate(story=story, user=editor)
+    _backdate(story, spec.get("days_ago", 0))
+    return story, created + 1
+
+
+def demo_columns(center: Center) -> dict[str, Column]:
+    return {c.slug: c for c in Column.objects.filter(center=center)}
+
+
 @transaction.atomic
 def load(center: Center) -> tuple[int, int]:
     columns, created, existing = _columns(center)
     users = {u.username: u for u in User.objects.filter(memberships__center=center).distinct()}
-    editor = users["editor"]
     for spec in demo_content.STORIES:
         if Story.objects.filter(center=center, headline=spec["headline"]).exists():
             existing += 1
             continue
-        author = users.get(spec["author"], users["reporter"])
-        asset_ids = []
-        for key in spec.get("images", []):
-            asset, new = _image(center, author, key)
-            asset_ids.append(asset.pk)
-            created += new
-        story = story_services.create_story(center=center, user=author, data=story_services.StoryData(
-            headline=spec["headline"], kicker=spec.get("kicker", ""), subheadline=spec.get("subheadline", ""),
-            summary=spec.get("summary", ""), body=spec["body_html"], column_id=columns[spec["column"]].pk,
-            tags=list(spec.get("tags", [])), location=spec.get("location", ""), source=spec.get("source", center.name),
-            bylines=_bylines(spec, users), asset_ids=asset_ids))
-        for action in PATHS[spec["status"]]:
-            actor = author if action == "file" else editor
-            story_services.change_status(story=story, user=actor, action=action)
-        if spec["status"] in ("editing", "ready"):
-            rendition_services.generate(story=story, user=editor)
-        _backdate(story, spec.get("days_ago", 0))
-        created += 1
-    _show_a_stale_rendition(center, editor)
+        _, made = create_demo_story(center, spec, users, columns, spec["status"])
+        created += made
+    _show_a_stale_rendition(center, users["editor"])
     return created, existing
 
 

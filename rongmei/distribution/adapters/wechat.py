@@ -215,9 +215,8 @@ def _retire_original(client: _Client, delivery: Delivery, posted: Outcome) -> Ou
 
 
 def _source_url(delivery: Delivery) -> str:
-    from django.conf import settings
-
-    return f"{settings.RONGMEI_BASE_URL}/news/{delivery.message.publication.story_id}/?rm={delivery.message.idempotency_key}"
+    publication = delivery.message.publication
+    return publication.center.site_url(f"/news/{publication.story_id}/?rm={delivery.message.idempotency_key}")
 
 
 def _draft(client: _Client, delivery: Delivery, thumb: str, content: str) -> None:

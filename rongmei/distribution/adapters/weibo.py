@@ -40,10 +40,8 @@ def _call(url: str, data: dict | None = None) -> tuple[int, dict]:
 
 
 def _marked_link(delivery: Delivery) -> str:
-    story_url = delivery.message.publication.story_id
-    from django.conf import settings
-
-    return f"{settings.RONGMEI_BASE_URL}/news/{story_url}/?rm={delivery.message.idempotency_key}"
+    publication = delivery.message.publication
+    return publication.center.site_url(f"/news/{publication.story_id}/?rm={delivery.message.idempotency_key}")
 
 
 def _find_posted(base: str, token: str, key: str) -> dict | None:

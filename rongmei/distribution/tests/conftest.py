@@ -7,8 +7,13 @@ from rongmei.review.models import Review
 
 @pytest.fixture
 def signed_story(demo):
-    """The demo's signed-off story (its content is exactly what the final sign-off approved)."""
-    review = Review.objects.filter(center=demo["demo"], status=Review.Status.SIGNED_OFF).select_related("story").first()
+    """The demo's signed-off story that is not published anywhere yet (its content is
+    exactly what the final sign-off approved; the site's archive stories are published)."""
+    from rongmei.distribution.models import Publication
+
+    published = Publication.objects.values("story_id")
+    review = (Review.objects.filter(center=demo["demo"], status=Review.Status.SIGNED_OFF)
+              .exclude(story_id__in=published).select_related("story").order_by("id").first())
     return review.story
 
 
@@ -35,6 +40,10 @@ def resign(story: Story, *, body: str) -> Story:
                                summary=story.summary, body=body, column_id=story.column_id, tags=list(story.tags),
                                location=story.location, source=story.source, embargo_until=story.embargo_until)
     story_svc.save_story(story=story, user=editor, data=data, base_version=story.version, note="更正")
+    from rongmei.newsroom.services import renditions as rendition_svc
+
+    channels = sorted(set(story.renditions.values_list("channel", flat=True)))
+    rendition_svc.generate(story=Story.objects.get(pk=story.pk), user=editor, channels=channels)
     return approve_all(Review.objects.filter(story=story).order_by("-id").first())
 
 

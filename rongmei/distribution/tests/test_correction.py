@@ -57,13 +57,13 @@ def test_correction_reaches_every_outlet(demo, operator, signed_story, fakes):
     acc = accounts(demo, fakes)
     services.publish(story=signed_story, user=operator, account_ids=[a.pk for a in acc.values()])
     settle()
-    first = {k: Publication.objects.get(account=a) for k, a in acc.items()}
+    first = {k: Publication.objects.get(account=a, story=signed_story) for k, a in acc.items()}
     assert all(p.status == Publication.Status.SENT for p in first.values()), [p.last_error for p in first.values()]
 
     story = resign(signed_story, body=signed_story.body + "<p>（本文已更正）</p>")
     assert services.correct(story=story, user=operator, note="第二段数字有误，已改正") == 3
     settle()
-    after = {k: Publication.objects.get(account=a) for k, a in acc.items()}
+    after = {k: Publication.objects.get(account=a, story=signed_story) for k, a in acc.items()}
     for key, publication in after.items():
         assert publication.status == Publication.Status.CORRECTED, (key, publication.last_error)
         assert publication.corrected_at and publication.story_version == story.version

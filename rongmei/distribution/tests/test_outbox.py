@@ -37,7 +37,7 @@ def test_publish_to_the_own_site_once(demo, operator, signed_story, site):
     assert services.publish(story=signed_story, user=operator, account_ids=[site.pk]) == []  # nothing twice
     run_once()
     publication = Publication.objects.get(pk=made[0].pk)
-    assert publication.status == Publication.Status.SENT and publication.remote_url == f"/news/{signed_story.pk}/"
+    assert publication.status == Publication.Status.SENT and publication.remote_url == signed_story.center.site_url(f"/news/{signed_story.pk}/")
     assert OutboxMessage.objects.get(publication=publication).status == OutboxMessage.Status.DONE
 
 

@@ -35,6 +35,8 @@ class Command(BaseCommand):
             "--access-logfile", "-" if settings.DEBUG else "/dev/null", "--log-level", "warning",
         ]))
         self.stdout.write(f"融媒 Rongmei 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+        if settings.RONGMEI_DEMO:
+            self.stdout.write(f"示例网站：http://{host}:{port}/site/demo/   公开接口：http://{host}:{port}/api/public/v1/docs")
 
         stopping = False
 
