@@ -29,11 +29,13 @@ run: $(VENV)/.runtime
 	RONGMEI_DEMO=1 RONGMEI_SANDBOX=1 PORT=$(PORT) $(BIN)/rongmei serve
 
 ## Debian packages the tests use: chromium (never a downloaded browser), CJK fonts for
-## screenshots, ffmpeg for audio/video probing and poster frames.
+## screenshots, ffmpeg for audio/video probing and poster frames, nginx for the public
+## site's sample configuration and wrk for bench/read.py.
 chromium:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
-	  echo "installing Debian's chromium, fonts-noto-cjk and ffmpeg ..."; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk ffmpeg >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' \
+	  || ! { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 || ! command -v wrk >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium, fonts-noto-cjk, ffmpeg, nginx and wrk ..."; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk ffmpeg nginx wrk >/dev/null; \
 	fi
 
 ## The whole suite on SQLite (the embedded mode).
