@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rongmei.review",
     "rongmei.distribution",
     "rongmei.portal",
+    "rongmei.inquiry",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,10 @@ urlpatterns = [
     path("api/public/v1/", public_api.urls),  # before api/: the public read API and the read beacon
     path("api/", api.urls),
     path("djadmin/", admin.site.urls),
+    path("open311/v2/", include("rongmei.inquiry.open311_urls")),
+    path("", include("rongmei.inquiry.public_urls")),
+    path("", include("rongmei.inquiry.stats_urls")),
+    path("", include("rongmei.inquiry.urls")),
     path("", include("rongmei.portal.urls")),
     path("", include("rongmei.portal.staff_urls")),
     path("", include("rongmei.newsroom.urls")),

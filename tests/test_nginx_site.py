@@ -117,4 +117,11 @@ def test_the_same_rules_on_a_centers_own_domain(site):
     assert get(site, "/news/13/", OWN_DOMAIN)[::2] == (410, GONE)
     status, headers, body = get(site, "/feed.xml", OWN_DOMAIN)
     assert status == 200 and "xml" in headers["content-type"]
-    assert get(site, "/news/99/", OWN_DOMAIN)[::2] == (404, "app saw /news/99/")
+    # what the files cannot answer goes to the app under the center's /site/<slug>/ path
+    assert get(site, "/news/99/", OWN_DOMAIN)[::2] == (404, "app saw /site/demo/news/99/")
+    assert get(site, "/search/?q=x", OWN_DOMAIN)[2] == "app saw /site/demo/search/?q=x"
+    assert get(site, "/wenzheng/ask/", OWN_DOMAIN)[2] == "app saw /site/demo/wenzheng/ask/"
+
+
+def test_wenzheng_goes_to_the_app(site):
+    assert get(site, "/site/demo/wenzheng/")[2] == "app saw /site/demo/wenzheng/"

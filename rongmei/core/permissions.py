@@ -41,6 +41,11 @@ PERMISSIONS: dict[str, str] = {
     # distribution
     "distribution.publish": "一键分发、撤稿、重发",
     "distribution.manage_accounts": "管理渠道账号与账号矩阵",
+    # inquiry
+    "inquiry.handle": "受理、转办网络问政，审核答复，审批延期，公开答复",
+    "inquiry.answer": "以政府部门身份办理并答复问政",
+    "inquiry.manage": "设置问政转办规则、办理时限、节假日和 Open311 密钥",
+    "inquiry.view_stats": "查看问政统计与部门排名、导出报表",
     # portal
     "portal.manage_site": "管理网站：专题、直播、便民服务，重新生成网站",
 }
@@ -74,20 +79,21 @@ _ROLES = [
     Role("proofreader", "校对", "一校、二校、三校：文字、数字、标点", frozenset(_STAFF | _REVIEW)),
     Role("chief_editor", "总编辑", "总体把关，签发，统筹指挥调度", frozenset(_STAFF | _DESK | _REVIEW | {"core.view_audit", "newsroom.manage_columns", "review.manage_lists",
                                               "review.manage_workflows", "review.view_stats", "distribution.publish",
-                                              "portal.manage_site"})),
+                                              "portal.manage_site", "inquiry.view_stats"})),
     Role("operator", "运营", "一键分发到各渠道与账号矩阵，管理账号",
          frozenset(_STAFF | {"distribution.publish", "distribution.manage_accounts", "portal.manage_site"})),
     Role("analyst", "舆情分析", "舆情监测、预警与研判", frozenset(_STAFF)),
-    Role("coordinator", "问政受理", "受理群众诉求，转办、督办、审核答复", frozenset(_STAFF)),
+    Role("coordinator", "问政受理", "受理群众诉求，转办、督办、审核答复",
+         frozenset(_STAFF | {"inquiry.handle", "inquiry.manage", "inquiry.view_stats"})),
     Role(
         "liaison", "部门联络员", "代表政府部门办理并答复群众诉求",
-        frozenset({"core.view_dashboard", "core.use_api_tokens"}), needs_department=True,
+        frozenset({"core.view_dashboard", "core.use_api_tokens", "inquiry.answer"}), needs_department=True,
     ),
-    Role("appraiser", "考核管理", "制定考核规则，生成月度绩效", frozenset(_STAFF)),
+    Role("appraiser", "考核管理", "制定考核规则，生成月度绩效", frozenset(_STAFF | {"inquiry.view_stats"})),
     Role(
         "center_admin", "中心管理员", "管理本中心的人员、角色、组织机构，查阅审计日志",
         frozenset(_STAFF | {"core.manage_org", "core.manage_people", "core.view_audit", "review.manage_lists",
-                            "review.manage_workflows", "review.view_stats"}),
+                            "review.manage_workflows", "review.view_stats", "inquiry.manage", "inquiry.view_stats"}),
     ),
 ]
 

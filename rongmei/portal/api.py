@@ -362,6 +362,22 @@ def takedown_notice(publication: Publication) -> str | None:
     return reason or None
 
 
+def _published_document(request, site: Center, story_id: int) -> HttpResponse | None:
+    """The ninjs document static publishing wrote for the item (publish, correction), read
+    as it is: the same bytes the item's page was made from, without building it again."""
+    from django.conf import settings
+
+    from rongmei.portal.publishing import docroot, item_document_path
+
+    if not settings.RONGMEI_PORTAL_STATIC:
+        return None
+    try:
+        body = item_document_path(docroot(site), story_id).read_bytes()
+    except OSError:
+        return None
+    return conditional(request, HttpResponse(body, content_type="application/json; charset=utf-8"))
+
+
 @public_api.get("/{center}/items/{id}", response={200: dict[str, Any], 404: Error, 410: Gone}, tags=["稿件"],
                 summary="单篇稿件", description="按稿件编号取 ninjs 3.1 文档；已撤稿的返回 410 和撤稿说明。")
 def get_item(request, center: str, id: str):
@@ -369,6 +385,9 @@ def get_item(request, center: str, id: str):
     if not re.fullmatch(r"\d{1,12}", id):
         raise not_found("没有这篇稿件。")
     story_id = int(id)
+    document = _published_document(request, site, story_id)
+    if document is not None:
+        return document
     publication = selectors.item(site, story_id)
     if publication is not None:
         return selectors.to_ninjs(publication)

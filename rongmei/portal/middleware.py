@@ -19,7 +19,7 @@ from django.http import HttpResponse
 from whitenoise.base import WhiteNoise
 from whitenoise.middleware import WhiteNoiseMiddleware
 
-DYNAMIC = ("/search/",)
+DYNAMIC = ("/search/", "/wenzheng/")
 _CACHE_SECONDS = 30
 
 

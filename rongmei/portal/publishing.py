@@ -3,7 +3,8 @@ the pages it appears on (its article, its column, the features holding it, home,
 sitemap) are rendered to files under the center's docroot, each written atomically (a
 temporary file in the same folder, then rename), so a reader gets the old page or the
 new one, never half of one. A taken-down article's file is replaced by `410.html`, which
-the servers answer with status 410. `build_site` renders everything (`rongmei build-site`).
+the servers answer with status 410. The item's ninjs document for the app API is kept
+beside them (`api/items/<id>.json`), so the API answers it without building it again. `build_site` renders everything (`rongmei build-site`).
 
 Renders of one center are serialised by a file lock, so two workers finishing deliveries
 at once cannot leave an older home page on top of a newer one.
@@ -12,6 +13,7 @@ at once cannot leave an older home page on top of a newer one.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -98,14 +100,25 @@ def publication_changed(publication: Publication, action: str) -> list[str]:
         return _render_change(center, story, publication, action, root)
 
 
+def item_document_path(root: Path, story_id: int) -> Path:
+    """Where the item's ninjs document is kept for the app API (answered from the file)."""
+    return root / "api" / "items" / f"{story_id}.json"
+
+
+def item_document(publication: Publication) -> bytes:
+    return json.dumps(selectors.to_ninjs(publication), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def _render_change(center: Center, story, publication: Publication, action: str, root: Path) -> list[str]:
     folder = root / "news" / str(story.pk)
     if action == "takedown":
         written = _write_pages(root, [pages.gone(Publication.objects.get(pk=publication.pk))])
         (folder / "index.html").unlink(missing_ok=True)
+        item_document_path(root, story.pk).unlink(missing_ok=True)
     else:
         written = _write_pages(root, [pages.article(publication)])
         (folder / "410.html").unlink(missing_ok=True)
+        write_atomic(item_document_path(root, story.pk), item_document(publication))
     for feature in selectors.features_of(publication):
         written += _write_pages(root, [pages.feature(center, feature)])
     return written + _shared(center, root, story.column if story.column_id else None)
@@ -144,6 +157,12 @@ def build_site(center: Center) -> list[str]:
         live = list(selectors.items(center))
         live_ids = {p.story_id for p in live}
         written += _write_pages(root, [pages.article(p) for p in live])
+        for publication in live:
+            write_atomic(item_document_path(root, publication.story_id), item_document(publication))
+        documents = root / "api" / "items"
+        for stale in documents.glob("*.json") if documents.exists() else []:
+            if stale.stem.isdigit() and int(stale.stem) not in live_ids:
+                stale.unlink()
         taken = (Publication.objects.filter(center=center, account__kind=ChannelAccount.Kind.OWN_SITE,
                                             status=Publication.Status.TAKEN_DOWN).exclude(story_id__in=live_ids)
                  .select_related("story").order_by("story_id", "-id"))

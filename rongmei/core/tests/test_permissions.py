@@ -36,7 +36,7 @@ def test_navigation_follows_permissions(login):
     reviewer3 = _nav_keys(login("reviewer3").get("/"))  # 三审 and 总编辑
     assert {"audit", "review_inbox", "checklists", "workflows", "review_stats", "ledger", "my_assignments"} <= reviewer3
     assert not {"people", "djadmin"} & reviewer3
-    assert _nav_keys(login("liaison").get("/")) == {"home", "tokens"}
+    assert _nav_keys(login("liaison").get("/")) == {"home", "tokens", "inquiry_mine"}
     admin = _nav_keys(login("admin").get("/"))  # platform admin: everything
     assert {"people", "audit", "djadmin", "workflows", "ledger"} <= admin
 

@@ -118,7 +118,8 @@ def video_asset(center: Center, tmp_path) -> Asset:
 
 # --- ninjs shapes ---------------------------------------------------------------------------------
 
-def test_every_kind_of_item_is_valid_ninjs(client, demo, live, tmp_path):
+def test_every_kind_of_item_is_valid_ninjs(client, demo, live, tmp_path, settings):
+    settings.RONGMEI_PORTAL_STATIC = False  # the items are changed in the database here, not republished
     text_only, with_video, video_only, with_pictures = live[0], live[1], live[2], live[3]
     StoryAsset.objects.filter(story_id=text_only.story_id).delete()
     video = video_asset(demo["demo"], tmp_path)
@@ -411,3 +412,18 @@ def test_openapi_document_and_docs_page(client, demo):
     assert client.get(f"{BASE}/docs").status_code == 200
     # the staff API keeps its own document
     assert client.get("/api/openapi.json").json()["info"]["title"] != "融媒 公开接口"
+
+
+def test_the_published_document_is_served_as_written(client, demo, live, settings):
+    """Static publishing keeps each item's ninjs beside its page; the API answers it as is,
+    and it is the same document the API would build."""
+    from rongmei.portal.publishing import docroot, item_document_path
+
+    publication = live[0]
+    path = item_document_path(docroot(demo["demo"]), publication.story_id)
+    assert path.exists()
+    from_file = get(client, f"/demo/items/{publication.story_id}")
+    settings.RONGMEI_PORTAL_STATIC = False
+    built = get(client, f"/demo/items/{publication.story_id}")
+    assert from_file.json() == built.json() and from_file["ETag"] == built["ETag"]
+    validate_ninjs(from_file.json())

@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+
+
+class InquiryConfig(AppConfig):
+    name = "rongmei.inquiry"
+    label = "inquiry"
+    verbose_name = "网络问政"
+
+    def ready(self) -> None:
+        from rongmei.core import audit_labels, demo, nav
+
+        nav.register(nav.NavItem("inquiry", "问政受理", "inquiry:queue", "inquiry.handle", order=450, icon="✉"))
+        nav.register(nav.NavItem("inquiry_mine", "部门办件", "inquiry:mine", "inquiry.answer", order=451, icon="✉"))
+        nav.register(nav.NavItem("inquiry_settings", "问政设置", "inquiry:settings", "inquiry.manage", order=455, icon="⚙"))
+        nav.register(nav.NavItem("inquiry_stats", "问政统计", "inquiry_stats:stats", "inquiry.view_stats", order=456, icon="▤"))
+        audit_labels.register({
+            "inquiry.accept": "问政受理转办", "inquiry.reject": "问政不予受理", "inquiry.merge": "问政合并",
+            "inquiry.reply": "部门答复", "inquiry.reply_approve": "答复审核通过", "inquiry.publish": "问政公开",
+            "inquiry.unpublish": "问政撤下", "inquiry.tip_to_lead": "爆料转线索", "inquiry.chase": "问政督办",
+            "inquiry.escalate": "问政升级督办", "inquiry.settings": "问政设置",
+        })
+
+        def load_demo(center):
+            from rongmei.inquiry import demo as inquiry_demo
+
+            return inquiry_demo.load(center)
+
+        demo.register(load_demo)

@@ -1,0 +1,106 @@
+"""网络问政 demo: liaisons for more departments, routing rules, the Open311 demo key, and a
+few dozen cases walked through the real services to every state of the loop."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from rongmei.core.models import Center, Department, Membership, User
+from rongmei.inquiry import demo_content, services
+from rongmei.inquiry.models import Case, RoutingRule
+from rongmei.inquiry.services import Submission
+
+
+def _liaisons(center: Center) -> int:
+    from rongmei.core import services as core_services
+    from rongmei.core.demo import DEMO_PASSWORD
+
+    made = 0
+    for username, name, department_name in demo_content.LIAISONS:
+        department = Department.objects.filter(center=center, name=department_name).first()
+        if department is None or User.objects.filter(username=username).exists():
+            continue
+        core_services.create_person(center=center, username=username, display_name=name, password=DEMO_PASSWORD,
+                                    roles=["liaison"], actor=None, department=department, is_demo=True)
+        made += 1
+    return made
+
+
+def _liaison_for(center: Center, department: Department) -> User | None:
+    m = Membership.objects.filter(center=center, role="liaison", department=department).select_related("user").first()
+    return m.user if m else None
+
+
+def _walk(center: Center, spec: tuple, index: int, coordinator: User, cases_by_title: dict) -> Case:
+    kind, title, text, address, department_name, state = spec
+    now = timezone.now()
+    case = services.submit(center=center, sub=Submission(
+        kind=kind, title=title, text=text, address=address, phone=f"139{index:04d}{(index * 7919) % 10000:04d}",
+        name=["张先生", "李女士", "王师傅", "刘阿姨", ""][index % 5], show_name=index % 3 == 0, source="app" if index % 2 else "web"))
+    if state == "submitted":
+        return case
+    if state == "tip":
+        return services.accept(case=case, user=coordinator)
+    if state == "rejected":
+        return services.reject(case=case, user=coordinator, reason="驾驶证转籍不属于本县办理事项，请咨询12123或车管所（0000-6201004）。")
+    if state == "merged":
+        into = cases_by_title.get("东门社区幸福路路灯不亮")
+        return services.merge(case=case, user=coordinator, into=into) if into else case
+    department = Department.objects.get(center=center, name=department_name)
+    case = services.accept(case=case, user=coordinator, departments=[department])
+    liaison = _liaison_for(center, department)
+    if state == "overdue":
+        Case.objects.filter(pk=case.pk).update(due_at=now - dt.timedelta(days=3))
+        return case
+    if state == "processing" or liaison is None:
+        return case
+    if state == "waiting":
+        return services.ask_citizen(case=case, user=liaison, question="请补充您希望延长开放的具体时段和理由。")
+    text_reply = demo_content.REPLIES[department_name].format(date=f"{timezone.localdate().month}月{max(timezone.localdate().day - 1, 1)}日")
+    answer = services.reply(case=case, user=liaison, text=text_reply, confirm_flags=True)
+    if state == "pending_reply":
+        return case
+    services.approve_reply(reply_obj=answer, user=coordinator)
+    case.refresh_from_db()
+    if state == "replied":
+        return case
+    services.publish(case=case, user=coordinator)
+    if state == "published":
+        return case
+    if state == "reopened":
+        return services.rate(case=case, rating="unsatisfied", comment="停车位还是不够，周末依然停满。")
+    return services.rate(case=case, rating=["satisfied", "basic", "satisfied"][index % 3], comment="处理很及时，谢谢！")
+
+
+def load(center: Center) -> tuple[int, int]:
+    coordinator = User.objects.filter(username="coordinator").first()
+    if coordinator is None or center.slug != "demo":
+        return 0, 0
+    created = _liaisons(center)
+    for name, keywords in demo_content.ROUTING.items():
+        department = Department.objects.filter(center=center, name=name).first()
+        if department:
+            _, new = RoutingRule.objects.get_or_create(center=center, department=department, defaults={"keywords": keywords})
+            created += new
+    try:
+        from rongmei.inquiry.open311_keys import ensure_demo_key
+    except ImportError:  # the Open311 module not there yet
+        ensure_demo_key = None
+    if ensure_demo_key:
+        ensure_demo_key(center)
+    if Case.objects.filter(center=center).exists():
+        return created, len(demo_content.CASES)
+    by_title: dict = {}
+    for index, spec in enumerate(demo_content.CASES):
+        with transaction.atomic():
+            case = _walk(center, spec, index, coordinator, by_title)
+        by_title[spec[1]] = case
+        # spread the cases over the last three weeks, the submitted ones most recent
+        days = 0 if spec[5] == "submitted" else (index * 5) % 19 + 1
+        when = timezone.now() - dt.timedelta(days=days, hours=index % 7)
+        Case.objects.filter(pk=case.pk).update(created_at=when)
+        created += 1
+    return created, 0

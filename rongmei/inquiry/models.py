@@ -1,0 +1,225 @@
+"""网络问政 and 爆料: cases from citizens, routed to departments, answered within working-day
+deadlines, chased, published and rated; plus the tables that configure it (routing rules,
+deadlines, the holiday calendar's overrides) and Open311 API keys."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from rongmei.core.models import TenantModel
+
+
+class Kind(models.TextChoices):
+    CONSULT = "consult", "咨询"
+    SUGGEST = "suggest", "建议"
+    COMPLAIN = "complain", "投诉"
+    HELP = "help", "求助"
+    TIP = "tip", "爆料"
+
+
+class Case(TenantModel):
+    """One citizen's submission, from 受理 to 评价."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "待受理"
+        PROCESSING = "processing", "办理中"
+        WAITING = "waiting", "待补充材料"
+        REPLIED = "replied", "已答复"
+        CLOSED = "closed", "已办结"
+        REJECTED = "rejected", "不予受理"
+        MERGED = "merged", "已合并"
+
+    class Source(models.TextChoices):
+        WEB = "web", "网站"
+        APP = "app", "客户端"
+        OPEN311 = "open311", "Open311 接口"
+        STAFF = "staff", "工作人员代录"
+
+    code = models.CharField("查询码", max_length=16, unique=True)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    title = models.CharField("标题", max_length=60)
+    text = models.TextField("内容")
+    address = models.CharField("地点", max_length=200, blank=True)
+    lat = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    name = models.CharField("称呼", max_length=30, blank=True)
+    show_name = models.BooleanField("公开时显示称呼", default=False)
+    phone = models.CharField("联系电话", max_length=20, help_text="只用于回访，从不公开")
+    email = models.CharField("电子邮箱", max_length=100, blank=True)
+    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.WEB)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    emergency = models.BooleanField("紧急", default=False)
+    category = models.CharField("分类", max_length=40, blank=True)
+    lead_department = models.ForeignKey("core.Department", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+", verbose_name="主办部门")
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged",
+                                    verbose_name="合并到")
+    reject_reason = models.CharField("不予受理原因", max_length=300, blank=True)
+    ack_due_at = models.DateTimeField("受理期限", null=True, blank=True)
+    due_at = models.DateTimeField("办理期限", null=True, blank=True, db_index=True)
+    paused_at = models.DateTimeField("暂停计时于", null=True, blank=True)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    replied_at = models.DateTimeField("首次答复时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    is_public = models.BooleanField("已公开", default=False, db_index=True)
+    published_at = models.DateTimeField("公开时间", null=True, blank=True)
+    rating = models.CharField("评价", max_length=12, blank=True,
+                              choices=[("satisfied", "满意"), ("basic", "基本满意"), ("unsatisfied", "不满意")])
+    rating_comment = models.CharField("评价意见", max_length=300, blank=True)
+    rated_at = models.DateTimeField("评价时间", null=True, blank=True)
+    reopened = models.PositiveSmallIntegerField("重办次数", default=0)
+    duplicates = models.PositiveIntegerField("重复提交次数", default=0, help_text="同一内容再次提交时合并计数")
+    lead_id_ref = models.PositiveIntegerField("转成的线索", null=True, blank=True)
+    text_hash = models.CharField(max_length=64, db_index=True)
+    client_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField("提交时间", default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "问政件"
+        verbose_name_plural = "问政件"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def masked_phone(self) -> str:
+        from rongmei.inquiry.privacy import mask_phone
+
+        return mask_phone(self.phone)
+
+
+class CaseMedia(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="media")
+    kind = models.CharField(max_length=10, choices=[("image", "图片"), ("video", "视频")])
+    file = models.FileField(upload_to="inquiry/%Y/%m/", max_length=300)
+    mime = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Assignment(models.Model):
+    """The case with one department (several for a joint case; one of them leads)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "办理中"
+        REPLIED = "replied", "已答复"
+        RETURNED = "returned", "已退回"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    department = models.ForeignKey("core.Department", on_delete=models.PROTECT, related_name="+")
+    is_lead = models.BooleanField("主办", default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    return_reason = models.CharField("退回原因", max_length=300, blank=True)
+    assigned_at = models.DateTimeField(default=timezone.now)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    chased_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-is_lead", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "department"], name="assignment_once")]
+
+
+class Reply(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "已通过"
+        RETURNED = "returned", "已退回修改"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="replies")
+    department = models.ForeignKey("core.Department", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField("答复内容")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    findings = models.JSONField("答复检查", default=list, blank=True)
+    review_note = models.CharField("审核意见", max_length=300, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Extension(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已同意"
+        DENIED = "denied", "未同意"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
+    department = models.ForeignKey("core.Department", on_delete=models.PROTECT, related_name="+")
+    days = models.PositiveSmallIntegerField("延长工作日")
+    reason = models.CharField("理由", max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class CaseEvent(models.Model):
+    """The case's timeline: every step, visible on the case (public ones to the citizen)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30)
+    text = models.CharField(max_length=500)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    public = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class RoutingRule(TenantModel):
+    """Keywords that suggest a department (路灯、占道 → 城管局)."""
+
+    department = models.ForeignKey("core.Department", on_delete=models.CASCADE, related_name="+", verbose_name="部门")
+    keywords = models.TextField("关键词", help_text="每行一个，或用逗号、顿号分隔")
+
+    class Meta:
+        verbose_name = "转办规则"
+        verbose_name_plural = "转办规则"
+
+
+class DeadlineRule(TenantModel):
+    """Working days to answer, per kind (the defaults apply where a center has none)."""
+
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices + [("joint", "多部门联办"), ("ack", "受理")])
+    working_days = models.PositiveSmallIntegerField("工作日")
+
+    class Meta:
+        verbose_name = "办理时限"
+        verbose_name_plural = "办理时限"
+        constraints = [models.UniqueConstraint(fields=["center", "kind"], name="deadline_once")]
+
+
+class HolidayOverride(models.Model):
+    """A day that is (or is not) a working day, whatever the holiday package says: the
+    State Council's schedule for a year the package does not know yet, or a local change."""
+
+    day = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是工作日", help_text="勾选：调休上班；不勾选：放假")
+    note = models.CharField("说明", max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = "节假日调整"
+        verbose_name_plural = "节假日调整"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'上班' if self.is_workday else '放假'} {self.note}"
+
+
+class Open311Key(TenantModel):
+    """An API key for POST requests (stored as its SHA-256)."""
+
+    name = models.CharField("使用方", max_length=60)
+    key_hash = models.CharField(max_length=64, unique=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,228 @@
+"""Staff screens of 网络问政: the coordinator's queue, the department's queue, the case page
+with every action of the loop, and the settings (routing rules, deadlines, holidays)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from rongmei.core.models import Department
+from rongmei.core.tenancy import get_scoped_or_404, scoped
+from rongmei.core.views import require_perm
+from rongmei.inquiry import services, workdays
+from rongmei.inquiry.models import (Assignment, Case, DeadlineRule, Extension, HolidayOverride, Kind, Reply,
+                                    RoutingRule)
+
+TABS = [
+    ("submitted", "待受理", Q(status=Case.Status.SUBMITTED)),
+    ("processing", "办理中", Q(status__in=[Case.Status.PROCESSING, Case.Status.WAITING])),
+    ("review", "待审核答复", Q(replies__status=Reply.Status.PENDING)),
+    ("extensions", "延期申请", Q(extensions__status=Extension.Status.PENDING)),
+    ("replied", "已答复待办结", Q(status=Case.Status.REPLIED)),
+    ("overdue", "已超期", Q(status=Case.Status.PROCESSING)),
+    ("closed", "已办结", Q(status__in=[Case.Status.CLOSED, Case.Status.REJECTED, Case.Status.MERGED])),
+]
+
+
+def _attention(center) -> str:
+    calendar = workdays.Calendar.load()
+    return workdays.attention_message(workdays.years_needing_attention(calendar, timezone.localdate()))
+
+
+@require_perm("inquiry.handle")
+def queue(request):
+    tab = request.GET.get("tab", "submitted")
+    now = timezone.now()
+    base = scoped(Case, request.center)
+    counts = {}
+    for key, _, condition in TABS:
+        qs = base.filter(condition)
+        if key == "overdue":
+            qs = qs.filter(due_at__lt=now)
+        counts[key] = qs.distinct().count()
+    condition = dict((k, c) for k, _, c in TABS).get(tab, TABS[0][2])
+    cases = base.filter(condition)
+    if tab == "overdue":
+        cases = cases.filter(due_at__lt=now)
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        cases = cases.filter(Q(code__iexact=q) | Q(title__icontains=q) | Q(text__icontains=q) | Q(phone=q))
+    cases = cases.select_related("lead_department").distinct().order_by("due_at" if tab in ("processing", "overdue") else "-created_at")
+    return render(request, "inquiry/queue.html", {
+        "tabs": [(k, label, counts[k]) for k, label, _ in TABS], "tab": tab, "cases": cases[:200], "now": now, "q": q,
+        "attention": _attention(request.center)})
+
+
+@require_perm("inquiry.answer")
+def mine(request):
+    department = services.department_of(request.user, request.center)
+    if department is None:
+        raise PermissionDenied("您的账号没有绑定政府部门，请联系中心管理员。")
+    assignments = (Assignment.objects.filter(department=department, case__center=request.center)
+                   .select_related("case").order_by("case__due_at"))
+    open_work = [a for a in assignments if a.status == Assignment.Status.OPEN and a.case.status in (Case.Status.PROCESSING, Case.Status.WAITING)]
+    done = [a for a in assignments if a not in open_work][:50]
+    return render(request, "inquiry/mine.html", {"department": department, "open_work": open_work, "done": done,
+                                                 "now": timezone.now()})
+
+
+def _case_for(request, pk: int) -> tuple[Case, bool, Department | None]:
+    if request.center is None:
+        raise PermissionDenied("您还没有在任何融媒体中心担任角色。")
+    case = get_scoped_or_404(Case, request.center, pk=pk)
+    handler = request.user.has_perm("inquiry.handle", request.center)
+    department = services.department_of(request.user, request.center) if request.user.has_perm("inquiry.answer", request.center) else None
+    mine = department is not None and case.assignments.filter(department=department).exists()
+    if not handler and not mine:
+        raise PermissionDenied("这件问政没有交给您，您不能查看。")
+    return case, handler, department if mine else None
+
+
+@login_required
+def case_page(request, pk: int):
+    case, handler, department = _case_for(request, pk)
+    departments = scoped(Department, request.center).filter(is_active=True)
+    return render(request, "inquiry/case.html", {
+        "case": case, "handler": handler, "department": department, "departments": departments,
+        "suggested": services.suggest_departments(case) if handler and case.status == Case.Status.SUBMITTED else [],
+        "assignments": case.assignments.select_related("department"),
+        "replies": case.replies.select_related("department", "author"),
+        "extensions": case.extensions.select_related("department"), "events": case.events.select_related("actor"),
+        "media": case.media.all(), "now": timezone.now(),
+        "my_assignment": case.assignments.filter(department=department).first() if department else None,
+        "recent": scoped(Case, request.center).exclude(pk=case.pk).exclude(status__in=[Case.Status.MERGED, Case.Status.REJECTED])
+        .order_by("-created_at")[:30] if handler and case.status == Case.Status.SUBMITTED else [],
+        "reply_text": request.session.pop("inquiry_reply_draft", ""),
+        "flagged": request.session.pop("inquiry_reply_flagged", False),
+    })
+
+
+def _ids(values) -> list[int]:
+    return [int(v) for v in values if str(v).isdigit()]
+
+
+@require_POST
+@login_required
+def case_action(request, pk: int):
+    case, handler, department = _case_for(request, pk)
+    action = request.POST.get("action", "")
+    user, post = request.user, request.POST
+    handler_actions = {
+        "accept": lambda: services.accept(
+            case=case, user=user, departments=list(scoped(Department, request.center).filter(pk__in=_ids(post.getlist("department")))),
+            lead=scoped(Department, request.center).filter(pk=post.get("lead") or 0).first(), category=post.get("category", ""),
+            emergency=post.get("emergency") == "on"),
+        "reject": lambda: services.reject(case=case, user=user, reason=post.get("reason", "")),
+        "merge": lambda: services.merge(case=case, user=user, into=get_scoped_or_404(Case, request.center, pk=post.get("into") or 0)),
+        "approve_reply": lambda: services.approve_reply(reply_obj=case.replies.get(pk=post.get("reply")), user=user),
+        "return_reply": lambda: services.return_reply(reply_obj=case.replies.get(pk=post.get("reply")), user=user,
+                                                      note=post.get("note", "")),
+        "approve_extension": lambda: services.decide_extension(extension=case.extensions.get(pk=post.get("extension")), user=user,
+                                                               approve=True),
+        "deny_extension": lambda: services.decide_extension(extension=case.extensions.get(pk=post.get("extension")), user=user,
+                                                            approve=False),
+        "publish": lambda: services.publish(case=case, user=user),
+        "unpublish": lambda: services.unpublish(case=case, user=user),
+        "close": lambda: services.close(case=case, user=user),
+        "resume": lambda: services.supplement(case=case, text="", user=user),
+    }
+    department_actions = {
+        "reply": lambda: services.reply(case=case, user=user, text=post.get("text", ""), confirm_flags=post.get("confirm_flags") == "1"),
+        "extension": lambda: services.request_extension(case=case, user=user, days=int(post.get("days") or 0),
+                                                        reason=post.get("reason", "")),
+        "hand_back": lambda: services.hand_back(case=case, user=user, reason=post.get("reason", "")),
+    }
+    shared = {"ask": lambda: services.ask_citizen(case=case, user=user, question=post.get("question", ""))}
+    allowed = {**shared, **(handler_actions if handler else {}), **(department_actions if department else {})}
+    if action not in allowed:
+        raise PermissionDenied("您不能办理这一步。")
+    try:
+        allowed[action]()
+    except (Reply.DoesNotExist, Extension.DoesNotExist):
+        messages.error(request, "没有找到这条记录。")
+    except ValidationError as exc:
+        if action == "reply":
+            request.session["inquiry_reply_draft"] = post.get("text", "")
+            if getattr(exc, "error_dict", None) and any(e.code == "flagged" for e in exc.error_dict.get("text", [])):
+                request.session["inquiry_reply_flagged"] = True
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, ACTION_DONE.get(action, "已办理。"))
+    return redirect("inquiry:case", pk=case.pk)
+
+
+ACTION_DONE = {
+    "accept": "已受理并转办。", "reject": "已不予受理，群众可看到原因。", "merge": "已合并。", "approve_reply": "答复已通过，群众可以看到。",
+    "return_reply": "答复已退回修改。", "approve_extension": "已同意延期。", "deny_extension": "未同意延期。",
+    "publish": "已在网站公开。", "unpublish": "已从网站撤下。", "close": "已办结。", "resume": "已恢复计时。",
+    "reply": "答复已提交。", "extension": "延期申请已提交。", "hand_back": "已退回问政受理。", "ask": "已请群众补充，办理时限暂停计算。",
+}
+
+
+# --- Settings ------------------------------------------------------------------------------------------
+
+@require_perm("inquiry.manage")
+def settings_page(request):
+    center = request.center
+    if request.method == "POST":
+        try:
+            _save_setting(request)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, "已保存。")
+        return redirect("inquiry:settings")
+    rules = {r.kind: r.working_days for r in scoped(DeadlineRule, center)}
+    kinds = [(code, label, rules.get(code, workdays.DEFAULT_DEADLINE_DAYS.get(code))) for code, label in
+             [("ack", "受理"), *Kind.choices, ("joint", "多部门联办")]]
+    year = timezone.localdate().year
+    return render(request, "inquiry/settings.html", {
+        "routing": scoped(RoutingRule, center).select_related("department"),
+        "departments": scoped(Department, center).filter(is_active=True), "kinds": kinds,
+        "holidays": HolidayOverride.objects.filter(day__year__gte=year), "attention": _attention(center),
+        "can_edit_holidays": request.user.is_superuser or request.user.has_perm("inquiry.manage", center)})
+
+
+def _save_setting(request) -> None:
+    center, post = request.center, request.POST
+    what = post.get("what")
+    if what == "routing":
+        department = scoped(Department, center).filter(pk=post.get("department") or 0).first()
+        keywords = (post.get("keywords") or "").strip()
+        if department is None or not keywords:
+            raise ValidationError("请选择部门并填写关键词。")
+        RoutingRule.objects.update_or_create(center=center, department=department, defaults={"keywords": keywords[:2000]})
+    elif what == "routing_delete":
+        scoped(RoutingRule, center).filter(pk=post.get("rule") or 0).delete()
+    elif what == "deadlines":
+        for code in ["ack", *Kind.values, "joint"]:
+            raw = (post.get(f"days_{code}") or "").strip()
+            if not raw:
+                continue
+            if not raw.isdigit() or not 0 <= int(raw) <= 60:
+                raise ValidationError("办理时限应为 0 到 60 之间的整数（工作日）。")
+            DeadlineRule.objects.update_or_create(center=center, kind=code, defaults={"working_days": int(raw)})
+    elif what == "holiday":
+        try:
+            day = dt.date.fromisoformat(post.get("day", ""))
+        except ValueError:
+            raise ValidationError("日期格式应为 2027-01-01。")
+        HolidayOverride.objects.update_or_create(day=day, defaults={"is_workday": post.get("is_workday") == "1",
+                                                                    "note": (post.get("note") or "")[:60]})
+    elif what == "holiday_delete":
+        HolidayOverride.objects.filter(pk=post.get("holiday") or 0).delete()
+    else:
+        raise ValidationError("未知的设置。")
+    from rongmei.core.services import record
+
+    record("inquiry.settings", actor=request.user, center=center, obj=center, after={"what": what})
+
+
+
