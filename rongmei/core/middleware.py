@@ -70,7 +70,7 @@ def active_center(request):
 
 # The public site and its API serve readers: no session is read, so answers carry no
 # "Vary: Cookie" and shared caches (nginx, a CDN, the app) may keep them.
-PUBLIC_PREFIXES = ("/site/", "/api/public/")
+PUBLIC_PREFIXES = ("/site/", "/api/public/", "/open311/")
 
 
 def is_public(request) -> bool:

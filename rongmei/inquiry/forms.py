@@ -169,7 +169,10 @@ class TrackForm(PublicForm):
 class SupplementForm(PublicForm):
     text = forms.CharField(label="补充内容", required=False, strip=True,
                            widget=forms.Textarea(attrs={"maxlength": 1000, "minlength": 5, "required": True, "rows": 5}))
-    hints = {"text": "5 到 1000 字。补充后办理时限恢复计算。"}
+    phone_tail = forms.CharField(label="您留的电话后四位", required=False, strip=True,
+                                 widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4, "pattern": "[0-9]{4}",
+                                                               "required": True, "autocomplete": "off"}))
+    hints = {"text": "5 到 1000 字。补充后办理时限恢复计算。", "phone_tail": "核对身份用：提交时所留电话的最后四位。"}
 
 
 class RateForm(PublicForm):
@@ -178,4 +181,8 @@ class RateForm(PublicForm):
                                error_messages={"invalid_choice": "请选择满意、基本满意或不满意。"})
     comment = forms.CharField(label="评价意见", required=False, strip=True,
                               widget=forms.Textarea(attrs={"maxlength": 300, "rows": 3}))
-    hints = {"comment": "可不填，最多 300 字。选“不满意”时请写明原因，将转回部门重新办理。"}
+    phone_tail = forms.CharField(label="您留的电话后四位", required=False, strip=True,
+                                 widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4, "pattern": "[0-9]{4}",
+                                                               "required": True, "autocomplete": "off"}))
+    hints = {"comment": "可不填，最多 300 字。选“不满意”时请写明原因，将转回部门重新办理。",
+             "phone_tail": "核对身份用：提交时所留电话的最后四位。"}

@@ -324,7 +324,8 @@ def _track_post(request, site: Center) -> HttpResponse:
         form = SupplementForm(request.POST)
         form.is_valid()
         try:
-            services.supplement(case=case, text=form.cleaned_data.get("text", ""))
+            services.supplement(case=case, text=form.cleaned_data.get("text", ""),
+                                phone_tail=form.cleaned_data.get("phone_tail", ""))
         except ValidationError as exc:
             return _action_failed(request, site, case, form, exc, "supplement_form")
         return _private(HttpResponseRedirect(_track_url(site, case.code, done="supplement")))
@@ -333,7 +334,8 @@ def _track_post(request, site: Center) -> HttpResponse:
         if not form.is_valid():
             return _track_page(request, site, case=case, rate_form=form)
         try:
-            services.rate(case=case, rating=form.cleaned_data["rating"], comment=form.cleaned_data.get("comment", ""))
+            services.rate(case=case, rating=form.cleaned_data["rating"], comment=form.cleaned_data.get("comment", ""),
+                          phone_tail=form.cleaned_data.get("phone_tail", ""))
         except ValidationError as exc:
             return _action_failed(request, site, case, form, exc, "rate_form")
         return _private(HttpResponseRedirect(_track_url(site, case.code, done="rated")))

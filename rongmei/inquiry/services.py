@@ -157,10 +157,18 @@ def submit(*, center: Center, sub: Submission) -> Case:
             raise ValidationError("暂时无法生成查询码，请稍后再试。")
         for upload, info in checked:
             upload.seek(0)
+            content = upload
+            if info.kind.value == "image":
+                # a phone writes where the photo was taken: never keep a citizen's position
+                from django.core.files.base import ContentFile
+
+                from rongmei.newsroom.media import strip_location
+
+                content = ContentFile(strip_location(upload.read()))
             media = CaseMedia(case=case, kind="image" if info.kind.value == "image" else "video", mime=info.mime,
-                              size=info.size)
+                              size=content.size if hasattr(content, "size") else info.size)
             # a random name: the tracking code must not leak through a picture's address
-            media.file.save(f"{secrets.token_hex(8)}.{info.extension.lstrip('.')}", upload, save=True)
+            media.file.save(f"{secrets.token_hex(8)}.{info.extension.lstrip('.')}", content, save=True)
         CaseEvent.objects.create(case=case, kind="submitted", public=True,
                                  text=f"已收到您的{case.get_kind_display()}，查询码 {case.code}。")
         coordinators = _people(center, "coordinator")
@@ -331,8 +339,17 @@ def ask_citizen(*, case: Case, user: User, question: str) -> Case:
     return case
 
 
+def _check_phone_tail(case: Case, phone_tail: str | None) -> None:
+    """The code shows a case; acting on it as the citizen also takes the last four digits
+    of the phone given (a published case's code may be known to others)."""
+    if phone_tail is None:
+        return
+    if (phone_tail or "").strip() != case.phone[-4:]:
+        raise ValidationError({"phone_tail": ["电话后四位不对，请填写提交时所留电话的最后四位。"]})
+
+
 @transaction.atomic
-def supplement(*, case: Case, text: str, user: User | None = None) -> Case:
+def supplement(*, case: Case, text: str, user: User | None = None, phone_tail: str | None = None) -> Case:
     """The citizen answers (or staff resume): the clock runs again, the deadline moves by
     the working days it was paused."""
     from rongmei.inquiry import workdays
@@ -342,6 +359,7 @@ def supplement(*, case: Case, text: str, user: User | None = None) -> Case:
         raise ValidationError({"text": ["补充内容 5 到 1000 字。"]})
     case = _locked(case)
     _require(case, Case.Status.WAITING)
+    _check_phone_tail(case, phone_tail)
     now = timezone.now()
     if case.due_at and case.paused_at:
         case.due_at = workdays.Calendar.load().extend(case.due_at, case.paused_at, now, tz=case.center.timezone)
@@ -541,7 +559,7 @@ RATINGS = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不�
 
 
 @transaction.atomic
-def rate(*, case: Case, rating: str, comment: str = "") -> Case:
+def rate(*, case: Case, rating: str, comment: str = "", phone_tail: str | None = None) -> Case:
     """The citizen's 评价 (through the tracking code). 不满意 sends the case back once (重办)."""
     from rongmei.inquiry import workdays
 
@@ -553,6 +571,7 @@ def rate(*, case: Case, rating: str, comment: str = "") -> Case:
     case = _locked(case)
     if case.status != Case.Status.REPLIED:
         raise ValidationError("答复之后才能评价，且每次答复只能评价一次。")
+    _check_phone_tail(case, phone_tail)
     now = timezone.now()
     case.rating, case.rating_comment, case.rated_at = rating, comment, now
     label = RATINGS[rating]

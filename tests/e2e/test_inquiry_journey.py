@@ -85,6 +85,7 @@ def test_complaint_from_phone_to_rating(demo_server, new_page, tmp_path):
     citizen.goto(f"{site}/track/?code={code.lower()}")
     citizen.wait_for_selector("text=更换电缆")
     citizen.locator("label:has-text('满意')").first.click()
+    citizen.fill("#id_phone_tail", "6666")
     shot(citizen, "inquiry-7-rate-phone")
     citizen.locator("button:has-text('提交评价')").click()
     citizen.wait_for_selector("text=感谢您的评价")

@@ -131,3 +131,19 @@ def test_chasing_with_a_frozen_clock(demo, make_case, people, housing):
     assert kinds.count("reminded") == 1 and kinds.count("chased") == 1 and kinds.count("escalated") == 1  # once each
     assert Notification.objects.filter(recipient=people["coordinator"], title__startswith="升级督办").exists()
     assert Notification.objects.filter(recipient=people["liaison"], title__startswith="督办").exists()
+
+
+def test_citizen_photos_lose_their_position(demo, make_case):
+    """A phone's photo carries GPS; the stored copy does not."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from rongmei.newsroom import demo_content
+
+    data = demo_content.make_demo_image("flood_drain")  # carries a fake GPS position
+    assert Image.open(__import__("io").BytesIO(data)).getexif().get_ifd(0x8825)
+    case = make_case(phone="13700001111", files=[SimpleUploadedFile("street.jpg", data, "image/jpeg")])
+    stored = case.media.get()
+    with stored.file.open("rb") as f:
+        assert not Image.open(f).getexif().get_ifd(0x8825)
+    assert case.code not in stored.file.name

@@ -17,6 +17,7 @@ from rongmei.inquiry.models import Case, CaseEvent, Reply
 
 BASE = "/site/demo/wenzheng"
 PHONE = "13812341234"
+TAIL = PHONE[-4:]
 TEXT = "人民路 12 号门口的路灯坏了一个多月，晚上很黑，老人孩子出门不安全。"
 
 
@@ -253,7 +254,10 @@ def test_supplement_flow(demo):
     case.refresh_from_db()
     assert case.status == Case.Status.WAITING
 
-    response = client.post(f"{BASE}/track/", {"code": case.code.lower(), "action": "supplement",
+    response = client.post(f"{BASE}/track/", {"code": case.code, "action": "supplement", "phone_tail": "0000",
+                                              "text": "杆号是 RM-0231，在公交站牌旁边。"})
+    assert response.status_code == 200 and "电话后四位不对" in response.content.decode()
+    response = client.post(f"{BASE}/track/", {"code": case.code.lower(), "action": "supplement", "phone_tail": TAIL,
                                               "text": "杆号是 RM-0231，在公交站牌旁边。"})
     assert response.status_code == 302 and "done=supplement" in response["Location"]
     case.refresh_from_db()
@@ -262,7 +266,8 @@ def test_supplement_flow(demo):
     assert "已收到您的补充" in html and "杆号是 RM-0231" in html and "需要您补充" not in html
 
     # nothing to supplement any more
-    response = client.post(f"{BASE}/track/", {"code": case.code, "action": "supplement", "text": "再补充一句话。"})
+    response = client.post(f"{BASE}/track/", {"code": case.code, "action": "supplement", "text": "再补充一句话。",
+                                              "phone_tail": TAIL})
     assert response.status_code == 409
 
 
@@ -273,8 +278,10 @@ def test_rating_satisfied_closes(demo):
     html = response.content.decode()
     assert response.status_code == 200
     assert "请您评价" in html and "更换线路和灯具" in html and "示例县住房和城乡建设局" in html
+    wrong = client.post(f"{BASE}/track/", {"code": case.code, "action": "rate", "rating": "unsatisfied", "phone_tail": "9999"})
+    assert wrong.status_code == 200 and "电话后四位不对" in wrong.content.decode()  # knowing the code is not enough
     response = client.post(f"{BASE}/track/", {"code": case.code, "action": "rate", "rating": "satisfied",
-                                              "comment": "修得很快"})
+                                              "comment": "修得很快", "phone_tail": TAIL})
     assert response.status_code == 302 and "done=rated" in response["Location"]
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED and case.rating == "satisfied"
@@ -288,14 +295,14 @@ def test_rating_unsatisfied_sends_back(demo):
     response = client.post(f"{BASE}/track/", {"code": case.code, "action": "rate", "rating": ""})
     assert response.status_code == 200 and "请选择满意、基本满意或不满意" in response.content.decode()
     response = client.post(f"{BASE}/track/", {"code": case.code, "action": "rate", "rating": "unsatisfied",
-                                              "comment": "灯还是不亮"})
+                                              "comment": "灯还是不亮", "phone_tail": TAIL})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == Case.Status.PROCESSING and case.reopened == 1
     html = client.get(response["Location"]).content.decode()
     assert "重办" in html and "请您评价" not in html
     # rating twice is refused
-    response = client.post(f"{BASE}/track/", {"code": case.code, "action": "rate", "rating": "satisfied"})
+    response = client.post(f"{BASE}/track/", {"code": case.code, "action": "rate", "rating": "satisfied", "phone_tail": TAIL})
     assert response.status_code == 409
 
 
