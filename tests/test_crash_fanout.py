@@ -44,6 +44,10 @@ print(json.dumps({
 """
 
 
+def _calls(fake) -> int:
+    return sum(fake.state()["calls"].values())
+
+
 def _status(inst):
     return json.loads(inst.rongmei("shell", "-c", STATUS).stdout.strip().splitlines()[-1])
 
@@ -55,9 +59,17 @@ def test_kill_9_during_fan_out_never_loses_or_doubles(instance):
         made = json.loads(inst.rongmei("shell", "-c", SETUP.format(url=fake.url, n=ACCOUNTS)).stdout.strip().splitlines()[-1])
         assert made["publications"] == ACCOUNTS
         for _ in range(20):
+            before = _calls(fake)
             worker = inst.spawn("rongmei", "distribute", "--threads", "8")
-            time.sleep(rng.uniform(0.4, 1.6))  # somewhere in the middle of the work, including mid-call
+            # once the worker is delivering (its start-up time varies with the machine's load),
+            # kill it somewhere in the middle of the work, including mid-call
+            deadline = time.monotonic() + 30
+            while _calls(fake) == before and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0.05, 0.8))
             Instance.kill(worker, signal.SIGKILL)
+            if fake.state()["totals"]["statuses_created"] >= ACCOUNTS:
+                break
         inst.spawn("rongmei", "distribute", "--threads", "8")
         done = inst.wait_for(lambda: (s := _status(inst))["publications"].get("sent") == ACCOUNTS and s, timeout=120, interval=2)
         assert done, _status(inst)
