@@ -269,7 +269,6 @@ def accept(*, case: Case, user: User, departments: list[Department] = (), lead: 
 
 def _to_newsroom(case: Case, user: User, now) -> Case:
     from rongmei.newsroom.services import assets as asset_services
-    from rongmei.planning.models import Lead
     from rongmei.planning.services import create_lead
 
     attachments = []
@@ -285,7 +284,7 @@ def _to_newsroom(case: Case, user: User, now) -> Case:
             continue
     contact = f"{case.name or '网友'} {case.phone}".strip()
     lead = create_lead(center=case.center, title=case.title[:100], content=f"{case.text}\n\n地点：{case.address or '未填'}",
-                       source=Lead.Source.TIP, contact=contact, source_ref=case.code, created_by=user)
+                       source="tip", contact=contact, source_ref=case.code, created_by=user)
     if attachments:
         lead.attachments.add(*attachments)
     case.status, case.accepted_at, case.closed_at, case.lead_id_ref = Case.Status.CLOSED, now, now, lead.pk
