@@ -58,10 +58,32 @@ def monthly_ranking(center: Center, year: int, month: int, size: int = 10) -> di
     return {"red": rows[:size], "black": list(reversed(rows[-size:])) if rows else [], "start": start}
 
 
-def live_on_own_site(center: Center):
-    """Publications that are live on the center's own website and app (for the portal)."""
+def live_on_own_site(center: Center, *, including: int | None = None):
+    """Publications that are live on the center's own website and app (for the portal);
+    `including` adds the publication whose delivery is putting it live right now."""
+    live = Q(status__in=LIVE)
+    if including is not None:
+        live |= Q(pk=including)
+    return Publication.objects.filter(live, center=center, account__kind=ChannelAccount.Kind.OWN_SITE)
+
+
+def taken_down_from_own_site(center: Center):
+    """Publications taken down from the own site (their pages answer 410)."""
     return Publication.objects.filter(center=center, account__kind=ChannelAccount.Kind.OWN_SITE,
-                                      status__in=LIVE).select_related("story")
+                                      status=Publication.Status.TAKEN_DOWN)
+
+
+def own_site_account(center: Center) -> ChannelAccount | None:
+    return ChannelAccount.objects.filter(center=center, kind=ChannelAccount.Kind.OWN_SITE).first()
+
+
+def takedown_reason(publication: Publication) -> str:
+    """The reason given when the publication was taken down ("" when none)."""
+    from rongmei.distribution.models import OutboxMessage
+
+    message = (OutboxMessage.objects.filter(publication=publication, action=OutboxMessage.Action.TAKEDOWN)
+               .order_by("-id").first())
+    return (message.progress or {}).get("reason", "") if message else ""
 
 
 def awaiting_handoff(center: Center, user=None):

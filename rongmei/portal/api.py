@@ -38,7 +38,8 @@ from ninja.errors import HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from rongmei.core.models import Center
-from rongmei.distribution.models import ChannelAccount, OutboxMessage, Publication
+from rongmei.distribution import selectors as distribution_selectors
+from rongmei.distribution.models import Publication
 from rongmei.portal import reads, selectors
 from rongmei.portal.models import FeatureItem, ServiceEntry
 
@@ -194,10 +195,7 @@ def local_iso(center: Center, moment: datetime | None) -> str | None:
 def live_items(center: Center):
     """Live items for lists: the latest live own-site publication of each story (a story
     published again with new content would otherwise appear twice), with a send time."""
-    newer = Publication.objects.filter(
-        center=center, account__kind=ChannelAccount.Kind.OWN_SITE, status__in=selectors.LIVE,
-        story_id=OuterRef("story_id"),
-    ).filter(Q(sent_at__gt=OuterRef("sent_at")) | Q(sent_at=OuterRef("sent_at"), pk__gt=OuterRef("pk")))
+    newer = distribution_selectors.live_on_own_site(center).filter(story_id=OuterRef("story_id")).filter(Q(sent_at__gt=OuterRef("sent_at")) | Q(sent_at=OuterRef("sent_at"), pk__gt=OuterRef("pk")))
     return selectors.items(center).filter(sent_at__isnull=False).filter(~Exists(newer))
 
 
@@ -356,10 +354,7 @@ def list_items(request, center: str,
 
 
 def takedown_notice(publication: Publication) -> str | None:
-    message = (OutboxMessage.objects.filter(publication=publication, action=OutboxMessage.Action.TAKEDOWN)
-               .order_by("-id").first())
-    reason = (message.progress or {}).get("reason") if message else None
-    return reason or None
+    return distribution_selectors.takedown_reason(publication) or None
 
 
 def _published_document(request, site: Center, story_id: int) -> HttpResponse | None:

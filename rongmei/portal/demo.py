@@ -13,7 +13,8 @@ from django.utils import timezone
 from rongmei.core.models import Center, User
 from rongmei.distribution import outbox
 from rongmei.distribution import services as distribution
-from rongmei.distribution.models import ChannelAccount, Publication
+from rongmei.distribution.models import Publication
+from rongmei.distribution.selectors import own_site_account
 from rongmei.newsroom import demo as newsroom_demo
 from rongmei.newsroom import demo_content as newsroom_content
 from rongmei.newsroom.models import Asset, Story
@@ -33,7 +34,7 @@ def _sign_off(story: Story, users: dict[str, User]) -> None:
 
 
 def _stories(center: Center, users: dict[str, User]) -> tuple[int, int]:
-    site = ChannelAccount.objects.filter(center=center, kind=ChannelAccount.Kind.OWN_SITE).first()
+    site = own_site_account(center)
     columns = newsroom_demo.demo_columns(center)
     created = existing = 0
     for spec in demo_content.STORIES:

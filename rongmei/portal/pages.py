@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from rongmei.core.models import Center
 from rongmei.distribution import items as publish_items
-from rongmei.distribution.models import OutboxMessage, Publication
+from rongmei.distribution import selectors as distribution
+from rongmei.distribution.models import Publication
 from rongmei.newsroom.models import Column
 from rongmei.portal import selectors
 from rongmei.portal.models import Feature, ServiceEntry
@@ -133,8 +134,7 @@ def _with_dateline(body: str, publication: Publication, story) -> str:
 def gone(publication: Publication) -> Page:
     """The 410 page left where a taken-down piece was: the notice, not the piece."""
     center = publication.center
-    takedown = publication.messages.filter(action=OutboxMessage.Action.TAKEDOWN).order_by("-id").first()
-    reason = (takedown.progress or {}).get("reason", "") if takedown else ""
+    reason = distribution.takedown_reason(publication)
     context = _chrome(center, title="该稿件已撤稿") | {"headline": publication.story.headline, "reason": reason,
                                                        "when": publication.updated_at}
     return Page(f"news/{publication.story_id}/410.html", "portal/gone.html", context, status=410)

@@ -150,7 +150,7 @@ def services_changed(center: Center) -> list[str]:
 def build_site(center: Center) -> list[str]:
     """Render the whole site from the database (first start, template change, recovery).
     Pages of items no longer live are removed; taken-down items keep their 410 page."""
-    from rongmei.distribution.models import ChannelAccount
+    from rongmei.distribution.selectors import taken_down_from_own_site
 
     with _locked(center) as root:
         written = []
@@ -163,8 +163,7 @@ def build_site(center: Center) -> list[str]:
         for stale in documents.glob("*.json") if documents.exists() else []:
             if stale.stem.isdigit() and int(stale.stem) not in live_ids:
                 stale.unlink()
-        taken = (Publication.objects.filter(center=center, account__kind=ChannelAccount.Kind.OWN_SITE,
-                                            status=Publication.Status.TAKEN_DOWN).exclude(story_id__in=live_ids)
+        taken = (taken_down_from_own_site(center).exclude(story_id__in=live_ids)
                  .select_related("story").order_by("story_id", "-id"))
         gone_ids = set()
         for publication in taken:

@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from rongmei.core.models import Center
 from rongmei.core.tenancy import scoped
-from rongmei.distribution.models import ChannelAccount, Publication
+from rongmei.distribution import selectors as distribution
+from rongmei.distribution.models import Publication
 from rongmei.newsroom.models import Column, StoryAsset
 from rongmei.portal.models import Feature, LiveStream, ServiceEntry
 
-LIVE = (Publication.Status.SENT, Publication.Status.CORRECTED)
+LIVE = distribution.LIVE
 
 # The publication whose delivery is rendering the pages right now: it is live on the pages
 # being written although its delivery is recorded only once they are (publishing.py).
@@ -33,10 +34,7 @@ def going_live(publication: Publication):
 
 def items(center: Center):
     """Live items, newest first (one per story: the latest own-site publication)."""
-    live = Q(status__in=LIVE)
-    if _going_live.get() is not None:
-        live |= Q(pk=_going_live.get())
-    return (Publication.objects.filter(live, center=center, account__kind=ChannelAccount.Kind.OWN_SITE)
+    return (distribution.live_on_own_site(center, including=_going_live.get())
             .select_related("story", "story__column", "story__center")
             .prefetch_related(Prefetch("story__story_assets", queryset=StoryAsset.objects.select_related("asset")
                                        .prefetch_related("asset__renditions")))
@@ -51,8 +49,7 @@ def gone(center: Center, story_id: int) -> Publication | None:
     """The takedown of a story that was on the site and is no more (for the 410 page)."""
     if item(center, story_id) is not None:
         return None
-    return (Publication.objects.filter(center=center, account__kind=ChannelAccount.Kind.OWN_SITE, story_id=story_id,
-                                       status=Publication.Status.TAKEN_DOWN).select_related("story").order_by("-id").first())
+    return distribution.taken_down_from_own_site(center).filter(story_id=story_id).select_related("story").order_by("-id").first()
 
 
 def columns(center: Center):
