@@ -36,7 +36,6 @@ def _liaison_for(center: Center, department: Department) -> User | None:
 
 def _walk(center: Center, spec: tuple, index: int, coordinator: User, cases_by_title: dict) -> Case:
     kind, title, text, address, department_name, state = spec
-    now = timezone.now()
     case = services.submit(center=center, sub=Submission(
         kind=kind, title=title, text=text, address=address, phone=f"139{index:04d}{(index * 7919) % 10000:04d}",
         name=["张先生", "李女士", "王师傅", "刘阿姨", ""][index % 5], show_name=index % 3 == 0, source="app" if index % 2 else "web"))
@@ -52,10 +51,7 @@ def _walk(center: Center, spec: tuple, index: int, coordinator: User, cases_by_t
     department = Department.objects.get(center=center, name=department_name)
     case = services.accept(case=case, user=coordinator, departments=[department])
     liaison = _liaison_for(center, department)
-    if state == "overdue":
-        Case.objects.filter(pk=case.pk).update(due_at=now - dt.timedelta(days=3))
-        return case
-    if state == "processing" or liaison is None:
+    if state in ("overdue", "processing") or liaison is None:
         return case
     if state == "waiting":
         return services.ask_citizen(case=case, user=liaison, question="请补充您希望延长开放的具体时段和理由。")
@@ -98,9 +94,53 @@ def load(center: Center) -> tuple[int, int]:
         with transaction.atomic():
             case = _walk(center, spec, index, coordinator, by_title)
         by_title[spec[1]] = case
-        # spread the cases over the last three weeks, the submitted ones most recent
-        days = 0 if spec[5] == "submitted" else (index * 5) % 19 + 1
-        when = timezone.now() - dt.timedelta(days=days, hours=index % 7)
-        Case.objects.filter(pk=case.pk).update(created_at=when)
+        _backdate(case, AGE[spec[5]] + index % 3, index)
         created += 1
     return created, 0
+
+
+# How many days ago a demo case in each state was submitted (plus a little spread).
+AGE = {"submitted": 0, "processing": 1, "waiting": 2, "pending_reply": 2, "overdue": 12, "replied": 5, "published": 7,
+       "rated": 9, "reopened": 10, "rejected": 3, "merged": 3, "tip": 2}
+
+
+def _backdate(case: Case, days: int, index: int) -> None:
+    """The walk above happens in a second; spread each case's steps over the days a real
+    one takes, so the timeline, the deadlines and the statistics look like a month's work."""
+    from rongmei.inquiry import workdays
+    from rongmei.inquiry.models import Assignment, CaseEvent, Reply
+
+    now = timezone.now()
+    case.refresh_from_db()
+    submitted = now - dt.timedelta(days=days, hours=2 + index % 5)
+    accepted = submitted + dt.timedelta(hours=3)
+    answered = min(accepted + dt.timedelta(days=1 + index % 3, hours=2), now - dt.timedelta(hours=3))
+    rated = min(answered + dt.timedelta(hours=20), now - dt.timedelta(hours=1))
+    calendar = workdays.Calendar.load()
+    fields = {"created_at": submitted, "ack_due_at": calendar.add_working_days(submitted, 1, tz=case.center.timezone)}
+    if case.accepted_at:
+        fields["accepted_at"] = accepted
+    if case.due_at and case.lead_department_id and not case.reopened:  # a 重办 keeps its new deadline
+        joint = case.assignments.count() > 1
+        fields["due_at"] = calendar.add_working_days(
+            accepted, workdays.deadline_days(case.center, case.kind, joint=joint, emergency=case.emergency),
+            tz=case.center.timezone)
+    if case.replied_at:
+        fields["replied_at"] = answered
+    if case.published_at:
+        fields["published_at"] = answered + dt.timedelta(hours=1)
+    if case.rated_at:
+        fields["rated_at"] = rated
+    if case.closed_at:
+        fields["closed_at"] = rated if case.rated_at else accepted
+    Case.objects.filter(pk=case.pk).update(**fields)
+    Assignment.objects.filter(case=case).update(assigned_at=accepted)
+    Reply.objects.filter(case=case).update(created_at=answered - dt.timedelta(hours=2))
+    Reply.objects.filter(case=case, approved_at__isnull=False).update(approved_at=answered)
+    moments = {"submitted": submitted, "accepted": accepted, "rejected": accepted, "merged": accepted,
+               "to_newsroom": accepted, "paused": accepted + dt.timedelta(hours=20),
+               "reply_pending": answered - dt.timedelta(hours=2), "replied": answered,
+               "published": answered + dt.timedelta(hours=1), "rated": rated, "reopened": rated}
+    for event in CaseEvent.objects.filter(case=case):
+        if event.kind in moments:
+            CaseEvent.objects.filter(pk=event.pk).update(created_at=moments[event.kind])

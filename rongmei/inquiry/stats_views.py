@@ -57,7 +57,9 @@ def stats_page(request):
         messages.warning(request, problem)
     report = stats.month_report(center, year, month)
     ranked = sorted((r for r in report.rows if r.rank is not None), key=lambda r: r.rank)
-    context = {"report": report, "rows": report.rows, "total": report.total, "ranked": ranked,
+    # ranked departments best first, then those with nothing to answer yet (in their usual order)
+    rows = ranked + [r for r in report.rows if r.rank is None]
+    context = {"report": report, "rows": rows, "total": report.total, "ranked": ranked,
                "notes": stats.NOTES} | _navigation(center, year, month)
     return render(request, "inquiry/stats/staff.html", context)
 
