@@ -1,14 +1,39 @@
 """The staff REST API under /api/, with its OpenAPI document at /api/openapi.json and
 interactive docs at /api/docs (served from local files, no CDN)."""
 
-from django.http import Http404
+import functools
+
+from django.contrib.auth.views import redirect_to_login
+from django.db import DataError
+from django.http import Http404, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from rongmei.core.api import ApiTokenAuth, CenterSessionAuth
 from rongmei.core.api import router as core_router
+from rongmei.core.ids import OUT_OF_RANGE
 from rongmei.newsroom.api import router as newsroom_router
 from rongmei.planning.api import router as planning_router
+
+
+def docs_need_login(view):
+    """The staff API's document and docs page describe internal operations: only for a
+    logged-in session or a valid personal token. People get the login page, programs a 401."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.is_active:
+            return view(request, *args, **kwargs)
+        header = request.headers.get("Authorization", "")
+        if header[:7].lower() == "bearer " and ApiTokenAuth().authenticate(request, header[7:].strip()) is not None:
+            return view(request, *args, **kwargs)
+        if request.path.endswith(".json"):
+            return JsonResponse({"detail": "接口文档需要登录：请先登录本系统，或在 Authorization 头中提供有效的 Bearer 令牌。"},
+                                status=401, json_dumps_params={"ensure_ascii": False})
+        return redirect_to_login(request.get_full_path())
+
+    return wrapped
+
 
 api = NinjaAPI(
     title="融媒 Rongmei API",
@@ -17,6 +42,7 @@ api = NinjaAPI(
     "令牌只在创建它的中心内有效。",
     auth=[ApiTokenAuth(), CenterSessionAuth()],
     urls_namespace="api",
+    docs_decorator=docs_need_login,
 )
 api.add_router("/v1/", core_router)
 api.add_router("/v1/", newsroom_router)
@@ -41,3 +67,11 @@ def invalid(request, exc):
 @api.exception_handler(HttpError)
 def http_error(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def out_of_range(request, exc):
+    """A number the database refused (SQLite: OverflowError, PostgreSQL: DataError) is the
+    client's mistake: 400 with a Chinese message, never 500 (see rongmei.core.ids)."""
+    return api.create_response(request, {"detail": OUT_OF_RANGE}, status=400)

@@ -36,8 +36,9 @@ def _check() -> int:
     print(f"  密钥来源：{cfg.secret_key_source}")
     if cfg.demo:
         print("  ! 演示模式已开启（RONGMEI_DEMO=1）：演示账号可以登录，正式使用前请关闭。")
-    if cfg.debug:
-        print("  ! DEBUG 已开启：出错时会显示调试信息，正式使用前请关闭。")
+    print(f"  HTTPS：{'开启' if cfg.https else '未开启'}；信任的代理：{', '.join(cfg.trusted_proxies) or '无'}")
+    for warning in config.warnings(cfg):
+        print(f"  ! {warning.setting}：{warning.message}")
 
     import django
 

@@ -7,7 +7,9 @@ Chinese, because the people who install a county's server read Chinese first.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +54,17 @@ class Config:
     sandbox: bool
     base_url: str
     port: int
+    # HTTPS behind nginx (docs/deployment.md): secure cookies, redirect, HSTS, proxy header.
+    https: bool = False
+    hsts_seconds: int = 0
+    hsts_include_subdomains: bool = False
+    hsts_preload: bool = False
+    secure_proxy_ssl_header: tuple[str, str] | None = None
+    trusted_proxies: list[str] = field(default_factory=list)
+    hsts_requested: bool = False
     problems: list[Problem] = field(default_factory=list)
+    # Intranet hosts/networks the review link check may reach (see _linkcheck_allow).
+    linkcheck_allow: list[str] = field(default_factory=list)
 
 
 class ConfigError(Exception):
@@ -174,6 +186,106 @@ def _email(env, problems: list[Problem]) -> dict | None:
     }
 
 
+# What nginx in our sample is: the app is reached through loopback only.
+DEFAULT_TRUSTED_PROXIES = ["127.0.0.0/8", "::1"]
+HSTS_MAX = 2 * 365 * 24 * 3600
+HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+
+
+def _proxy_ssl_header(env, https: bool, problems: list[Problem]) -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto (or Name:value). With RONGMEI_HTTPS on and
+    nothing set, X-Forwarded-Proto: gunicorn never speaks TLS itself, so without the proxy's
+    word every request would look like http and be redirected forever. `off` turns it off.
+    The header is believed only from TRUSTED_PROXIES (core.clientip)."""
+    raw = env.get("SECURE_PROXY_SSL_HEADER")
+    if raw is None or raw.strip() == "":
+        return ("HTTP_X_FORWARDED_PROTO", "https") if https else None
+    text = raw.strip()
+    if text.lower() in FALSE_WORDS | {"none"}:
+        return None
+    name, _, value = text.partition(":")
+    name, value = name.strip(), (value.strip() or "https")
+    if not HEADER_NAME.match(name) or not value.isprintable() or " " in value:
+        problems.append(Problem("SECURE_PROXY_SSL_HEADER", f"“{raw}”不是请求头名称。请填反向代理设置的头，例如 X-Forwarded-Proto（或 X-Forwarded-Proto:https）；不用时填 off。"))
+        return None
+    return "HTTP_" + name.upper().replace("-", "_"), value
+
+
+def _trusted_proxies(env, problems: list[Problem]) -> list[str]:
+    """TRUSTED_PROXIES: addresses or networks whose X-Forwarded-For / X-Real-IP /
+    X-Forwarded-Proto we believe. Unset: loopback (nginx on the same machine, as in the
+    sample). Empty: nobody."""
+    raw = env.get("TRUSTED_PROXIES")
+    if raw is None:
+        return list(DEFAULT_TRUSTED_PROXIES)
+    entries = [part.strip() for part in raw.split(",") if part.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            problems.append(Problem("TRUSTED_PROXIES", f"“{entry}”不是 IP 地址或网段。请填反向代理的地址，用逗号分隔，例如 127.0.0.1,10.0.0.0/24。"))
+    return entries
+
+
+def _https(env, problems: list[Problem]) -> dict:
+    https = _bool(env, "RONGMEI_HTTPS", False, problems)
+    hsts = _int(env, "HSTS_SECONDS", 0, 0, HSTS_MAX, problems)
+    subdomains = _bool(env, "HSTS_INCLUDE_SUBDOMAINS", False, problems)
+    preload = _bool(env, "HSTS_PRELOAD", False, problems)
+    if preload and (not subdomains or hsts < 31536000):
+        problems.append(Problem("HSTS_PRELOAD", "加入浏览器预加载名单要求 HSTS_SECONDS 至少 31536000（一年）且 HSTS_INCLUDE_SUBDOMAINS=1。请先补齐这两项，或关闭 HSTS_PRELOAD。"))
+    return {
+        "https": https,
+        "hsts_seconds": hsts if https else 0,
+        "hsts_requested": hsts > 0,
+        "hsts_include_subdomains": subdomains and https,
+        "hsts_preload": preload and https,
+        "secure_proxy_ssl_header": _proxy_ssl_header(env, https, problems),
+        "trusted_proxies": _trusted_proxies(env, problems),
+    }
+
+
+def warnings(cfg: Config) -> list[Problem]:
+    """Not errors (the server starts), but what `rongmei check` should point out before a
+    center goes live."""
+    found = []
+    if cfg.debug:
+        found.append(Problem("DEBUG", "已开启：出错时会向访问者显示调试信息，正式使用前请关闭。"))
+    if not cfg.https:
+        found.append(Problem("RONGMEI_HTTPS", "未开启：登录 Cookie 会经明文 HTTP 传送。正式上线请由 nginx 提供 HTTPS（见 docs/deployment.md），再设置 RONGMEI_HTTPS=1。"
+                             + ("HSTS_SECONDS 只在 HTTPS 开启后生效。" if cfg.hsts_requested else "")))
+    else:
+        if not cfg.hsts_seconds:
+            found.append(Problem("HSTS_SECONDS", "HTTPS 已开启，但没有 HSTS：浏览器仍可能先走明文 HTTP。确认 HTTPS 稳定后请设置，例如 HSTS_SECONDS=31536000。"))
+        if cfg.secure_proxy_ssl_header is None:
+            found.append(Problem("SECURE_PROXY_SSL_HEADER", "HTTPS 已开启但未信任代理的 HTTPS 标记：若 TLS 由 nginx 终止，每个请求都会被当作 HTTP 而无限跳转。请设为 X-Forwarded-Proto。"))
+        if not cfg.trusted_proxies:
+            found.append(Problem("TRUSTED_PROXIES", "为空：不信任任何代理，X-Forwarded-Proto 会被忽略，HTTPS 跳转将无限循环。请填 nginx 的地址，例如 127.0.0.1。"))
+    return found
+
+
+def _linkcheck_allow(env, problems: list[Problem]) -> list[str]:
+    """RONGMEI_LINKCHECK_ALLOW: intranet sites the link check may ask although they resolve
+    to private addresses, comma-separated host names (".example.cn" = with subdomains),
+    addresses or CIDR networks. Everything else private is refused (SSRF)."""
+    import ipaddress
+    import re
+
+    label = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
+    good = []
+    for entry in _list(env, "RONGMEI_LINKCHECK_ALLOW", []):
+        try:
+            ipaddress.ip_network(entry.strip("[]"), strict=False)
+        except ValueError:
+            name = entry.lower().strip(".")
+            if not name or not all(label.match(part) for part in name.split(".")):
+                problems.append(Problem("RONGMEI_LINKCHECK_ALLOW", f"“{entry}”既不是主机名，也不是 IP 地址或网段，"
+                                        "例如 intranet.example.gov.cn,10.8.0.0/16。"))
+                continue
+        good.append(entry)
+    return good
+
+
 def load(env=None) -> Config:
     env = os.environ if env is None else env
     problems: list[Problem] = []
@@ -230,8 +342,10 @@ def load(env=None) -> Config:
         sandbox=_bool(env, "RONGMEI_SANDBOX", False, problems),
         base_url=(env.get("RONGMEI_BASE_URL") or f"http://127.0.0.1:{env.get('PORT') or 8000}").rstrip("/"),
         port=_int(env, "PORT", 8000, 1, 65535, problems),
+        **_https(env, problems),
         problems=problems,
     )
+    config.linkcheck_allow = _linkcheck_allow(env, problems)
     if not config.queue_name.replace("-", "").replace("_", "").isalnum():
         problems.append(Problem("RONGMEI_QUEUE_NAME", "只能包含字母、数字、下划线和连字符。"))
     for origin in config.csrf_trusted_origins:

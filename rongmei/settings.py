@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "rongmei.core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside PortalSiteMiddleware, so the pre-rendered public pages get the policy too.
+    "csp.middleware.CSPMiddleware",
     "rongmei.portal.middleware.PortalSiteMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "rongmei.core.middleware.CenterMiddleware",
+    # A number the database refused (overflow) answers 400, not 500 (rongmei.core.ids).
+    "rongmei.core.ids.OutOfRangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -79,6 +83,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "rongmei.core.context_processors.shell",
             ],
+            # {{ url|safe_href }} everywhere: drops non-http(s) addresses (issue 11, XSS).
+            "builtins": ["rongmei.core.templatetags.urlsafe"],
         },
     },
 ]
@@ -129,6 +135,18 @@ else:
         "utc": True,
     }
 HUEY["consumer"] = {"workers": 2, "worker_type": "thread", "periodic": True}
+# Rate-limit counters (django-ratelimit, read beacons) live where every gunicorn worker sees
+# them: Redis, or a table in the database (core migration 0006). Never per-process memory.
+if CONFIG.redis_url:
+    CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                           "LOCATION": CONFIG.redis_url, "KEY_PREFIX": "rongmei-ratelimit"}
+else:
+    CACHES["ratelimit"] = {"BACKEND": "rongmei.core.ratelimitcache.RateLimitCache", "LOCATION": "rongmei_ratelimit",
+                           "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4}}
+RATELIMIT_USE_CACHE = "ratelimit"
+# Every key="ip" and our own keys: the address from core.clientip (TRUSTED_PROXIES).
+RATELIMIT_IP_META_KEY = "rongmei.core.clientip.client_ip"
+RONGMEI_TRUSTED_PROXIES = CONFIG.trusted_proxies
 
 # Tasks are enqueued only when the surrounding transaction commits, so a worker never sees
 # a task whose rows are not there yet, and a rolled-back change leaves no task behind.
@@ -139,6 +157,8 @@ TASKS = {
     }
 }
 RONGMEI_QUEUE_HEARTBEAT_MAX_AGE = CONFIG.queue_heartbeat_max_age
+# Intranet hosts/networks the review link check may reach (everything else private is refused).
+RONGMEI_LINKCHECK_ALLOW = CONFIG.linkcheck_allow
 
 # --- Authentication ------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
@@ -171,6 +191,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "rongmei.core.clientip.client_ip"
 
 # --- Language, time ------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -217,11 +238,45 @@ RONGMEI_SITE_ROOT = Path(os.environ.get("RONGMEI_SITE_ROOT") or VAR_DIR / "sites
 # 0 serves every public page from the Django views (no files written or read): for benchmarks
 # and for debugging templates.
 RONGMEI_PORTAL_STATIC = os.environ.get("RONGMEI_PORTAL_STATIC", "1") != "0"
+# Distribution: how long a delivery waits for a result the platform owes (a WeChat publish job)
+# before the board asks the operator to check by hand (issue 12).
+RONGMEI_PUBLISH_WAIT_HOURS = float(os.environ.get("RONGMEI_PUBLISH_WAIT_HOURS", "6"))
 
 # --- Security ---------------------------------------------------------------------------
-X_FRAME_OPTIONS = "DENY"
+# SAMEORIGIN, as frame-ancestors 'self' below (older browsers only read this one).
+X_FRAME_OPTIONS = "SAMEORIGIN"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS (RONGMEI_HTTPS, HSTS_*, SECURE_PROXY_SSL_HEADER; docs/deployment.md). nginx ends TLS
+# and says so in X-Forwarded-Proto, believed only from TRUSTED_PROXIES (core.clientip).
+SESSION_COOKIE_SECURE = CONFIG.https
+CSRF_COOKIE_SECURE = CONFIG.https
+SECURE_SSL_REDIRECT = CONFIG.https
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # monitors probe the app directly over http
+SECURE_HSTS_SECONDS = CONFIG.hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = CONFIG.hsts_include_subdomains
+SECURE_HSTS_PRELOAD = CONFIG.hsts_preload
+SECURE_PROXY_SSL_HEADER = CONFIG.secure_proxy_ssl_header
+# Content-Security-Policy (django-csp) on every answer, staff and public. No inline script
+# and no eval anywhere: templates load static JS files, Alpine is its CSP build. The same
+# policy is repeated for the files nginx serves (deploy/nginx/rongmei-site.conf; a test
+# compares them). Live streams and replays may play from, or embed, another http(s) host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'", "https:", "http:"],
+        "frame-src": ["'self'", "https:", "http:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
 
 # --- Audit ------------------------------------------------------------------------------
 # Events younger than this are protected by database triggers; see core/migrations.

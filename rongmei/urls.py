@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from rongmei.api import api
+from rongmei.core import media as core_media
 from rongmei.core import views as core_views
 from rongmei.portal.api import public_api
 
@@ -29,8 +28,8 @@ urlpatterns = [
     path("", include("rongmei.core.urls")),
 ]
 
-if settings.RONGMEI_SERVE_MEDIA:
-    # Embedded mode: the app serves uploads itself. Behind nginx, nginx serves /media/.
-    urlpatterns.insert(0, re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
+# Uploads: checked (rongmei.core.media) before they are sent; embedded mode sends them from
+# here, behind nginx (RONGMEI_SERVE_MEDIA=0) the answer is an X-Accel-Redirect.
+urlpatterns.insert(0, re_path(r"^media/(?P<path>.*)$", core_media.serve, name="media"))
 
 handler403 = "rongmei.core.views.error_403"

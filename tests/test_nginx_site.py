@@ -20,6 +20,7 @@ GONE = "<!doctype html><title>已撤稿</title><p>该稿件已于今日撤稿。
 HOME = "<!doctype html><title>示例县融媒体中心</title><p>首页</p>\n"
 FEED = '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>示例县</title></channel></rss>\n'
 OWN_DOMAIN = "www.example.gov.cn"  # the sample's first server (a center on its own domain)
+APP_POLICY = "default-src 'self'; script-src 'self'"
 
 
 class FakeApp(BaseHTTPRequestHandler):
@@ -27,6 +28,9 @@ class FakeApp(BaseHTTPRequestHandler):
         body = f"app saw {self.path}".encode()
         self.send_response(404)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
+        if "csp=app" in self.path:  # as Django does: nginx must not add a second policy
+            self.send_header("Content-Security-Policy", APP_POLICY)
+            self.send_header("X-Frame-Options", "SAMEORIGIN")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -125,3 +129,39 @@ def test_the_same_rules_on_a_centers_own_domain(site):
 
 def test_wenzheng_goes_to_the_app(site):
     assert get(site, "/site/demo/wenzheng/")[2] == "app saw /site/demo/wenzheng/"
+
+
+def _all_headers(site, path, host=None):
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(site.url + path, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.headers
+    except urllib.error.HTTPError as exc:
+        return exc.headers
+
+
+@pytest.mark.parametrize("path,host", [("/site/demo/news/12/", None), ("/site/demo/", None),
+                                       ("/site/demo/news/13/", None), ("/news/12/", OWN_DOMAIN),
+                                       ("/feed.xml", OWN_DOMAIN), ("/news/13/", OWN_DOMAIN)])
+def test_files_nginx_serves_carry_the_security_headers(site, path, host):
+    """The pre-rendered pages (and 410 notices) never pass through Django: nginx adds the
+    same Content-Security-Policy and frame, sniffing and referrer headers."""
+    from csp.utils import build_policy
+
+    from rongmei.core.tests.test_csp import directives
+
+    headers = _all_headers(site, path, host)
+    policies = headers.get_all("Content-Security-Policy") or []
+    assert len(policies) == 1 and directives(policies[0]) == directives(build_policy())
+    assert headers.get_all("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.get_all("X-Content-Type-Options") == ["nosniff"]
+    assert headers.get_all("Referrer-Policy") == ["same-origin"]
+
+
+def test_the_apps_own_headers_are_not_doubled(site):
+    headers = _all_headers(site, "/site/demo/search/?q=x&csp=app")
+    assert headers.get_all("Content-Security-Policy") == [APP_POLICY]
+    assert headers.get_all("X-Frame-Options") == ["SAMEORIGIN"]

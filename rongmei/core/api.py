@@ -10,6 +10,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from rongmei.core import selectors, services
 from rongmei.core.auth import centers_for, token_from_plaintext
+from rongmei.core.ids import Id
 from rongmei.core.models import Department, OrgUnit
 from rongmei.core.permissions import PERMISSIONS, ROLES
 from rongmei.core.tenancy import get_scoped_or_404, scoped
@@ -129,7 +130,7 @@ def departments(request):
 
 
 @router.get("/departments/{department_id}", response=DepartmentOut, summary="一个政府部门")
-def department(request, department_id: int):
+def department(request, department_id: Id):
     require(request, "core.view_org")
     return get_scoped_or_404(Department, request.center, pk=department_id)
 

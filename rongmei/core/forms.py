@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from rongmei.core import throttle
 from rongmei.core.models import Department, OrgUnit, User
 from rongmei.core.permissions import ROLE_CHOICES
 from rongmei.core.tenancy import scoped
@@ -55,7 +56,8 @@ class PersonCreateForm(_CenterScopedForm):
     def clean_username(self):
         username = self.cleaned_data["username"]
         if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError("该用户名已被使用，请换一个。")
+            # Generic on purpose: the account may be another center's person.
+            raise forms.ValidationError("该用户名不可用，请换一个。")
         return username
 
 
@@ -92,9 +94,15 @@ class PasswordChangeForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.throttled = False
 
     def clean_old_password(self):
+        if throttle.password_change_throttled(self.user):
+            # No check at all while throttled, so guessing on gains nothing.
+            self.throttled = True
+            raise forms.ValidationError(throttle.PASSWORD_CHANGE_THROTTLED)
         if not self.user.check_password(self.cleaned_data["old_password"]):
+            throttle.password_change_failed(self.user)
             raise forms.ValidationError("当前密码不正确。")
         return self.cleaned_data["old_password"]
 

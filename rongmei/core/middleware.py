@@ -6,7 +6,7 @@ import logging
 import time
 import uuid
 
-from rongmei.core import requestcontext
+from rongmei.core import clientip, requestcontext
 from rongmei.core.auth import centers_for
 
 log = logging.getLogger("rongmei.request")
@@ -14,9 +14,8 @@ SESSION_CENTER_KEY = "rongmei_center_id"
 
 
 def client_ip(request) -> str | None:
-    # Behind nginx the real address arrives in X-Real-IP (see the sample config); we trust
-    # only that header, set by our own proxy, and never X-Forwarded-For's first hop.
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or None
+    # Forwarding headers count only from TRUSTED_PROXIES: see core.clientip.
+    return clientip.client_ip(request)
 
 
 class RequestLogMiddleware:
@@ -26,6 +25,7 @@ class RequestLogMiddleware:
     def __call__(self, request):
         request_id = request.META.get("HTTP_X_REQUEST_ID", "")[:32] or uuid.uuid4().hex
         request.request_id = request_id
+        clientip.drop_untrusted_proxy_headers(request)  # before SecurityMiddleware reads it
         token = requestcontext.bind(requestcontext.RequestInfo(request_id=request_id, ip=client_ip(request)))
         started = time.perf_counter()
         try:

@@ -163,6 +163,57 @@ class Membership(TenantModel):
         return f"{self.user} · {self.get_role_display()}"
 
 
+class AccountChangeRequest(models.Model):
+    """An account-wide change (停用/启用) to a person who works in several centers. One
+    center's admin asks; it takes effect only when an admin of every center of that person
+    has agreed (the platform admin may also act directly). One open request per person."""
+
+    class Action(models.TextChoices):
+        DEACTIVATE = "deactivate", "停用账号"
+        ACTIVATE = "activate", "启用账号"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待各中心同意"
+        DONE = "done", "已生效"
+        REFUSED = "refused", "未获同意"
+        CLOSED = "closed", "已由平台管理员处理"
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="人员")
+    action = models.CharField("申请事项", max_length=20, choices=Action.choices)
+    reason = models.CharField("理由", max_length=200, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="申请人")
+    requested_in = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+", verbose_name="申请中心")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_at = models.DateTimeField("办结时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "账号变更申请"
+        verbose_name_plural = "账号变更申请"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=models.Q(status="pending"), name="accountchange_one_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}：{self.person}"
+
+
+class AccountChangeApproval(models.Model):
+    """One center's agreement to an AccountChangeRequest, given by an admin of that center."""
+
+    request = models.ForeignKey(AccountChangeRequest, on_delete=models.CASCADE, related_name="approvals")
+    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+", verbose_name="中心")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="同意人")
+    created_at = models.DateTimeField("同意时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "中心同意"
+        verbose_name_plural = "中心同意"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["request", "center"], name="accountchange_one_approval_per_center")]
+
+
 class AuditEvent(models.Model):
     """An append-only record of a change. Database triggers refuse updates, and refuse
     deletes of events younger than the retention period (see migration 0002)."""

@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, str] = {
     "planning.take_assignment": "领取和执行采访任务",
     # newsroom
     "newsroom.view_stories": "查看稿件、素材与检索",
+    "newsroom.view_drafts": "查看本中心未发布稿件",
     "newsroom.write_story": "写稿、上传素材",
     "newsroom.edit_any_story": "编辑本中心所有稿件",
     "newsroom.produce_renditions": "生成和修改渠道稿",
@@ -64,9 +65,9 @@ _STAFF = {"core.view_dashboard", "core.view_org", "core.use_api_tokens", "planni
           "newsroom.view_stories"}
 _WRITER = {"newsroom.write_story", "planning.propose_topic", "planning.take_assignment", "review.run_checks",
            "review.submit"}
-_REVIEW = {"newsroom.edit_any_story", "review.run_checks", "review.review"}
+_REVIEW = {"newsroom.edit_any_story", "newsroom.view_drafts", "review.run_checks", "review.review"}
 _DESK = _WRITER | {
-    "newsroom.edit_any_story", "newsroom.produce_renditions", "planning.triage_lead", "review.submit",
+    "newsroom.edit_any_story", "newsroom.view_drafts", "newsroom.produce_renditions", "planning.triage_lead", "review.submit",
     "planning.decide_topic", "planning.assign",
 }
 
@@ -92,7 +93,7 @@ _ROLES = [
     Role("appraiser", "考核管理", "制定考核规则，生成月度绩效", frozenset(_STAFF | {"inquiry.view_stats"})),
     Role(
         "center_admin", "中心管理员", "管理本中心的人员、角色、组织机构，查阅审计日志",
-        frozenset(_STAFF | {"core.manage_org", "core.manage_people", "core.view_audit", "review.manage_lists",
+        frozenset(_STAFF | {"core.manage_org", "core.manage_people", "core.view_audit", "newsroom.view_drafts", "review.manage_lists",
                             "review.manage_workflows", "review.view_stats", "inquiry.manage", "inquiry.view_stats"}),
     ),
 ]

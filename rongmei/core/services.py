@@ -6,13 +6,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from rongmei.core import requestcontext
 from rongmei.core.auth import forget_permissions, new_token
-from rongmei.core.models import ApiToken, AuditEvent, Center, Department, Membership, Notification, OrgUnit, User
+from rongmei.core.models import (
+    AccountChangeApproval,
+    AccountChangeRequest,
+    ApiToken,
+    AuditEvent,
+    Center,
+    Department,
+    Membership,
+    Notification,
+    OrgUnit,
+    User,
+)
 from rongmei.core.permissions import ROLES
 
 
@@ -43,6 +54,16 @@ def record(
     )
 
 
+def record_for_person(action: str, *, person: User, actor: User | None, center: Center | None, **fields) -> list[AuditEvent]:
+    """An account-wide change concerns every center the person works in: write the event
+    once in each of them (and in `center`, the acting one, even if the person has no role
+    there), so no center learns of it only by chance."""
+    centers = centers_of(person)
+    if center is not None and center.pk not in {c.pk for c in centers}:
+        centers.insert(0, center)
+    return [record(action, actor=actor, center=c, obj=person, **fields) for c in centers or [None]]
+
+
 # --- Centers ------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -59,6 +80,48 @@ def _center_state(center: Center) -> dict:
 
 
 # --- People and roles ---------------------------------------------------------------------
+
+USERNAME_UNAVAILABLE = "该用户名不可用，请换一个。"
+PLATFORM_ADMIN_UNTOUCHABLE = "这是平台管理员的账号：它的角色、启用状态和密码只能由平台管理员本人管理，中心管理员不能修改。"
+
+
+def centers_of(person: User) -> list[Center]:
+    """The centers where `person` holds at least one role."""
+    return list(Center.objects.filter(id__in=Membership.objects.filter(user=person).values("center_id")).order_by("id"))
+
+
+def other_centers(person: User, center: Center) -> list[Center]:
+    return [c for c in centers_of(person) if c.pk != center.pk]
+
+
+def membership_change_refusal(*, actor: User | None, person: User, center: Center) -> str | None:
+    """Why `actor` may not change `person`'s roles in `center` (None: they may). A center
+    admin manages roles in their own center; the platform admin's roles are not theirs to touch."""
+    if actor is None or actor.is_platform_admin:
+        return None
+    if person.is_superuser:
+        return PLATFORM_ADMIN_UNTOUCHABLE
+    if not actor.has_perm("core.manage_people", center):
+        return f"您在{center.name}没有管理人员与角色的权限。"
+    return None
+
+
+def account_change_refusal(*, actor: User | None, person: User, center: Center) -> str | None:
+    """Why `actor`, acting in `center`, may not make an account-wide change to `person`
+    (deactivate, activate, password, username); None: they may.
+
+    The account is shared by every center the person works in, so one center's admin
+    decides alone only for a person of that center alone; otherwise the centers agree
+    and the platform admin carries it out."""
+    refusal = membership_change_refusal(actor=actor, person=person, center=center)
+    if refusal or actor is None or actor.is_platform_admin:
+        return refusal
+    others = "、".join(c.name for c in other_centers(person, center))
+    if others:
+        return (f"{person} 同时在{others}任职，停用、启用账号或重置密码会影响那里的工作："
+                f"须{others}的中心管理员也同意（在此人页面提出申请），或由平台管理员办理。"
+                "此人在本中心的角色，您可以直接调整。")
+    return None
 
 def _roles_state(user: User, center: Center) -> list[str]:
     return sorted(Membership.objects.filter(user=user, center=center).values_list("role", flat=True))
@@ -97,6 +160,9 @@ def create_person(
     pass the password rules; demo accounts (demo data only) skip them."""
     user = User(username=username, display_name=display_name, phone=phone, is_demo=is_demo)
     _check_roles(center, roles, department, org_unit)
+    if User.objects.filter(username__iexact=username).exists():
+        # The account may belong to another center: say nothing about it, attach no one.
+        raise ValidationError({"username": [USERNAME_UNAVAILABLE]})
     try:
         user.full_clean(exclude=["password"])
     except ValidationError as exc:
@@ -127,6 +193,9 @@ def set_roles(
     department: Department | None = None,
 ) -> None:
     """Make `user`'s roles in `center` exactly `roles` (other centers are untouched)."""
+    refusal = membership_change_refusal(actor=actor, person=user, center=center)
+    if refusal:
+        raise PermissionDenied(refusal)
     _check_roles(center, roles, department, org_unit)
     before = _roles_state(user, center)
     before_units = list(Membership.objects.filter(user=user, center=center).values_list("org_unit_id", "department_id").distinct())
@@ -146,15 +215,119 @@ def set_roles(
 
 @transaction.atomic
 def set_active(*, center: Center, user: User, active: bool, actor: User | None) -> None:
-    """Disable or re-enable a person's login. Disabling also ends the use of their tokens."""
+    """Disable or re-enable a person's login. Disabling also ends the use of their tokens.
+    Account-wide, so see `account_change_refusal`; audited in each of the person's centers."""
     if actor is not None and user.pk == actor.pk and not active:
         raise ValidationError("不能停用自己的账号。")
+    refusal = account_change_refusal(actor=actor, person=user, center=center)
+    if refusal:
+        raise PermissionDenied(refusal)
     if user.is_active == active:
         return
     user.is_active = active
     user.save(update_fields=["is_active"])
-    record("user.activate" if active else "user.deactivate", actor=actor, center=center, obj=user,
-           before={"is_active": not active}, after={"is_active": active})
+    # Done directly (platform admin, or a one-center person): an open joint request is moot.
+    AccountChangeRequest.objects.filter(person=user, status=AccountChangeRequest.Status.PENDING).update(
+        status=AccountChangeRequest.Status.CLOSED, decided_at=timezone.now())
+    record_for_person("user.activate" if active else "user.deactivate", person=user, actor=actor, center=center,
+                      before={"is_active": not active}, after={"is_active": active})
+
+
+# --- Account changes agreed by every center of the person ------------------------------------
+
+def _people_admins(center: Center) -> list[User]:
+    roles = [code for code, role in ROLES.items() if "core.manage_people" in role.permissions]
+    return list(User.objects.filter(memberships__center=center, memberships__role__in=roles, is_active=True).distinct())
+
+
+def open_account_change(person: User) -> AccountChangeRequest | None:
+    return (AccountChangeRequest.objects.filter(person=person, status=AccountChangeRequest.Status.PENDING)
+            .select_related("requested_by", "requested_in").first())
+
+
+def waiting_centers(change: AccountChangeRequest) -> list[Center]:
+    """The person's centers that have not agreed yet (their current centers: someone who
+    left a center meanwhile needs no agreement from it)."""
+    agreed = set(change.approvals.values_list("center_id", flat=True))
+    return [c for c in centers_of(change.person) if c.pk not in agreed]
+
+
+@transaction.atomic
+def request_account_change(*, center: Center, person: User, active: bool, actor: User, reason: str = "") -> AccountChangeRequest:
+    """A center admin asks to (de)activate a person who also works in other centers. The
+    asking center agrees by asking; the others are told, and it takes effect when each has
+    agreed. Audited in every center of the person."""
+    refusal = membership_change_refusal(actor=actor, person=person, center=center)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if person.pk == actor.pk and not active:
+        raise ValidationError("不能停用自己的账号。")
+    if center.pk not in {c.pk for c in centers_of(person)}:
+        raise PermissionDenied(f"{person} 不在{center.name}任职。")
+    if person.is_active == active:
+        raise ValidationError(f"{person} 的账号已经是{'启用' if active else '停用'}状态。")
+    if open_account_change(person) is not None:
+        raise ValidationError(f"{person} 的账号已有一项待各中心同意的申请，请等它办结后再提。")
+    action = AccountChangeRequest.Action.ACTIVATE if active else AccountChangeRequest.Action.DEACTIVATE
+    change = AccountChangeRequest.objects.create(person=person, action=action, reason=reason.strip()[:200],
+                                                 requested_by=actor, requested_in=center)
+    AccountChangeApproval.objects.create(request=change, center=center, approver=actor)
+    record_for_person("user.change_request", person=person, actor=actor, center=center,
+                      after={"request": change.pk, "action": action, "center": center.name})
+    for other in other_centers(person, center):
+        notify(center=other, recipients=_people_admins(other), url=f"/people/{person.pk}/",
+               title=f"{center.name}申请{change.get_action_display()}：{person}",
+               body=f"此人也在{other.name}任职，须本中心的中心管理员同意后才生效。请在“人员与角色”中处理。")
+    return change
+
+
+def _decidable(change: AccountChangeRequest, center: Center, actor: User) -> AccountChangeRequest:
+    change = AccountChangeRequest.objects.select_for_update().get(pk=change.pk)
+    if change.status != AccountChangeRequest.Status.PENDING:
+        raise ValidationError("这项申请已经办结，无需再处理。")
+    refusal = membership_change_refusal(actor=actor, person=change.person, center=center)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if center.pk not in {c.pk for c in centers_of(change.person)}:
+        raise PermissionDenied(f"{change.person} 不在{center.name}任职，本中心无需表态。")
+    if change.approvals.filter(center=center).exists():
+        raise ValidationError(f"{center.name}已同意过这项申请，正在等待其他中心。")
+    return change
+
+
+@transaction.atomic
+def approve_account_change(*, change: AccountChangeRequest, center: Center, actor: User) -> bool:
+    """`center` agrees. When every center of the person has agreed, the change takes effect
+    (True); until then nothing about the account changes (False)."""
+    change = _decidable(change, center, actor)
+    person = change.person
+    AccountChangeApproval.objects.create(request=change, center=center, approver=actor)
+    record_for_person("user.change_approve", person=person, actor=actor, center=center,
+                      after={"request": change.pk, "action": change.action, "center": center.name})
+    if waiting_centers(change):
+        return False
+    active = change.action == AccountChangeRequest.Action.ACTIVATE
+    change.status = AccountChangeRequest.Status.DONE
+    change.decided_at = timezone.now()
+    change.save(update_fields=["status", "decided_at"])
+    if person.is_active != active:
+        person.is_active = active
+        person.save(update_fields=["is_active"])
+        agreed = list(change.approvals.values_list("center__name", flat=True))
+        record_for_person("user.activate" if active else "user.deactivate", person=person, actor=actor, center=center,
+                          before={"is_active": not active}, after={"is_active": active, "request": change.pk, "agreed": agreed})
+    return True
+
+
+@transaction.atomic
+def refuse_account_change(*, change: AccountChangeRequest, center: Center, actor: User) -> None:
+    """`center` does not agree: the request ends and the account stays as it is."""
+    change = _decidable(change, center, actor)
+    change.status = AccountChangeRequest.Status.REFUSED
+    change.decided_at = timezone.now()
+    change.save(update_fields=["status", "decided_at"])
+    record_for_person("user.change_refuse", person=change.person, actor=actor, center=center,
+                      after={"request": change.pk, "action": change.action, "center": center.name})
 
 
 @transaction.atomic
@@ -163,9 +336,13 @@ def change_password(*, user: User, new_password: str, actor: User | None, center
         validate_password(new_password, user)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
+    if center is not None and actor is not None and actor.pk != user.pk:
+        refusal = account_change_refusal(actor=actor, person=user, center=center)
+        if refusal:
+            raise PermissionDenied(refusal)
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    record("user.password_change", actor=actor, center=center, obj=user)
+    record_for_person("user.password_change", person=user, actor=actor, center=center)
 
 
 # --- Organisation ---------------------------------------------------------------------------

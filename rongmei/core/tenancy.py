@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Model, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from rongmei.core.models import Center
@@ -17,5 +18,9 @@ def scoped(source: type[Model] | QuerySet, center: Center | None) -> QuerySet:
 
 
 def get_scoped_or_404(source: type[Model] | QuerySet, center: Center | None, **lookup) -> Model:
-    """Like get_object_or_404, but another center's object is a 404 too."""
-    return get_object_or_404(scoped(source, center), **lookup)
+    """Like get_object_or_404, but another center's object is a 404 too, and so is a lookup
+    value that cannot be an id at all ("abc", "²": Django raises ValueError for them)."""
+    try:
+        return get_object_or_404(scoped(source, center), **lookup)
+    except (ValueError, TypeError) as exc:
+        raise Http404("没有找到：编号应为正整数。") from exc

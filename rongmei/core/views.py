@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from rongmei.core import selectors, services
+from rongmei.core import selectors, services, throttle
 from rongmei.core.auth import centers_for
 from rongmei.core.forms import (
     AuditFilterForm,
@@ -28,6 +28,7 @@ from rongmei.core.forms import (
     TokenForm,
 )
 from rongmei.core.health import health_report
+from rongmei.core.ids import parse_id
 from rongmei.core.middleware import SESSION_CENTER_KEY
 from rongmei.core.models import ApiToken, Department
 from rongmei.core.permissions import PERMISSIONS, ROLES
@@ -99,7 +100,7 @@ def home(request):
 @login_required
 def switch_center(request):
     try:
-        wanted = int(request.POST.get("center", ""))
+        wanted = parse_id(request.POST.get("center", ""))
     except ValueError:
         wanted = None
     center = centers_for(request.user).filter(pk=wanted).first() if wanted is not None else None
@@ -173,6 +174,9 @@ def person_detail(request, pk: int):
     person = selectors.member_or_none(request.center, pk)
     if person is None:
         raise Http404("本中心没有这个人。")
+    roles_refusal = services.membership_change_refusal(actor=request.user, person=person, center=request.center)
+    if request.method == "POST" and roles_refusal:
+        raise PermissionDenied(roles_refusal)
     org_unit, department = selectors.units_of(person, request.center)
     initial = {"roles": selectors.roles_of(person, request.center), "org_unit": org_unit, "department": department}
     form = RolesForm(request.POST or None, center=request.center, initial=initial)
@@ -189,7 +193,15 @@ def person_detail(request, pk: int):
                 return redirect("core:person", pk=person.pk)
             messages.success(request, f"{person} 已不再担任本中心的任何角色。")
             return redirect("core:people")
-    return render(request, "core/person_detail.html", {"person": person, "form": form})
+    change = services.open_account_change(person)
+    waiting = services.waiting_centers(change) if change else []
+    return render(request, "core/person_detail.html", {
+        "person": person, "form": form, "roles_refusal": roles_refusal,
+        "can_change_account": roles_refusal is None and person.pk != request.user.pk,
+        "joint_centers": [] if request.user.is_platform_admin else services.other_centers(person, request.center),
+        "change": change, "waiting": waiting,
+        "can_decide": change is not None and roles_refusal is None and request.center in waiting,
+    })
 
 
 @require_POST
@@ -199,12 +211,49 @@ def person_set_active(request, pk: int):
     if person is None:
         raise Http404("本中心没有这个人。")
     active = request.POST.get("active") == "1"
+    refusal = services.membership_change_refusal(actor=request.user, person=person, center=request.center)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if not request.user.is_platform_admin and services.other_centers(person, request.center):
+        # The account is shared with other centers: ask them instead of deciding alone.
+        try:
+            change = services.request_account_change(center=request.center, person=person, active=active,
+                                                     actor=request.user, reason=request.POST.get("reason", ""))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            names = "、".join(c.name for c in services.waiting_centers(change))
+            messages.success(request, f"已提出{change.get_action_display()}申请：须{names}的中心管理员同意后才生效。")
+        return redirect("core:person", pk=person.pk)
     try:
         services.set_active(center=request.center, user=person, active=active, actor=request.user)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
         messages.success(request, f"已{'启用' if active else '停用'} {person} 的账号。")
+    return redirect("core:person", pk=person.pk)
+
+
+@require_POST
+@require_perm("core.manage_people")
+def person_change_decide(request, pk: int, change_id: int, decision: str):
+    """This center agrees to, or refuses, another center's request about a shared account."""
+    from rongmei.core.models import AccountChangeRequest
+
+    person = selectors.member_or_none(request.center, pk)
+    if person is None:
+        raise Http404("本中心没有这个人。")
+    change = get_object_or_404(AccountChangeRequest, pk=change_id, person=person)
+    try:
+        if decision == "approve":
+            done = services.approve_account_change(change=change, center=request.center, actor=request.user)
+            messages.success(request, f"已{change.get_action_display()}，各中心均已同意。" if done
+                             else "本中心已同意，正在等待其他中心。")
+        else:
+            services.refuse_account_change(change=change, center=request.center, actor=request.user)
+            messages.success(request, "本中心不同意，这项申请已结束，账号保持原状。")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
     return redirect("core:person", pk=person.pk)
 
 
@@ -272,10 +321,11 @@ def password_change(request):
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
+            throttle.password_change_succeeded(request.user)
             update_session_auth_hash(request, request.user)
             messages.success(request, "密码已修改。")
             return redirect("core:home")
-    return render(request, "core/password.html", {"form": form})
+    return render(request, "core/password.html", {"form": form}, status=429 if form.throttled else 200)
 
 
 # --- Notifications --------------------------------------------------------------------------
@@ -283,8 +333,10 @@ def password_change(request):
 @login_required
 def notifications(request):
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
-        services.mark_read(user=request.user, ids=ids)
+        wanted = request.POST.getlist("id")
+        ids = [i for i in map(parse_id, wanted) if i is not None]
+        if ids or not wanted:  # none given: all read; only odd values given: nothing changes
+            services.mark_read(user=request.user, ids=ids or None)
         return redirect(safe_next(request) or "core:notifications")
     page = Paginator(selectors.notifications_of(request.user), 30).get_page(request.GET.get("page"))
     return render(request, "core/notifications.html", {"page": page})
@@ -300,7 +352,10 @@ def notification_badge(request):
 def notification_open(request, pk: int):
     note = get_object_or_404(selectors.notifications_of(request.user), pk=pk)
     services.mark_read(user=request.user, ids=[note.pk])
-    target = note.url if note.url.startswith("/") and not note.url.startswith("//") else "/"
+    # Only a path on this site (no //host, no /\host): a notification never leads elsewhere.
+    from rongmei.core.validators import is_safe_url
+
+    target = note.url if note.url.startswith("/") and is_safe_url(note.url, allow_relative=True) else "/"
     return redirect(target)
 
 

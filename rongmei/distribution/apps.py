@@ -22,6 +22,11 @@ class DistributionConfig(AppConfig):
             return None
 
         panels.register_action(publish_button)
+
+        from rongmei.distribution import selectors as distribution_selectors
+        from rongmei.newsroom import media_access
+
+        media_access.register_public_test(distribution_selectors.asset_is_public)
         demo.register(distribution_demo.load)
 
         audit_labels.register({

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from rongmei.core.models import TenantModel
+from rongmei.core.validators import PublicURLValidator, validate_public_url, validate_url_with_schemes
+
+# The schemes an account's endpoint may use, per kind; any other kind: http(s) if filled in.
+ENDPOINT_SCHEMES = {"email": ("smtp", "smtps"), "newspaper": ("sftp", "ftp")}
+# A setting whose name contains one of these holds an address that may end up in a link.
+_URL_OPTION_WORDS = ("url", "link", "href")
 
 
 class ChannelAccount(TenantModel):
@@ -56,6 +63,36 @@ class ChannelAccount(TenantModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        """The endpoint uses the kind's scheme, and every address in the settings is http(s):
+        whatever writes an account (form, service, API, shell) goes through this."""
+        super().clean()
+        errors = {}
+        try:
+            validate_url_with_schemes(self.base_url, ENDPOINT_SCHEMES.get(self.kind, ("http", "https")))
+        except ValidationError as exc:
+            errors["base_url"] = exc.messages
+        if not isinstance(self.options, dict):
+            errors["options"] = ['设置应为 JSON 对象，例如 {"appid": "wx123"}。']
+        else:
+            try:
+                _validate_option_urls(self.options)
+            except ValidationError as exc:
+                errors["options"] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+
+
+def _validate_option_urls(options: dict) -> None:
+    for key, value in options.items():
+        if not any(word in str(key).lower() for word in _URL_OPTION_WORDS):
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            try:
+                validate_public_url(item if isinstance(item, str) else str(item))
+            except ValidationError as exc:
+                raise ValidationError(f"设置“{key}”：{exc.messages[0]}") from exc
+
 
 class AccountGroup(TenantModel):
     """A named set of accounts (全部村社号); publishing to it fans out to every account."""
@@ -79,6 +116,7 @@ class Publication(TenantModel):
         SCHEDULED = "scheduled", "定时待发"
         QUEUED = "queued", "排队中"
         SENDING = "sending", "发送中"
+        PUBLISHING = "publishing", "发布中"  # the platform holds it; waiting for its publish result
         SENT = "sent", "已发布"
         RETRYING = "retrying", "重试中"
         FAILED = "failed", "发布失败"
@@ -96,7 +134,7 @@ class Publication(TenantModel):
     content_hash = models.CharField("签发内容摘要", max_length=64)
     scheduled_at = models.DateTimeField("定时", null=True, blank=True)
     remote_id = models.CharField("平台编号", max_length=100, blank=True)
-    remote_url = models.CharField("链接", max_length=500, blank=True)
+    remote_url = models.CharField("链接", max_length=500, blank=True, validators=[PublicURLValidator(allow_relative=True)])
     last_error = models.CharField("最近错误", max_length=500, blank=True)
     next_attempt_at = models.DateTimeField("下次重试", null=True, blank=True)
     sent_at = models.DateTimeField("发布时间", null=True, blank=True, db_index=True)
@@ -146,6 +184,7 @@ class OutboxMessage(models.Model):
     progress = models.JSONField(default=dict, blank=True,
                                 help_text="what the platform already holds (draft id, publish id ...), recorded as soon as known")
     in_flight = models.BooleanField(default=False, help_text="a remote call was started and its outcome not yet recorded")
+    waiting = models.BooleanField(default=False, help_text="the platform holds it; polling for its result spends no attempts")
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)

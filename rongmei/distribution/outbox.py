@@ -12,6 +12,13 @@ Order per account is kept: a message is not claimed while an older one for the s
 account is unfinished. Failures that may pass (5xx, timeouts, rate limits) retry with
 exponential backoff and jitter up to a limit, then the message is dead and the operator is
 told; rejections (4xx-type, content refused) fail at once with the platform's message.
+
+A retry keeps the "in flight" mark: an attempt whose outcome is unknown is settled by
+asking the platform first on every later attempt, until an outcome is recorded. Waiting for
+a result the platform already owes us (a WeChat publish job) is not a failed attempt: the
+message is `waiting`, polls on the adapter's schedule (or when the platform's callback
+says the job is done), spends no attempts, also not when a worker dies meanwhile, and
+gives up only after RONGMEI_PUBLISH_WAIT_HOURS (the board shows 发布中 until then).
 """
 
 from __future__ import annotations
@@ -24,10 +31,12 @@ import socket
 import threading
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import close_old_connections, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
+from rongmei.core.validators import safe_url_or_empty
 from rongmei.distribution.models import DeliveryAttempt, OutboxMessage, Publication
 
 log = logging.getLogger("rongmei.outbox")
@@ -43,12 +52,16 @@ BACKOFF_CAP = 3600.0
 class Outcome:
     """What an adapter reports: ok (with the remote id and link), retry or fail."""
 
-    kind: str  # "ok" | "retry" | "fail"
+    kind: str  # "ok" | "retry" | "wait" | "fail"
     detail: str = ""
     remote_id: str = ""
     remote_url: str = ""
     retry_after: float | None = None
     handoff: bool = False  # done on our side; a person finishes it by hand and confirms
+
+    def __post_init__(self):
+        # The link comes from a remote platform's answer: only http(s) or a path here is kept.
+        self.remote_url = safe_url_or_empty(self.remote_url or "", allow_relative=True)
 
     @classmethod
     def ok(cls, remote_id: str = "", remote_url: str = "", detail: str = "") -> Outcome:
@@ -63,6 +76,12 @@ class Outcome:
     @classmethod
     def retry(cls, detail: str, retry_after: float | None = None) -> Outcome:
         return cls("retry", detail, retry_after=retry_after)
+
+    @classmethod
+    def wait(cls, detail: str, retry_after: float) -> Outcome:
+        """The platform holds the work and owes us its result: ask again later, without
+        spending an attempt (a publish job still running, a lost answer being settled)."""
+        return cls("wait", detail, retry_after=retry_after)
 
     @classmethod
     def fail(cls, detail: str) -> Outcome:
@@ -106,17 +125,23 @@ def _due(now: dt.datetime):
 
 
 def _blocked_accounts(candidates: list[OutboxMessage]) -> set[int]:
-    """Accounts with an older unfinished message than the one we look at (keep order)."""
+    """Messages with an older unfinished message for the same account (keep order). A
+    message only waiting for the platform's publish result holds back the later messages of
+    its own publication (a takedown waits for the job), not the account's other stories."""
     blocked = set()
-    oldest_open = {}
-    for account_id, message_id in OutboxMessage.objects.filter(
+    open_by_account: dict[int, list[tuple[int, int, bool]]] = {}
+    for account_id, message_id, publication_id, waiting in OutboxMessage.objects.filter(
         account_id__in={m.account_id for m in candidates},
         status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.LEASED],
-    ).order_by("account_id", "id").values_list("account_id", "id"):
-        oldest_open.setdefault(account_id, message_id)
+    ).order_by("account_id", "id").values_list("account_id", "id", "publication_id", "waiting"):
+        open_by_account.setdefault(account_id, []).append((message_id, publication_id, waiting))
     for m in candidates:
-        if oldest_open.get(m.account_id, m.pk) < m.pk:
-            blocked.add(m.pk)
+        for older, publication_id, waiting in open_by_account.get(m.account_id, []):
+            if older >= m.pk:
+                break
+            if not waiting or publication_id == m.publication_id:
+                blocked.add(m.pk)
+                break
     return blocked
 
 
@@ -132,7 +157,9 @@ def claim(worker: str, limit: int = 10, now: dt.datetime | None = None) -> list[
             continue
         won = _due(now).filter(pk=m.pk).update(
             status=OutboxMessage.Status.LEASED, lease_owner=worker,
-            lease_until=now + dt.timedelta(seconds=LEASE_SECONDS), attempts=F("attempts") + 1,
+            lease_until=now + dt.timedelta(seconds=LEASE_SECONDS),
+            # polling for a result the platform owes is not an attempt, nor is a restart meanwhile
+            attempts=Case(When(waiting=True, then=F("attempts")), default=F("attempts") + 1),
         )
         if won:
             seen_accounts.add(m.account_id)
@@ -158,8 +185,12 @@ def process(message: OutboxMessage, worker: str) -> Outcome:
     recovering = message.in_flight
     started = timezone.now()
     OutboxMessage.objects.filter(pk=message.pk, lease_owner=worker).update(in_flight=True)
+    if message.action == OutboxMessage.Action.TAKEDOWN:
+        working = Publication.Status.TAKING_DOWN
+    else:
+        working = Publication.Status.PUBLISHING if message.waiting else Publication.Status.SENDING
     Publication.objects.filter(pk=message.publication_id).exclude(status=Publication.Status.TAKEN_DOWN).update(
-        status=Publication.Status.TAKING_DOWN if message.action == OutboxMessage.Action.TAKEDOWN else Publication.Status.SENDING)
+        status=working)
     delivery = Delivery(message=message, worker=worker, recovering=recovering, progress=dict(message.progress))
     try:
         outcome = adapter_for(message.account.kind).deliver(delivery)
@@ -181,25 +212,51 @@ def record(message: OutboxMessage, worker: str, outcome: Outcome, started: dt.da
     DeliveryAttempt.objects.create(message=current, worker=worker, started_at=started, finished_at=now,
                                    outcome=outcome.kind, detail=outcome.detail[:500])
     publication = Publication.objects.select_for_update().get(pk=current.publication_id)
+    if outcome.kind == "wait":
+        since = dt.datetime.fromisoformat(progress.setdefault("waiting_since", now.isoformat()))
+        if now - since <= dt.timedelta(hours=wait_hours()):
+            _wait(current, publication, outcome, now, progress)
+            return True
+        outcome = Outcome.fail(f"等了 {wait_hours():g} 小时仍未得到平台的发布结果（{outcome.detail}）。"
+                               "请到公众号后台核对这篇是否已发出，再决定重发或撤稿。")
+    progress.pop("waiting_since", None)
     if outcome.kind == "ok":
         _done(current, publication, outcome, now, progress)
     elif outcome.kind == "retry" and current.attempts < current.max_attempts:
         wait = outcome.retry_after if outcome.retry_after is not None else backoff(current.attempts)
+        # in_flight stays as it is: an unknown outcome is asked about first on the next attempt
         OutboxMessage.objects.filter(pk=current.pk).update(
-            status=OutboxMessage.Status.PENDING, lease_owner="", lease_until=None, in_flight=False,
+            status=OutboxMessage.Status.PENDING, lease_owner="", lease_until=None, waiting=False,
             available_at=now + dt.timedelta(seconds=wait), last_error=outcome.detail[:500], progress=progress)
         Publication.objects.filter(pk=publication.pk).update(
-            status=Publication.Status.RETRYING, last_error=outcome.detail[:500], next_attempt_at=now + dt.timedelta(seconds=wait),
-            updated_at=now)
+            status=Publication.Status.TAKING_DOWN if current.action == OutboxMessage.Action.TAKEDOWN
+            else Publication.Status.RETRYING,
+            last_error=outcome.detail[:500], next_attempt_at=now + dt.timedelta(seconds=wait), updated_at=now)
     else:
         _dead(current, publication, outcome, now, progress)
     return True
 
 
+def wait_hours() -> float:
+    """How long a delivery may wait for a result the platform owes (setting, in hours)."""
+    return float(getattr(settings, "RONGMEI_PUBLISH_WAIT_HOURS", 6))
+
+
+def _wait(message, publication, outcome: Outcome, now, progress) -> None:
+    after = now + dt.timedelta(seconds=outcome.retry_after or 5)
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=OutboxMessage.Status.PENDING, lease_owner="", lease_until=None, in_flight=False, waiting=True,
+        available_at=after, last_error="", progress=progress)
+    Publication.objects.filter(pk=publication.pk).update(
+        status=Publication.Status.TAKING_DOWN if message.action == OutboxMessage.Action.TAKEDOWN
+        else Publication.Status.PUBLISHING,
+        last_error=outcome.detail[:500], next_attempt_at=after, updated_at=now)
+
+
 def _done(message, publication, outcome: Outcome, now, progress) -> None:
     OutboxMessage.objects.filter(pk=message.pk).update(
         status=OutboxMessage.Status.DONE, done_at=now, lease_owner="", lease_until=None, in_flight=False,
-        last_error="", progress=progress)
+        waiting=False, last_error="", progress=progress)
     if outcome.handoff:
         Publication.objects.filter(pk=publication.pk).update(
             status=Publication.Status.AWAITING, handoff=message.action, chased_at=None, last_error="",
@@ -234,9 +291,11 @@ def _dead(message, publication, outcome: Outcome, now, progress) -> None:
 
     gave_up = outcome.kind == "retry"
     detail = (f"重试 {message.attempts} 次仍失败，已停止：" if gave_up else "") + outcome.detail
+    if message.action == OutboxMessage.Action.TAKEDOWN:
+        detail = "撤稿未完成，内容可能仍在线，可再次撤稿：" + detail
     OutboxMessage.objects.filter(pk=message.pk).update(
-        status=OutboxMessage.Status.DEAD, done_at=now, lease_owner="", lease_until=None, in_flight=False,
-        last_error=detail[:500], progress=progress)
+        status=OutboxMessage.Status.DEAD, done_at=now, lease_owner="", lease_until=None,  # in_flight kept: a
+        waiting=False, last_error=detail[:500], progress=progress)  # resend asks the platform first
     Publication.objects.filter(pk=publication.pk).update(status=Publication.Status.FAILED, last_error=detail[:500],
                                                          next_attempt_at=None)
     notify(center=publication.center, recipients=[publication.created_by],

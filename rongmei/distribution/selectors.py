@@ -156,3 +156,16 @@ def handoff_package(publication: Publication) -> dict:
             "instruction": {"publish": "请把下面的标题、正文和图片发到该账号，发出后填写文章链接确认。",
                             "correct": "该账号已发的这篇需要更正：请删除原文，按下面的内容重新发布（或在原文下置顶更正说明），然后填写链接确认。",
                             "takedown": "请在该账号删除这篇已发的文章，删除后点“已删除”确认。"}[action]}
+
+
+# Publications whose story is out, or going out, on a channel: its pictures and media must
+# be readable by address (the public site, WeChat, Weibo, the app clients, a village clerk
+# posting by hand). Scheduled, queued, failed, cancelled and taken-down ones are not.
+MEDIA_PUBLIC = (Publication.Status.SENDING, Publication.Status.PUBLISHING, Publication.Status.SENT, Publication.Status.RETRYING,
+                Publication.Status.CORRECTED, Publication.Status.AWAITING, Publication.Status.TAKING_DOWN)
+
+
+def asset_is_public(asset) -> bool:
+    """Whether a story using this asset is published on some channel (newsroom's /media/ rule)."""
+    return Publication.objects.filter(center_id=asset.center_id, story__story_assets__asset=asset,
+                                      status__in=MEDIA_PUBLIC).exists()

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from rongmei.core.models import Center, User
 from rongmei.core.services import record
+from rongmei.core.validators import is_safe_url
 from rongmei.distribution import secrets
 from rongmei.distribution.models import AccountGroup, ChannelAccount, OutboxMessage, Publication
 from rongmei.newsroom.models import Story
@@ -93,29 +94,43 @@ def publish(*, story: Story, user: User, account_ids=(), group_ids=(), scheduled
     return made
 
 
+def _untouched(publication: Publication):
+    """Its publish deliveries that never reached a platform: pending, never tried, nothing
+    in flight or waited for. Only those can be cancelled; anything else may be live."""
+    return OutboxMessage.objects.filter(publication=publication, action=OutboxMessage.Action.PUBLISH,
+                                        status=OutboxMessage.Status.PENDING, in_flight=False, waiting=False,
+                                        attempts=0)
+
+
 @transaction.atomic
 def take_down(*, story: Story, user: User, reason: str) -> int:
-    """撤稿 everywhere the story reached: queued deliveries are cancelled, sent ones get a
-    takedown delivery (delete where the platform allows it, a notice where not)."""
+    """撤稿 everywhere the story may be: deliveries that never reached a platform are
+    cancelled; every other account — sent, failed, still publishing, outcome unknown — gets
+    a takedown delivery (delete where the platform allows it, a notice where not), which the
+    worker runs after the publish has settled. Pressing it again retries takedowns that
+    failed, until the platform confirms."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("撤稿必须写明原因，它会出现在撤稿说明里。")
     count = 0
+    now = timezone.now()
     for publication in Publication.objects.select_for_update().filter(story=story).exclude(
             status__in=[Publication.Status.TAKEN_DOWN, Publication.Status.CANCELLED]):
-        pending = OutboxMessage.objects.filter(publication=publication, action=OutboxMessage.Action.PUBLISH,
-                                               status=OutboxMessage.Status.PENDING, in_flight=False)
-        if pending.update(status=OutboxMessage.Status.CANCELLED):
+        publishes = OutboxMessage.objects.filter(publication=publication, action=OutboxMessage.Action.PUBLISH)
+        if publishes.exists() and not publishes.exclude(pk__in=_untouched(publication)).exists():
+            _untouched(publication).update(status=OutboxMessage.Status.CANCELLED)
             Publication.objects.filter(pk=publication.pk).update(status=Publication.Status.CANCELLED)
             continue
-        if publication.status == Publication.Status.FAILED:
-            continue
-        OutboxMessage.objects.get_or_create(
+        message, created = OutboxMessage.objects.get_or_create(
             idempotency_key=f"p{publication.pk}-a{publication.account_id}-takedown",
             defaults={"publication": publication, "account_id": publication.account_id,
-                      "action": OutboxMessage.Action.TAKEDOWN, "available_at": timezone.now(),
+                      "action": OutboxMessage.Action.TAKEDOWN, "available_at": now,
                       "progress": {"reason": reason}})
-        Publication.objects.filter(pk=publication.pk).update(status=Publication.Status.TAKING_DOWN)
+        if not created and message.status in (OutboxMessage.Status.DEAD, OutboxMessage.Status.DONE,
+                                              OutboxMessage.Status.CANCELLED):
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                status=OutboxMessage.Status.PENDING, attempts=0, available_at=now, last_error="", done_at=None)
+        Publication.objects.filter(pk=publication.pk).update(status=Publication.Status.TAKING_DOWN, last_error="")
         count += 1
     record("distribution.takedown", actor=user, center=story.center, obj=story, after={"reason": reason, "outlets": count})
     return count
@@ -181,8 +196,8 @@ def confirm_handoff(*, publication: Publication, user: User, url: str = "") -> P
     if action != OutboxMessage.Action.TAKEDOWN:
         if not url:
             raise ValidationError("请填写发出后的文章链接，便于核对和统计。")
-        if not url.startswith(("http://", "https://")) or len(url) > 500:
-            raise ValidationError("链接应以 http:// 或 https:// 开头，且不超过 500 个字符。")
+        if not is_safe_url(url) or len(url) > 500:
+            raise ValidationError("链接只能以 http:// 或 https:// 开头，且不超过 500 个字符。")
     now = timezone.now()
     status = {OutboxMessage.Action.PUBLISH: Publication.Status.SENT,
               OutboxMessage.Action.CORRECT: Publication.Status.CORRECTED,
@@ -212,18 +227,20 @@ def resend(*, publication: Publication, user: User) -> OutboxMessage:
         raise ValidationError("没有可重发的发送记录。")
     OutboxMessage.objects.filter(pk=dead.pk).update(status=OutboxMessage.Status.PENDING, attempts=0,
                                                     available_at=timezone.now(), last_error="")
-    Publication.objects.filter(pk=publication.pk).update(status=Publication.Status.QUEUED, last_error="")
+    Publication.objects.filter(pk=publication.pk).update(
+        status=Publication.Status.TAKING_DOWN if dead.action == OutboxMessage.Action.TAKEDOWN
+        else Publication.Status.QUEUED, last_error="")
     record("distribution.resend", actor=user, center=publication.center, obj=publication)
     return dead
 
 
 @transaction.atomic
 def cancel(*, publication: Publication, user: User) -> None:
-    """Stop a delivery that has not been sent yet."""
-    cancelled = OutboxMessage.objects.filter(publication=publication, status=OutboxMessage.Status.PENDING,
-                                             in_flight=False).update(status=OutboxMessage.Status.CANCELLED)
+    """Stop a delivery that has not reached the platform yet (one that may have is settled
+    and then taken down with 撤稿)."""
+    cancelled = _untouched(publication).update(status=OutboxMessage.Status.CANCELLED)
     if not cancelled:
-        raise ValidationError("已经在发送或已发送，不能取消；已发送的请用撤稿。")
+        raise ValidationError("这条已经发往平台（或结果还在核实），不能取消；请用撤稿，系统会先核实再删除。")
     Publication.objects.filter(pk=publication.pk).update(status=Publication.Status.CANCELLED)
     record("distribution.cancel", actor=user, center=publication.center, obj=publication)
 

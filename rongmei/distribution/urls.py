@@ -6,15 +6,15 @@ app_name = "distribution"
 
 urlpatterns = [
     path("distribution/", views.matrix, name="matrix"),
-    path("distribution/stories/<int:pk>/", views.story_board, name="story"),
-    path("distribution/stories/<int:pk>/takedown/", views.takedown, name="takedown"),
-    path("distribution/stories/<int:pk>/correct/", views.correct, name="correct"),
-    path("distribution/publications/<int:pk>/", views.publication_action, name="publication"),
-    path("distribution/publications/<int:pk>/handoff/", views.handoff, name="handoff"),
+    path("distribution/stories/<id:pk>/", views.story_board, name="story"),
+    path("distribution/stories/<id:pk>/takedown/", views.takedown, name="takedown"),
+    path("distribution/stories/<id:pk>/correct/", views.correct, name="correct"),
+    path("distribution/publications/<id:pk>/", views.publication_action, name="publication"),
+    path("distribution/publications/<id:pk>/handoff/", views.handoff, name="handoff"),
     path("distribution/handoffs/", views.handoffs, name="handoffs"),
     path("distribution/accounts/new/", views.account_new, name="account_new"),
-    path("distribution/accounts/<int:pk>/", views.account_edit, name="account_edit"),
+    path("distribution/accounts/<id:pk>/", views.account_edit, name="account_edit"),
     path("distribution/groups/new/", views.group_new, name="group_new"),
-    path("distribution/accounts/<int:pk>/rundown/", views.rundown, name="rundown"),
-    path("distribution/wechat/<int:pk>/callback/", views.wechat_callback, name="wechat_callback"),
+    path("distribution/accounts/<id:pk>/rundown/", views.rundown, name="rundown"),
+    path("distribution/wechat/<id:pk>/callback/", views.wechat_callback, name="wechat_callback"),
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rongmei.core.tenancy import get_scoped_or_404
+from rongmei.core.ids import parse_id
 from rongmei.core.views import apply_errors, require_perm
 from rongmei.distribution import selectors, services
 from rongmei.distribution.callbacks import parse_wechat_event, wechat_signature_ok
@@ -29,8 +30,8 @@ def story_board(request, pk: int):
         try:
             when = _when(request.POST.get("scheduled_at", ""))
             made = services.publish(story=story, user=request.user,
-                                    account_ids=[int(x) for x in request.POST.getlist("account") if x.isdigit()],
-                                    group_ids=[int(x) for x in request.POST.getlist("group") if x.isdigit()],
+                                    account_ids=[x for x in map(parse_id, request.POST.getlist("account")) if x is not None],
+                                    group_ids=[x for x in map(parse_id, request.POST.getlist("group")) if x is not None],
                                     scheduled_at=when)
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))

@@ -18,7 +18,14 @@ class InquiryConfig(AppConfig):
             "inquiry.reply": "部门答复", "inquiry.reply_approve": "答复审核通过", "inquiry.publish": "问政公开",
             "inquiry.unpublish": "问政撤下", "inquiry.tip_to_lead": "爆料转线索", "inquiry.chase": "问政督办",
             "inquiry.escalate": "问政升级督办", "inquiry.settings": "问政设置",
+            "inquiry.holiday_save": "节假日调整", "inquiry.holiday_delete": "删除节假日调整",
+            "inquiry.reveal_contact": "查看群众完整联系方式",
         })
+
+        from rongmei.core import media
+        from rongmei.inquiry import media_access
+
+        media.register("inquiry/", media_access.may_read)
 
         def load_demo(center):
             from rongmei.inquiry import demo as inquiry_demo

@@ -32,7 +32,7 @@ def _setting(name: str, default: int) -> int:
 
 def chase(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
-    calendar = workdays.Calendar.load()
+    calendars: dict[int, workdays.Calendar] = {}  # each center's own (see Calendar.load)
     remind = dt.timedelta(hours=_setting("RONGMEI_INQUIRY_REMIND_HOURS", 24))
     escalate_after = _setting("RONGMEI_INQUIRY_ESCALATE_DAYS", 5)
     counts = {"reminded": 0, "chased": 0, "escalated": 0, "ack_chased": 0}
@@ -41,7 +41,9 @@ def chase(now: dt.datetime | None = None) -> dict[str, int]:
                  .select_related("case", "case__center", "department"))
     for assignment in open_work:
         case, department = assignment.case, assignment.department
-        late = calendar.lateness_working_days(case.due_at, now, tz=case.center.timezone)
+        if case.center_id not in calendars:
+            calendars[case.center_id] = workdays.Calendar.load(case.center)
+        late = calendars[case.center_id].lateness_working_days(case.due_at, now, tz=case.center.timezone)
         due_text = timezone.localtime(case.due_at).strftime("%m月%d日 %H:%M")
         if late == 0 and now < case.due_at and case.due_at - now <= remind and assignment.reminded_at is None:
             if _mark(assignment, "reminded_at", now):

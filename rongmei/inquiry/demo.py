@@ -87,6 +87,7 @@ def load(center: Center) -> tuple[int, int]:
         ensure_demo_key = None
     if ensure_demo_key:
         ensure_demo_key(center)
+    created += _local_holiday(center)
     if Case.objects.filter(center=center).exists():
         return created, len(demo_content.CASES)
     by_title: dict = {}
@@ -97,6 +98,19 @@ def load(center: Center) -> tuple[int, int]:
         _backdate(case, AGE[spec[5]] + index % 3, index)
         created += 1
     return created, 0
+
+
+def _local_holiday(center: Center) -> int:
+    """One row of the center's own calendar, so 问政设置 shows both layers (the platform
+    layer stays empty: the package knows this year). Its day lies before every demo case,
+    so no demo deadline moves."""
+    from rongmei.inquiry.models import HolidayOverride
+
+    if HolidayOverride.objects.filter(center=center).exists():
+        return 0
+    day = timezone.localdate() - dt.timedelta(days=45)
+    HolidayOverride.objects.create(center=center, day=day, is_workday=False, note="示例：本县县庆放假（只影响本中心）")
+    return 1
 
 
 # How many days ago a demo case in each state was submitted (plus a little spread).
@@ -116,7 +130,7 @@ def _backdate(case: Case, days: int, index: int) -> None:
     accepted = submitted + dt.timedelta(hours=3)
     answered = min(accepted + dt.timedelta(days=1 + index % 3, hours=2), now - dt.timedelta(hours=3))
     rated = min(answered + dt.timedelta(hours=20), now - dt.timedelta(hours=1))
-    calendar = workdays.Calendar.load()
+    calendar = workdays.Calendar.load(case.center)
     fields = {"created_at": submitted, "ack_due_at": calendar.add_working_days(submitted, 1, tz=case.center.timezone)}
     if case.accepted_at:
         fields["accepted_at"] = accepted

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from rongmei.core.models import TenantModel
+from rongmei.core.models import Center, TenantModel
 
 
 class Kind(models.TextChoices):
@@ -90,6 +90,12 @@ class Case(TenantModel):
         from rongmei.inquiry.privacy import mask_phone
 
         return mask_phone(self.phone)
+
+    @property
+    def masked_email(self) -> str:
+        from rongmei.core.privacy import mask_email
+
+        return mask_email(self.email)
 
 
 class CaseMedia(models.Model):
@@ -201,9 +207,14 @@ class DeadlineRule(TenantModel):
 
 class HolidayOverride(models.Model):
     """A day that is (or is not) a working day, whatever the holiday package says: the
-    State Council's schedule for a year the package does not know yet, or a local change."""
+    State Council's schedule for a year the package does not know yet (platform-wide rows,
+    ``center`` empty, kept by the platform admin), or a local change of one center (that
+    center's coordinators and admins). A center's row wins over a platform row for the same
+    day, so no center ever moves another center's deadlines (see ``workdays.Calendar.load``)."""
 
-    day = models.DateField("日期", unique=True)
+    center = models.ForeignKey(Center, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                               verbose_name="所属中心", help_text="空：全平台适用，只有平台管理员可以修改")
+    day = models.DateField("日期")
     is_workday = models.BooleanField("是工作日", help_text="勾选：调休上班；不勾选：放假")
     note = models.CharField("说明", max_length=60, blank=True)
 
@@ -211,6 +222,15 @@ class HolidayOverride(models.Model):
         verbose_name = "节假日调整"
         verbose_name_plural = "节假日调整"
         ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["center", "day"], name="holidayoverride_unique_center_day"),
+            models.UniqueConstraint(fields=["day"], condition=models.Q(center__isnull=True),
+                                    name="holidayoverride_unique_platform_day"),
+        ]
+
+    @property
+    def is_platform(self) -> bool:
+        return self.center_id is None
 
     def __str__(self) -> str:
         return f"{self.day} {'上班' if self.is_workday else '放假'} {self.note}"

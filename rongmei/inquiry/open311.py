@@ -56,8 +56,8 @@ Decisions
 * **Dates.** W3C datetimes with the center's offset (Asia/Shanghai: +08:00). ``start_date``/
   ``end_date`` filter ``requested_datetime``; without them the last 90 days; a range may not
   span more than 90 days (400). At most 1000 requests, newest first.
-* **Rate limit.** POSTs count per API key (``RONGMEI_OPEN311_RATE``, default 600/m; per web
-  process with the local-memory cache, shared with Redis). Over the limit: HTTP 429 with a
+* **Rate limit.** POSTs count per API key (``RONGMEI_OPEN311_RATE``, default 600/m; counted in
+  the cache every web process shares: a database table, or Redis). Over the limit: HTTP 429 with a
   ``Retry-After`` and the standard's error shape (code 429) — the standard has no code for
   it, and 403 would tell the client its key is wrong. Looking cases up by code
   (``requests/{id}``, ``tokens/{token}``, ``service_request_id=``, at most 50 ids at a time)
@@ -85,7 +85,7 @@ from lxml import etree
 
 from rongmei.core.middleware import client_ip
 from rongmei.core.models import Center
-from rongmei.inquiry import open311_keys
+from rongmei.inquiry import media_access, open311_keys
 from rongmei.inquiry.models import Case, CaseEvent, Kind
 from rongmei.inquiry.privacy import mask_phone
 
@@ -291,7 +291,7 @@ def as_request(case: Case, request) -> dict:
         "zipcode": "",
         "lat": lat,
         "long": lng,
-        "media_url": request.build_absolute_uri(media.file.url) if media else linked,
+        "media_url": request.build_absolute_uri(media_access.url(media)) if media else linked,
     }
 
 

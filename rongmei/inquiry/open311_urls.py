@@ -2,13 +2,14 @@
 
 from django.urls import re_path
 
-from rongmei.inquiry import open311
+from rongmei.inquiry import open311, open311_openapi
 
 app_name = "open311"
 
 FMT = r"\.(?P<fmt>[A-Za-z0-9]+)$"
 
 urlpatterns = [
+    re_path(r"^openapi\.json$", open311_openapi.openapi_json, name="openapi"),
     re_path(r"^discovery" + FMT, open311.discovery, name="discovery"),
     re_path(r"^services" + FMT, open311.service_list, name="services"),
     re_path(r"^services/(?P<service_code>[^/]+?)" + FMT, open311.service_definition, name="service"),

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 
-def mask_phone(phone: str) -> str:
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
-    if len(digits) >= 7:
-        return f"{digits[:3]}****{digits[-4:]}"
-    return "****" if digits else ""
+from rongmei.core.privacy import mask_contact, mask_email, mask_phone  # noqa: F401  (one masking for every room)
 
 
 def public_name(case) -> str:

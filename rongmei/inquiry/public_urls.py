@@ -10,5 +10,5 @@ urlpatterns = [
     path("site/<slug:center>/wenzheng/", views.index, name="index"),
     path("site/<slug:center>/wenzheng/ask/", views.ask, name="ask"),
     path("site/<slug:center>/wenzheng/track/", views.track, name="track"),
-    path("site/<slug:center>/wenzheng/cases/<int:pk>/", views.case_detail, name="case"),
+    path("site/<slug:center>/wenzheng/cases/<id:pk>/", views.case_detail, name="case"),
 ]

@@ -24,7 +24,7 @@ from django_ratelimit.core import get_usage, is_ratelimited
 
 from rongmei.core.middleware import client_ip
 from rongmei.core.models import Center
-from rongmei.inquiry import services
+from rongmei.inquiry import media_access, services
 from rongmei.inquiry.forms import AskForm, RateForm, SupplementForm, TrackForm
 from rongmei.inquiry.models import Case, Kind, Reply
 from rongmei.inquiry.privacy import mask_phone, public_name
@@ -32,7 +32,8 @@ from rongmei.portal import pages
 
 PAGE_SIZE = 20
 
-# Rate limits (django-ratelimit, in the default cache).
+# Rate limits (django-ratelimit, in the "ratelimit" cache every web process shares; the
+# address is core.clientip's: forwarded headers only from TRUSTED_PROXIES).
 ASK_IP_GROUP, ASK_IP_RATE = "inquiry-ask-ip", "5/10m"          # stored submissions per network address
 ASK_TRIES_GROUP, ASK_TRIES_RATE = "inquiry-ask-tries", "30/10m"  # any POST of the form per address
 ASK_PHONE_GROUP, ASK_PHONE_RATE = "inquiry-ask-phone", "3/h"     # stored submissions per phone number
@@ -264,6 +265,8 @@ def _track_page(request, site: Center, *, case: Case | None = None, track_form: 
     events = list(case.events.filter(public=True).order_by("created_at", "id"))
     question = next((e.text for e in reversed(events) if e.kind == "paused"), "")
     media = list(case.media.order_by("id"))
+    for item in media:  # the citizen has no login: a signed link opens their own uploads
+        item.public_url = media_access.url(item)
     if case.status == Case.Status.WAITING:
         supplement_form = supplement_form or SupplementForm()
         supplement_form.describe()

@@ -15,13 +15,16 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 
 from rongmei.core.models import Center, Department, Membership, User
 from rongmei.core.services import notify, record
-from rongmei.inquiry.models import Assignment, Case, CaseEvent, CaseMedia, Extension, Kind, Reply, RoutingRule
+from rongmei.inquiry.models import (Assignment, Case, CaseEvent, CaseMedia, Extension, HolidayOverride, Kind, Reply,
+                                    RoutingRule)
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -138,7 +141,7 @@ def submit(*, center: Center, sub: Submission) -> Case:
             Case.objects.filter(pk=earlier.pk).update(duplicates=earlier.duplicates + 1)
             CaseEvent.objects.create(case=earlier, kind="duplicate", text="群众再次提交了相同内容，已合并到本件。")
             return earlier
-        calendar = workdays.Calendar.load()
+        calendar = workdays.Calendar.load(center)
         ack_due = calendar.add_working_days(now, workdays.deadline_days(center, "ack", joint=False, emergency=False),
                                             tz=center.timezone)
         for _ in range(5):
@@ -245,7 +248,7 @@ def accept(*, case: Case, user: User, departments: list[Department] = (), lead: 
     if emergency is not None:
         case.emergency = emergency
     days = workdays.deadline_days(case.center, case.kind, joint=len(departments) > 1, emergency=case.emergency)
-    case.due_at = workdays.Calendar.load().add_working_days(now, days, tz=case.center.timezone)
+    case.due_at = workdays.Calendar.load(case.center).add_working_days(now, days, tz=case.center.timezone)
     case.status, case.accepted_at, case.lead_department, case.category = Case.Status.PROCESSING, now, lead, category[:40]
     case.save()
     # departments that handed the case back keep their returned assignment (it counts in the
@@ -282,8 +285,11 @@ def _to_newsroom(case: Case, user: User, now) -> Case:
                                                      caption=f"群众爆料 {case.code}", credit="网友供图"))
         except ValidationError:
             continue
-    contact = f"{case.name or '网友'} {case.phone}".strip()
-    lead = create_lead(center=case.center, title=case.title[:100], content=f"{case.text}\n\n地点：{case.address or '未填'}",
+    from rongmei.core.privacy import mask_mobiles, mask_phone
+
+    contact = f"{case.name or '网友'} {case.phone}".strip()  # shown masked; revealed only on purpose, audited
+    story = mask_mobiles(case.text).replace(case.phone, mask_phone(case.phone)) if case.phone else mask_mobiles(case.text)
+    lead = create_lead(center=case.center, title=case.title[:100], content=f"{story}\n\n地点：{case.address or '未填'}",
                        source="tip", contact=contact, source_ref=case.code, created_by=user)
     if attachments:
         lead.attachments.add(*attachments)
@@ -361,7 +367,7 @@ def supplement(*, case: Case, text: str, user: User | None = None, phone_tail: s
     _check_phone_tail(case, phone_tail)
     now = timezone.now()
     if case.due_at and case.paused_at:
-        case.due_at = workdays.Calendar.load().extend(case.due_at, case.paused_at, now, tz=case.center.timezone)
+        case.due_at = workdays.Calendar.load(case.center).extend(case.due_at, case.paused_at, now, tz=case.center.timezone)
     case.status, case.paused_at = Case.Status.PROCESSING, None
     case.save()
     _event(case, "resumed", f"群众补充：{text}" if user is None else "恢复办理。", user, public=True)
@@ -497,7 +503,7 @@ def decide_extension(*, extension: Extension, user: User, approve: bool) -> Exte
     extension.decided_by = user
     extension.save()
     if approve and case.due_at:
-        case.due_at = workdays.Calendar.load().add_working_days(case.due_at, extension.days, tz=case.center.timezone)
+        case.due_at = workdays.Calendar.load(case.center).add_working_days(case.due_at, extension.days, tz=case.center.timezone)
         case.save()
         Assignment.objects.filter(case=case).update(reminded_at=None)
     _event(case, "extension_decided",
@@ -579,7 +585,7 @@ def rate(*, case: Case, rating: str, comment: str = "", phone_tail: str | None =
         case.status = Case.Status.PROCESSING
         joint = case.assignments.count() > 1
         days = workdays.deadline_days(case.center, case.kind, joint=joint, emergency=case.emergency)
-        case.due_at = workdays.Calendar.load().add_working_days(now, days, tz=case.center.timezone)
+        case.due_at = workdays.Calendar.load(case.center).add_working_days(now, days, tz=case.center.timezone)
         case.save()
         case.assignments.exclude(status=Assignment.Status.RETURNED).update(
             status=Assignment.Status.OPEN, reminded_at=None, chased_at=None, escalated_at=None)
@@ -603,3 +609,54 @@ def close(*, case: Case, user: User) -> Case:
     case.save()
     _event(case, "closed", "已办结。", user, public=True)
     return case
+
+
+# -- contact data ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def reveal_contact(*, case: Case, user: User, handler: bool) -> dict:
+    """The citizen's full phone and e-mail for the coordinator handling the case (everyone
+    else sees them masked); each look is written to the audit log."""
+    if not handler:
+        raise PermissionDenied("只有办理此件的问政受理人员可以查看完整联系方式。")
+    record("inquiry.reveal_contact", actor=user, center=case.center, obj=case, after={"case": case.code})
+    return {"name": case.name, "phone": case.phone, "email": case.email}
+
+
+# -- holiday overrides ----------------------------------------------------------------
+
+
+def can_edit_platform_holidays(user: User) -> bool:
+    """Platform-wide rows move every center's deadlines: only the platform admin edits them."""
+    return bool(user.is_superuser)
+
+
+@transaction.atomic
+def save_holiday(*, center: Center, user: User, day: dt.date, is_workday: bool, note: str = "",
+                 platform: bool = False) -> HolidayOverride:
+    """Add or change one day of the center's calendar, or (platform admin only) of every
+    center's. A center's row wins over a platform row for the same day."""
+    if platform and not can_edit_platform_holidays(user):
+        raise PermissionDenied("全平台的节假日安排只有平台管理员可以修改；本中心的调整请添加为“本中心”。")
+    owner = None if platform else center
+    holiday, created = HolidayOverride.objects.update_or_create(
+        center=owner, day=day, defaults={"is_workday": is_workday, "note": (note or "").strip()[:60]})
+    record("inquiry.holiday_save", actor=user, center=center, obj=holiday,
+           after={"day": day.isoformat(), "is_workday": is_workday, "platform": platform, "created": created})
+    return holiday
+
+
+@transaction.atomic
+def delete_holiday(*, center: Center, user: User, holiday_id: int) -> None:
+    """Remove a row of the center's own, or (platform admin only) a platform row. Another
+    center's row is not found (404)."""
+    holiday = (HolidayOverride.objects.select_for_update()
+               .filter(Q(center=center) | Q(center__isnull=True), pk=holiday_id).first())
+    if holiday is None:
+        raise Http404("没有找到这条节假日调整。")
+    if holiday.is_platform and not can_edit_platform_holidays(user):
+        raise PermissionDenied("全平台的节假日安排只有平台管理员可以删除。")
+    before = {"day": holiday.day.isoformat(), "is_workday": holiday.is_workday, "platform": holiday.is_platform}
+    holiday.delete()
+    record("inquiry.holiday_delete", actor=user, center=center, obj=center, before=before)

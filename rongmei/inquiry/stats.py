@@ -58,6 +58,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Min
 from django.utils import timezone
 
+from rongmei.core.exports import safe_workbook
 from rongmei.core.models import Center, Department
 from rongmei.inquiry import workdays
 from rongmei.inquiry.models import Assignment, Case, Reply
@@ -73,7 +74,8 @@ def parse_month(value: str | None) -> tuple[int, int] | None:
     """``"2026-11"`` → ``(2026, 11)``; anything else (or a year before 2000) → ``None``."""
     value = (value or "").strip()
     parts = value.split("-")
-    if len(parts) != 2 or not (len(parts[0]) == 4 and parts[0].isdigit() and 1 <= len(parts[1]) <= 2 and parts[1].isdigit()):
+    if len(parts) != 2 or not value.isascii() or not (len(parts[0]) == 4 and parts[0].isdigit()
+                                                       and 1 <= len(parts[1]) <= 2 and parts[1].isdigit()):
         return None
     year, month = int(parts[0]), int(parts[1])
     if not 1 <= month <= 12 or year < EARLIEST_YEAR:
@@ -239,7 +241,7 @@ def month_report(center: Center, year: int, month: int, *, now: dt.datetime | No
                  calendar: workdays.Calendar | None = None) -> Month:
     """The department rows (ranked, see ``ranking``) and the center-wide total for a month."""
     now = now or timezone.now()
-    calendar = calendar or workdays.Calendar.load()
+    calendar = calendar or workdays.Calendar.load(center)
     tz = center.timezone
     start, end = month_bounds(center, year, month)
     assignments = list(Assignment.objects.filter(case__center=center, assigned_at__gte=start, assigned_at__lt=end)
@@ -384,4 +386,4 @@ def workbook(report: Month, *, generated: dt.datetime | None = None):
         ws.append([note])
     when = timezone.localtime(generated or timezone.now(), ZoneInfo(report.center.timezone))
     ws.append([f"导出时间：{when:%Y-%m-%d %H:%M}（超期未答复按导出时计算）"])
-    return wb
+    return safe_workbook(wb)  # department names are typed by people: never a formula

@@ -8,6 +8,7 @@ urlpatterns = [
     path("inquiry/", views.queue, name="queue"),
     path("inquiry/mine/", views.mine, name="mine"),
     path("inquiry/settings/", views.settings_page, name="settings"),
-    path("inquiry/cases/<int:pk>/", views.case_page, name="case"),
-    path("inquiry/cases/<int:pk>/action/", views.case_action, name="action"),
+    path("inquiry/cases/<id:pk>/", views.case_page, name="case"),
+    path("inquiry/cases/<id:pk>/action/", views.case_action, name="action"),
+    path("inquiry/cases/<id:pk>/contact/", views.case_contact, name="contact"),
 ]

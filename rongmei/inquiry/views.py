@@ -11,10 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from rongmei.core.models import Department
 from rongmei.core.tenancy import get_scoped_or_404, scoped
+from rongmei.core.ids import parse_id
 from rongmei.core.views import require_perm
 from rongmei.inquiry import services, workdays
 from rongmei.inquiry.models import (Assignment, Case, DeadlineRule, Extension, HolidayOverride, Kind, Reply,
@@ -32,7 +34,7 @@ TABS = [
 
 
 def _attention(center) -> str:
-    calendar = workdays.Calendar.load()
+    calendar = workdays.Calendar.load(center)
     return workdays.attention_message(workdays.years_needing_attention(calendar, timezone.localdate()))
 
 
@@ -104,8 +106,18 @@ def case_page(request, pk: int):
     })
 
 
+@never_cache
+@require_POST
+@login_required
+def case_contact(request, pk: int):
+    """显示完整号码: only for the coordinator handling the case, a deliberate POST, audited."""
+    case, handler, _ = _case_for(request, pk)
+    contact = services.reveal_contact(case=case, user=request.user, handler=handler)
+    return render(request, "inquiry/contact.html", {"case": case, "contact": contact})
+
+
 def _ids(values) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit()]
+    return [i for i in map(parse_id, values) if i is not None]
 
 
 @require_POST
@@ -186,8 +198,11 @@ def settings_page(request):
     return render(request, "inquiry/settings.html", {
         "routing": scoped(RoutingRule, center).select_related("department"),
         "departments": scoped(Department, center).filter(is_active=True), "kinds": kinds,
-        "holidays": HolidayOverride.objects.filter(day__year__gte=year), "attention": _attention(center),
-        "can_edit_holidays": request.user.is_superuser or request.user.has_perm("inquiry.manage", center)})
+        "holidays": HolidayOverride.objects.filter(day__year__gte=year, center=center),
+        "platform_holidays": HolidayOverride.objects.filter(day__year__gte=year, center__isnull=True),
+        "attention": _attention(center),
+        "can_edit_holidays": request.user.has_perm("inquiry.manage", center),
+        "can_edit_platform_holidays": services.can_edit_platform_holidays(request.user)})
 
 
 def _save_setting(request) -> None:
@@ -214,10 +229,12 @@ def _save_setting(request) -> None:
             day = dt.date.fromisoformat(post.get("day", ""))
         except ValueError:
             raise ValidationError("日期格式应为 2027-01-01。")
-        HolidayOverride.objects.update_or_create(day=day, defaults={"is_workday": post.get("is_workday") == "1",
-                                                                    "note": (post.get("note") or "")[:60]})
+        services.save_holiday(center=center, user=request.user, day=day, is_workday=post.get("is_workday") == "1",
+                              note=post.get("note") or "", platform=post.get("scope") == "platform")
+        return
     elif what == "holiday_delete":
-        HolidayOverride.objects.filter(pk=post.get("holiday") or 0).delete()
+        services.delete_holiday(center=center, user=request.user, holiday_id=parse_id(post.get("holiday")) or 0)
+        return
     else:
         raise ValidationError("未知的设置。")
     from rongmei.core.services import record

@@ -2,8 +2,9 @@
 
 Rules
 -----
-* **Which days are working days.** The ``HolidayOverride`` table comes first (a State
-  Council schedule the package does not know yet, or a local change). Otherwise the pinned
+* **Which days are working days.** The ``HolidayOverride`` table comes first: the center's
+  own rows (a local change, kept by its coordinators), then the platform-wide rows (a State
+  Council schedule the package does not know yet, kept by the platform admin). Otherwise the pinned
   ``chinesecalendar`` package decides: it knows the statutory holidays *and* the 调休
   make-up working days (e.g. Sunday 2026-09-20 and Saturday 2026-10-10 are working days).
 * **Fallback.** For a year the package has no data for (it raises ``NotImplementedError``,
@@ -87,8 +88,8 @@ def package_knows(year: int) -> bool:
 class Calendar:
     """Which days are working days, and deadline arithmetic over them.
 
-    ``Calendar(overrides)`` takes ``{date: is_workday}``; ``Calendar.load()`` reads the
-    ``HolidayOverride`` table. ``unknown_years`` collects the years for which a day was
+    ``Calendar(overrides)`` takes ``{date: is_workday}``; ``Calendar.load(center)`` reads the
+    ``HolidayOverride`` table (platform rows, then the center's). ``unknown_years`` collects the years for which a day was
     decided by the Monday–Friday fallback (neither override nor package data).
     """
 
@@ -97,11 +98,22 @@ class Calendar:
         self.unknown_years: set[int] = set()
 
     @classmethod
-    def load(cls) -> Calendar:
-        """A calendar with every ``HolidayOverride`` row (read fresh on each call)."""
+    def load(cls, center=None) -> Calendar:
+        """The calendar of one center (read fresh on each call): its own ``HolidayOverride``
+        rows win over the platform-wide rows (``center`` empty), which win over the package.
+        ``center=None`` gives the platform layer alone. Another center's rows never count."""
+        from django.db.models import Q
+
         from rongmei.inquiry.models import HolidayOverride
 
-        return cls(dict(HolidayOverride.objects.values_list("day", "is_workday")))
+        rows = HolidayOverride.objects.filter(Q(center__isnull=True) | Q(center=center) if center is not None
+                                              else Q(center__isnull=True))
+        overrides: dict[date, bool] = {}
+        # platform rows first, the center's then replace them
+        for day, is_workday, _ in sorted(rows.values_list("day", "is_workday", "center_id"),
+                                         key=lambda row: row[2] is not None):
+            overrides[day] = is_workday
+        return cls(overrides)
 
     # -- days -------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from rongmei.core.api import require
+from rongmei.core.ids import Id, Version
 from rongmei.core.tenancy import get_scoped_or_404
 from rongmei.newsroom import selectors
 from rongmei.newsroom.models import Asset, Rendition, Story
@@ -25,7 +26,7 @@ router = Router(tags=["稿件与素材"])
 class BylineIn(Schema):
     name: str
     role: str = "reporter"
-    user_id: int | None = None
+    user_id: Id | None = None
     share: Decimal = Decimal(0)
 
 
@@ -35,17 +36,17 @@ class StoryIn(Schema):
     subheadline: str = ""
     summary: str = ""
     body: str = ""
-    column_id: int | None = None
+    column_id: Id | None = None
     tags: list[str] = []
     location: str = ""
     source: str = ""
     embargo_until: dt.datetime | None = None
     bylines: list[BylineIn] | None = None
-    asset_ids: list[int] | None = None
+    asset_ids: list[Id] | None = None
 
 
 class StoryUpdateIn(StoryIn):
-    version: int
+    version: Version
 
 
 class BylineOut(Schema):
@@ -138,7 +139,7 @@ def _invalid(exc: ValidationError):
 
 
 def _editable(request, story_id: int) -> Story:
-    story = selectors.story_for_page(request.center, story_id)
+    story = selectors.story_for_page(request.center, story_id, request.user)
     if not can_edit(request.user, request.center, story):
         raise HttpError(403, "这篇稿件不是您的，您也没有编辑本中心所有稿件的权限。")
     return story
@@ -150,7 +151,7 @@ def list_stories(request, status: str = "", mine: bool = False, limit: int = 50)
     if not 1 <= limit <= 200:
         raise HttpError(400, "limit 须在 1 到 200 之间。")
     everyone = request.user.has_perm("newsroom.edit_any_story", request.center) and not mine
-    qs = selectors.stories(request.center, status=status, mine=None if everyone else request.user)
+    qs = selectors.stories(request.center, status=status, mine=None if everyone else request.user, user=request.user)
     return [_story_out(s) for s in qs[:limit]]
 
 
@@ -161,18 +162,18 @@ def create_story(request, payload: StoryIn):
         story = story_services.create_story(center=request.center, user=request.user, data=_data(payload))
     except ValidationError as exc:
         return _invalid(exc)
-    return Status(201, _story_out(selectors.story_for_page(request.center, story.pk)))
+    return Status(201, _story_out(selectors.story_for_page(request.center, story.pk, request.user)))
 
 
 @router.get("/stories/{story_id}", response=StoryOut, summary="一篇稿件")
-def get_story(request, story_id: int):
+def get_story(request, story_id: Id):
     require(request, "newsroom.view_stories")
-    return _story_out(selectors.story_for_page(request.center, story_id))
+    return _story_out(selectors.story_for_page(request.center, story_id, request.user))
 
 
 @router.put("/stories/{story_id}", response={200: StoryOut, 409: dict, 422: dict},
             summary="保存稿件（须带开始编辑时的 version；他人已先保存时返回 409，您的版本作为冲突稿保留）")
-def update_story(request, story_id: int, payload: StoryUpdateIn):
+def update_story(request, story_id: Id, payload: StoryUpdateIn):
     story = _editable(request, story_id)
     try:
         story_services.save_story(story=story, user=request.user, data=_data(payload), base_version=payload.version)
@@ -180,18 +181,18 @@ def update_story(request, story_id: int, payload: StoryUpdateIn):
         return Status(409, {"detail": str(stale), "current_version": stale.story.version, "conflict_revision": stale.conflict.number})
     except ValidationError as exc:
         return _invalid(exc)
-    return Status(200, _story_out(selectors.story_for_page(request.center, story_id)))
+    return Status(200, _story_out(selectors.story_for_page(request.center, story_id, request.user)))
 
 
 @router.post("/stories/{story_id}/status", response={200: StoryOut, 422: dict},
              summary="改变稿件状态：file 交稿 / edit / ready / spike 弃用 / restore")
-def change_status(request, story_id: int, payload: ActionIn):
+def change_status(request, story_id: Id, payload: ActionIn):
     story = _editable(request, story_id)
     try:
         story_services.change_status(story=story, user=request.user, action=payload.action)
     except ValidationError as exc:
         return _invalid(exc)
-    return Status(200, _story_out(selectors.story_for_page(request.center, story_id)))
+    return Status(200, _story_out(selectors.story_for_page(request.center, story_id, request.user)))
 
 
 @router.post("/assets", response={201: AssetOut, 422: dict}, summary="上传素材（multipart，字段 file、caption、credit）")
@@ -205,22 +206,22 @@ def upload_asset(request, file: UploadedFile = File(...), caption: Form[str] = "
 
 
 @router.get("/assets/{asset_id}", response=AssetOut, summary="一个素材")
-def get_asset(request, asset_id: int):
+def get_asset(request, asset_id: Id):
     require(request, "newsroom.view_stories")
-    return _asset_out(get_scoped_or_404(selectors.assets(request.center), request.center, pk=asset_id))
+    return _asset_out(get_scoped_or_404(selectors.assets(request.center, user=request.user), request.center, pk=asset_id))
 
 
 @router.get("/stories/{story_id}/renditions", response=list[RenditionOut], summary="稿件的各渠道稿")
-def list_renditions(request, story_id: int):
+def list_renditions(request, story_id: Id):
     require(request, "newsroom.view_stories")
-    story = selectors.story_for_page(request.center, story_id)
+    story = selectors.story_for_page(request.center, story_id, request.user)
     return [_rendition_out(r) for r in selectors.renditions(story)]
 
 
 @router.post("/stories/{story_id}/renditions", response=list[RenditionOut], summary="生成渠道稿（channels 为空则全部）")
-def generate_renditions(request, story_id: int, channels: list[str] | None = None):
+def generate_renditions(request, story_id: Id, channels: list[str] | None = None):
     require(request, "newsroom.produce_renditions")
-    story = selectors.story_for_page(request.center, story_id)
+    story = selectors.story_for_page(request.center, story_id, request.user)
     if channels and any(c not in Rendition.Channel.values for c in channels):
         raise HttpError(400, f"渠道只能是：{'、'.join(Rendition.Channel.values)}。")
     return [_rendition_out(r) for r in rendition_services.generate(story=story, user=request.user, channels=channels or None)]

@@ -19,3 +19,8 @@ class NewsroomConfig(AppConfig):
             "rendition.generate": "生成渠道稿", "rendition.save": "修改渠道稿", "column.create": "新建栏目",
         })
         demo.register(newsroom_demo.load)
+
+        from rongmei.core import media
+        from rongmei.newsroom import media_access
+
+        media.register("assets/", media_access.may_read)

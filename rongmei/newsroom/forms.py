@@ -11,7 +11,7 @@ from rongmei.newsroom.services.stories import BylineData, StoryData
 
 
 class StoryForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1)
     kicker = forms.CharField(label="引题", max_length=100, required=False)
     headline = forms.CharField(label="主标题", max_length=100, error_messages={"required": "请填写主标题。"})
     subheadline = forms.CharField(label="副标题", max_length=100, required=False)
@@ -106,7 +106,7 @@ class AssetEditForm(forms.Form):
 
 
 class RenditionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
     title = forms.CharField(label="标题", max_length=200)
     body = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 12}))
 

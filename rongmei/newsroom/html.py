@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 
 import nh3
 
+from rongmei.core.validators import is_safe_url
+
 ALLOWED_TAGS = {
     "p", "br", "h2", "h3", "strong", "em", "u", "s", "sub", "sup", "ul", "ol", "li",
     "blockquote", "a", "img", "figure", "figcaption", "table", "thead", "tbody", "tr", "th", "td",
@@ -85,6 +87,19 @@ def _paragraphs(html: str) -> str:
     return "".join(parser.out)
 
 
+def _safe_address(tag: str, attribute: str, value: str) -> str | None:
+    """Issue 11: links keep http/https/mailto/tel or a path on this site; images only
+    http(s) or a path. nh3 has already refused other schemes; this also drops
+    protocol-relative //host, backslash tricks and mailto:/tel: as an image source."""
+    if (tag, attribute) == ("a", "href"):
+        if value.startswith(("mailto:", "tel:")) and is_safe_url("http://x/" + value.split(":", 1)[1]):
+            return value
+        return value if is_safe_url(value, allow_relative=True) else None
+    if (tag, attribute) == ("img", "src"):
+        return value if is_safe_url(value, allow_relative=True) else None
+    return value
+
+
 def clean_body(html: str) -> str:
     """Sanitize a story body. Safe to run twice (the result is a fixed point)."""
     if not html or not html.strip():
@@ -101,7 +116,8 @@ def clean_body(html: str) -> str:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes={"http", "https", "mailto", "tel"},
+        attribute_filter=_safe_address,
         link_rel="noopener noreferrer",
         strip_comments=True,
     )

@@ -22,8 +22,54 @@ def columns(center: Center) -> QuerySet:
     return scoped(Column, center).filter(is_active=True)
 
 
-def stories(center: Center, *, status: str = "", column_id: int | None = None, mine: User | None = None) -> QuerySet:
-    qs = scoped(Story, center).select_related("column", "created_by").prefetch_related(
+# Who reads what: the one place. A story past sign-off is readable by every role with
+# "newsroom.view_stories"; an unfinished one only by its authors and by roles with
+# "newsroom.view_drafts" (desk, reviewers, chief editor, center admin).
+READABLE_STATUSES = (Story.Status.SIGNED_OFF,)
+
+
+def reads_drafts(user: User | None, center: Center) -> bool:
+    """None is the system (tasks, other rooms' internal reads): it reads everything."""
+    return user is None or user.has_perm("newsroom.view_drafts", center)
+
+
+def readable_stories(center: Center, user: User | None) -> QuerySet:
+    """The center's stories `user` may read: all with "newsroom.view_drafts", else the
+    signed-off ones and their own (created or bylined)."""
+    qs = scoped(Story, center)
+    if reads_drafts(user, center):
+        return qs
+    own = Q(created_by=user) | Q(pk__in=Byline.objects.filter(user=user).values("story_id"))
+    return qs.filter(Q(status__in=READABLE_STATUSES) | own)
+
+
+def readable_assets(center: Center, user: User | None) -> QuerySet:
+    """Writers pick photos from the whole library, so people who write or read drafts see
+    it all; others see what they uploaded and what readable stories use."""
+    qs = scoped(Asset, center)
+    if reads_drafts(user, center) or user.has_perm("newsroom.write_story", center):
+        return qs
+    used = StoryAsset.objects.filter(story__in=readable_stories(center, user)).values("asset_id")
+    return qs.filter(Q(uploaded_by=user) | Q(pk__in=used))
+
+
+def readable_search_objects(center: Center, user: User | None) -> dict[str, QuerySet] | None:
+    """For `search.search(only=...)`: the stories, renditions and assets `user` may read,
+    or None when they read everything."""
+    if reads_drafts(user, center):
+        return None
+    visible = readable_stories(center, user)
+    return {
+        "story": visible,
+        "rendition": scoped(Rendition, center).filter(story__in=visible),
+        "asset": readable_assets(center, user),
+    }
+
+
+def stories(center: Center, *, status: str = "", column_id: int | None = None, mine: User | None = None,
+            user: User | None = None) -> QuerySet:
+    """Stories for lists; with `user`, only those they may read."""
+    qs = readable_stories(center, user).select_related("column", "created_by").prefetch_related(
         "bylines", Prefetch("story_assets", queryset=StoryAsset.objects.select_related("asset")), "story_assets__asset__renditions")
     if status:
         qs = qs.filter(status=status)
@@ -34,11 +80,12 @@ def stories(center: Center, *, status: str = "", column_id: int | None = None, m
     return qs
 
 
-def story_for_page(center: Center, pk: int) -> Story:
+def story_for_page(center: Center, pk: int, user: User | None = None) -> Story:
+    """One story with what its page shows; with `user`, a story they may not read is 404."""
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(
-        scoped(Story, center).select_related("column", "created_by").prefetch_related(
+        readable_stories(center, user).select_related("column", "created_by").prefetch_related(
             "bylines", Prefetch("story_assets", queryset=StoryAsset.objects.select_related("asset")),
             "story_assets__asset__renditions", "renditions"),
         pk=pk,
@@ -49,8 +96,9 @@ def story_assets(story: Story) -> list[Asset]:
     return [link.asset for link in story.story_assets.all()]
 
 
-def assets(center: Center, *, kind: str = "", query: str = "") -> QuerySet:
-    qs = scoped(Asset, center).select_related("uploaded_by").prefetch_related("renditions")
+def assets(center: Center, *, kind: str = "", query: str = "", user: User | None = None) -> QuerySet:
+    """The asset library; with `user`, only what they may see."""
+    qs = readable_assets(center, user).select_related("uploaded_by").prefetch_related("renditions")
     if kind:
         qs = qs.filter(kind=kind)
     if query:

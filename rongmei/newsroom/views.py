@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from rongmei.core import search
+from rongmei.core.ids import bounded, parse_id
 from rongmei.core.views import apply_errors, require_perm, safe_next
 from rongmei.newsroom import panels, selectors
 from rongmei.newsroom.forms import (
@@ -29,7 +30,7 @@ from rongmei.newsroom.services.stories import StaleStory
 
 
 def _editable_story(request, pk: int) -> Story:
-    story = selectors.story_for_page(request.center, pk)
+    story = selectors.story_for_page(request.center, pk, request.user)
     if not can_edit(request.user, request.center, story):
         raise PermissionDenied("这篇稿件不是您的，您也没有编辑本中心所有稿件的权限。")
     return story
@@ -41,7 +42,7 @@ def story_list(request):
     column = request.GET.get("column", "")
     mine = request.GET.get("mine") == "1"
     qs = selectors.stories(request.center, status=status if status in Story.Status.values else "",
-                           column_id=int(column) if column.isdigit() else None, mine=request.user if mine else None)
+                           column_id=parse_id(column), mine=request.user if mine else None, user=request.user)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "newsroom/story_list.html", {
         "page": page, "statuses": Story.Status.choices, "columns": selectors.columns(request.center),
@@ -57,7 +58,7 @@ def _story_form_context(request, form, formset, story=None, others=()):
 def _attached_assets(request, form, story):
     raw = form["asset_ids"].value() or ""
     ids = [int(x) for x in str(raw).split(",") if x.strip().isdigit()]
-    found = {a.pk: a for a in selectors.assets(request.center).filter(pk__in=ids)}
+    found = {a.pk: a for a in selectors.assets(request.center, user=request.user).filter(pk__in=ids)}
     return [found[i] for i in ids if i in found]
 
 
@@ -81,7 +82,7 @@ def story_create(request):
 
 @require_perm("newsroom.view_stories")
 def story_detail(request, pk: int):
-    story = selectors.story_for_page(request.center, pk)
+    story = selectors.story_for_page(request.center, pk, request.user)
     return render(request, "newsroom/story_detail.html", {
         "story": story, "assets": selectors.story_assets(story), "renditions": selectors.renditions(story),
         "revisions": selectors.revisions(story)[:30], "can_edit": can_edit(request.user, request.center, story),
@@ -171,7 +172,7 @@ def _form_values(snap: dict) -> dict:
 
 @require_perm("newsroom.view_stories")
 def story_revisions(request, pk: int):
-    story = selectors.story_for_page(request.center, pk)
+    story = selectors.story_for_page(request.center, pk, request.user)
     revisions = list(selectors.revisions(story))
     if not revisions:
         raise Http404("没有修订记录。")
@@ -192,7 +193,7 @@ def story_revisions(request, pk: int):
 @require_POST
 @require_perm("newsroom.produce_renditions")
 def renditions_generate(request, pk: int):
-    story = selectors.story_for_page(request.center, pk)
+    story = selectors.story_for_page(request.center, pk, request.user)
     channel = request.POST.get("channel") or None
     if channel is not None and channel not in Rendition.Channel.values:
         raise Http404("没有这个渠道。")
@@ -203,7 +204,7 @@ def renditions_generate(request, pk: int):
 
 @require_perm("newsroom.produce_renditions")
 def rendition_edit(request, pk: int, channel: str):
-    story = selectors.story_for_page(request.center, pk)
+    story = selectors.story_for_page(request.center, pk, request.user)
     rendition = get_object_or_404(story.renditions, channel=channel)
     form = RenditionForm(request.POST or None, rendition=rendition,
                          initial={"version": rendition.version, "title": rendition.title, "body": rendition.body})
@@ -231,7 +232,7 @@ def rendition_edit(request, pk: int, channel: str):
 def asset_list(request):
     kind = request.GET.get("kind", "")
     query = request.GET.get("q", "").strip()
-    qs = selectors.assets(request.center, kind=kind if kind in Asset.Kind.values else "", query=query)
+    qs = selectors.assets(request.center, kind=kind if kind in Asset.Kind.values else "", query=query, user=request.user)
     upload = AssetUploadForm()
     if request.method == "POST":
         if not request.user.has_perm("newsroom.write_story", request.center):
@@ -253,7 +254,7 @@ def asset_list(request):
 
 @require_perm("newsroom.view_stories")
 def asset_detail(request, pk: int):
-    asset = get_object_or_404(selectors.assets(request.center), pk=pk)
+    asset = get_object_or_404(selectors.assets(request.center, user=request.user), pk=pk)
     form = AssetEditForm(request.POST or None, initial={"caption": asset.caption, "credit": asset.credit})
     if request.method == "POST" and not request.user.has_perm("newsroom.write_story", request.center):
         raise PermissionDenied("您没有修改素材的权限。")
@@ -262,7 +263,9 @@ def asset_detail(request, pk: int):
         messages.success(request, "素材说明已保存。")
         return redirect("newsroom:asset", pk=asset.pk)
     return render(request, "newsroom/asset_detail.html", {"asset": asset, "form": form,
-                                                           "used_in": asset.story_links.select_related("story")})
+                                                           "used_in": asset.story_links.filter(
+                                                               story__in=selectors.readable_stories(request.center, request.user),
+                                                           ).select_related("story")})
 
 
 @require_POST
@@ -286,7 +289,7 @@ def asset_upload_inline(request):
 def asset_picker(request):
     """htmx: the library, searchable, for attaching existing assets to a story."""
     query = request.GET.get("q", "").strip()
-    qs = selectors.assets(request.center, query=query)[:24]
+    qs = selectors.assets(request.center, query=query, user=request.user)[:24]
     return render(request, "newsroom/_asset_picker.html", {"assets": qs, "q": query})
 
 
@@ -302,15 +305,13 @@ def search_page(request):
     author = request.GET.get("author", "")
     results = None
     if query:
-        try:
-            page_no = max(1, int(request.GET.get("page", 1)))
-        except ValueError:
-            page_no = 1
+        page_no = bounded(request.GET.get("page"), 1, 1, 500)
         results = search.search(
             request.center, query, kinds=kinds, status=status or None,
-            column_id=int(column) if column.isdigit() else None, author_id=int(author) if author.isdigit() else None,
+            column_id=parse_id(column), author_id=parse_id(author),
             date_from=_date(request.GET.get("from")), date_to=_date(request.GET.get("to")),
             limit=20, offset=(page_no - 1) * 20,
+            only=selectors.readable_search_objects(request.center, request.user),
         )
     from rongmei.core.selectors import members
 

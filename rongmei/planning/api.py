@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from ninja import Router, Schema, Status
 
 from rongmei.core.api import require
+from rongmei.core.ids import Id
 from rongmei.core.tenancy import get_scoped_or_404
 from rongmei.planning import selectors, services
 from rongmei.planning.models import Assignment
@@ -58,7 +59,7 @@ def _out(a: Assignment) -> AssignmentOut:
     )
 
 
-def _assignment(request, assignment_id: int) -> Assignment:
+def _assignment(request, assignment_id: Id) -> Assignment:
     return get_scoped_or_404(selectors.assignments(request.center), request.center, pk=assignment_id)
 
 
@@ -70,13 +71,13 @@ def my_assignments(request):
 
 
 @router.get("/assignments/{assignment_id}", response=AssignmentOut, summary="一个采访任务")
-def get_assignment(request, assignment_id: int):
+def get_assignment(request, assignment_id: Id):
     require(request, "planning.view_board")
     return _out(_assignment(request, assignment_id))
 
 
 @router.post("/assignments/{assignment_id}/accept", response={200: AssignmentOut, 422: dict}, summary="接单（或抢单）")
-def accept(request, assignment_id: int):
+def accept(request, assignment_id: Id):
     require(request, "planning.take_assignment")
     try:
         services.accept_assignment(assignment=_assignment(request, assignment_id), user=request.user)
@@ -87,7 +88,7 @@ def accept(request, assignment_id: int):
 
 @router.post("/assignments/{assignment_id}/story", response={200: AssignmentOut, 422: dict},
              summary="为任务写稿：创建（或取回）任务的稿件，之后用 /stories/{id} 编辑与交稿")
-def start_story(request, assignment_id: int):
+def start_story(request, assignment_id: Id):
     require(request, "planning.take_assignment")
     try:
         services.start_story(assignment=_assignment(request, assignment_id), user=request.user)

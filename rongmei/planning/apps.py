@@ -17,6 +17,7 @@ class PlanningConfig(AppConfig):
         nav.register(nav.NavItem("my_assignments", "我的任务", "planning:mine", "planning.take_assignment", order=130, icon="✓"))
         audit_labels.register({
             "lead.create": "新线索", "lead.dismiss": "线索不予采用", "lead.to_topic": "线索转选题",
+            "lead.reveal_contact": "查看线索完整联系方式",
             "plan.create": "新建策划", "topic.propose": "申报选题", "topic.decide": "审批选题", "topic.comment": "评论选题",
             "assignment.create": "派发采访任务", "assignment.accept": "接单", "assignment.status": "任务状态变更",
             "assignment.story": "为任务写稿",

@@ -61,6 +61,24 @@ class Lead(TenantModel):
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
 
+    @property
+    def masked_contact(self) -> str:
+        """The contact as every screen shows it (138****1234); the full one only through
+        `services.reveal_lead_contact`, which is audited."""
+        from rongmei.core.privacy import mask_contact
+
+        return mask_contact(self.contact)
+
+    @property
+    def contact_is_masked(self) -> bool:
+        return self.masked_contact != self.contact
+
+    @property
+    def masked_content(self) -> str:
+        from rongmei.core.privacy import mask_mobiles
+
+        return mask_mobiles(self.content)
+
     class Meta:
         verbose_name = "线索"
         verbose_name_plural = "线索"

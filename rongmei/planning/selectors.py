@@ -23,6 +23,26 @@ def leads(center: Center, *, status: str = "") -> QuerySet:
     return qs.filter(status=status) if status else qs
 
 
+def may_see_lead_contact(user: User, lead: Lead) -> bool:
+    """Whose work needs a lead's full contact: the coordinator handling citizens' cases
+    (inquiry.handle), the reporters of an assignment from the lead's topic (they call the
+    source back), and whoever typed it in. Everybody else sees it masked only."""
+    return bool(lead_ids_with_visible_contact(user, lead.center, [lead]))
+
+
+def lead_ids_with_visible_contact(user: User, center: Center, leads) -> set[int]:
+    """Of `leads`, the ids whose full contact `user` may reveal (see may_see_lead_contact)."""
+    leads = [lead for lead in leads if lead.contact and lead.center_id == center.id]
+    if not leads or not user.is_authenticated:
+        return set()
+    if user.has_perm("inquiry.handle", center):
+        return {lead.pk for lead in leads}
+    topic_ids = {lead.topic_id for lead in leads if lead.topic_id}
+    mine = set(AssignmentMember.objects.filter(user=user, assignment__center=center, assignment__topic_id__in=topic_ids)
+               .values_list("assignment__topic_id", flat=True)) if topic_ids else set()
+    return {lead.pk for lead in leads if lead.topic_id in mine or lead.created_by_id == user.pk}
+
+
 def topics(center: Center, *, status: str = "") -> QuerySet:
     qs = scoped(Topic, center).select_related("plan", "column", "proposed_by", "decided_by").annotate(
         comment_count=Count("comments", distinct=True), assignment_count=Count("assignments", distinct=True))
@@ -46,9 +66,11 @@ def _local_day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.dat
 
 def board(center: Center, start: dt.date, end: dt.date) -> dict:
     """Topics and assignments of a period, by status and by person. Assignments still open
-    from earlier days stay on the board (they are the ones that need chasing)."""
+    from earlier days stay on the board (they are the ones that need chasing), and so does
+    whatever moved in the period although it is due later (filed tonight, due tomorrow)."""
     begin, finish = _local_day_bounds(start, end)
-    in_period = Q(deadline__gte=begin, deadline__lt=finish) | Q(starts_at__gte=begin, starts_at__lt=finish)
+    in_period = (Q(deadline__gte=begin, deadline__lt=finish) | Q(starts_at__gte=begin, starts_at__lt=finish)
+                 | Q(updated_at__gte=begin, updated_at__lt=finish))
     items = list(assignments(center).filter(in_period | Q(status__in=ACTIVE, deadline__lt=finish)).exclude(
         status=Assignment.Status.CANCELLED))
     columns = {status: [] for status in BOARD_COLUMNS}

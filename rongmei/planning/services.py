@@ -67,6 +67,23 @@ def create_lead(*, center: Center, title: str, content: str, source: str = Lead.
 
 
 @transaction.atomic
+def reveal_lead_contact(*, lead: Lead, user: User) -> str:
+    """The full contact of a lead, for someone whose work needs it (see
+    selectors.may_see_lead_contact); each look is written to the audit log."""
+    from django.core.exceptions import PermissionDenied
+
+    from rongmei.planning.selectors import may_see_lead_contact
+
+    if not lead.contact:
+        return ""
+    if not may_see_lead_contact(user, lead):
+        raise PermissionDenied("只有办理此事的问政受理人员和负责回访的记者可以查看完整联系方式。")
+    record("lead.reveal_contact", actor=user, center=lead.center, obj=lead,
+           after={"lead": lead.pk, "source": lead.source, "source_ref": lead.source_ref})
+    return lead.contact
+
+
+@transaction.atomic
 def dismiss_lead(*, lead: Lead, user: User, reason: str) -> Lead:
     reason = (reason or "").strip()
     _require(bool(reason), "请写明不予采用的原因。")

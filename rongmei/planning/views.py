@@ -7,8 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from rongmei.core.ids import parse_id
 from rongmei.core.tenancy import get_scoped_or_404
 from rongmei.core.views import apply_errors, require_perm
 from rongmei.planning import selectors, services
@@ -75,11 +77,23 @@ def leads(request):
             return redirect("planning:leads")
     status = request.GET.get("status", Lead.Status.NEW)
     qs = selectors.leads(request.center, status=status if status in Lead.Status.values else "")
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "planning/leads.html", {
-        "form": form, "page": Paginator(qs, 30).get_page(request.GET.get("page")), "status": status,
+        "form": form, "page": page, "status": status,
+        "revealable": selectors.lead_ids_with_visible_contact(request.user, request.center, page),
         "statuses": Lead.Status.choices, "can_triage": request.user.has_perm("planning.triage_lead", request.center),
         "topic_form": TopicForm(center=request.center),
     })
+
+
+@never_cache
+@require_POST
+@require_perm("planning.add_lead")
+def lead_contact(request, pk: int):
+    """显示完整号码: a deliberate POST, audited; the masked number everywhere else."""
+    lead = get_scoped_or_404(Lead, request.center, pk=pk)
+    contact = services.reveal_lead_contact(lead=lead, user=request.user)
+    return render(request, "planning/lead_contact.html", {"lead": lead, "contact": contact})
 
 
 @require_POST
@@ -130,8 +144,8 @@ def topics(request):
     status = request.GET.get("status", "")
     listed = selectors.topics(request.center, status=status if status in Topic.Status.values else "")
     plan = request.GET.get("plan", "")
-    if plan.isdigit():
-        listed = listed.filter(plan_id=int(plan))
+    if parse_id(plan) is not None:
+        listed = listed.filter(plan_id=parse_id(plan))
     return render(request, "planning/topics.html", {
         "form": form, "topics": listed,
         "plans": selectors.plans(request.center), "status": status, "statuses": Topic.Status.choices,
@@ -201,6 +215,15 @@ def topic_detail(request, pk: int):
     })
 
 
+def _story_readable(request, assignment) -> bool:
+    """The board is for everyone on staff; the story behind a task shows its headline only to
+    who may read it (an unpublished story: its authors and "newsroom.view_drafts")."""
+    from rongmei.newsroom.selectors import readable_stories
+
+    return assignment.story_id is not None and readable_stories(request.center, request.user).filter(
+        pk=assignment.story_id).exists()
+
+
 # --- Assignments ---------------------------------------------------------------------------------
 
 @require_perm("planning.take_assignment")
@@ -229,7 +252,7 @@ def assignment_detail(request, pk: int):
     members = list(assignment.members.all())
     me = next((m for m in members if m.user_id == request.user.pk), None)
     return render(request, "planning/assignment_detail.html", {
-        "assignment": assignment, "members": members, "me": me,
+        "assignment": assignment, "members": members, "me": me, "story_readable": _story_readable(request, assignment),
         "can_claim": not members and request.user.has_perm("planning.take_assignment", request.center),
         "can_dispatch": request.user.has_perm("planning.assign", request.center),
     })

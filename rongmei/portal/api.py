@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
@@ -38,6 +39,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from rongmei.core.models import Center
+from rongmei.core.validators import is_safe_url
 from rongmei.distribution import selectors as distribution_selectors
 from rongmei.distribution.models import Publication
 from rongmei.portal import reads, selectors
@@ -176,8 +178,9 @@ def center_or_404(slug: str) -> Center:
 
 
 def absolute(url: str) -> str | None:
-    """An absolute address for a stored file or link ("" → None)."""
-    if not url:
+    """An absolute address for a stored file or link ("" → None; so is anything that is not
+    http(s) or a path here, e.g. a javascript: link stored before issue 11's rule)."""
+    if not url or not is_safe_url(url, allow_relative=True):
         return None
     return url if url.startswith(("http://", "https://")) else f"{settings.RONGMEI_BASE_URL}{url}"
 
@@ -474,3 +477,12 @@ def read_beacon(request, center: str, item: str | None = Query(None, description
 @public_api.exception_handler(DjangoValidationError)
 def django_invalid(request, exc):
     return public_api.create_response(request, {"detail": "请求参数有误。"}, status=400)
+
+
+@public_api.exception_handler(OverflowError)
+@public_api.exception_handler(DataError)
+def out_of_range(request, exc):
+    """A number the database refused (SQLite: OverflowError, PostgreSQL: DataError): 400."""
+    from rongmei.core.ids import OUT_OF_RANGE
+
+    return public_api.create_response(request, {"detail": OUT_OF_RANGE}, status=400)

@@ -3,7 +3,7 @@ column, written as static files beside the pages."""
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from html import escape  # quotes too: values go into attributes (issue 11)
 
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 

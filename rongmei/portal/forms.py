@@ -63,9 +63,7 @@ class LiveStreamForm(_Scoped):
         data = super().clean()
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", "结束时间应晚于开始时间。")
-        url = data.get("player_url", "")
-        if url and not url.startswith(("http://", "https://", "/")):
-            self.add_error("player_url", "播放地址应以 http://、https:// 或 / 开头。")
+        # player_url / replay_url: the model's validators (rongmei.core.validators) decide.
         return data
 
 
@@ -80,11 +78,9 @@ class ServiceEntryForm(_Scoped):
 
     def clean(self):
         data = super().clean()
-        kind, url = data.get("kind"), (data.get("url") or "").strip()
-        if kind in (ServiceEntry.Kind.LINK, ServiceEntry.Kind.H5):
-            if not url.startswith(("http://", "https://")):
-                self.add_error("url", "外部链接和 H5 应用需要填写以 http:// 或 https:// 开头的地址。")
-        elif kind == ServiceEntry.Kind.PAGE:
+        kind = data.get("kind")
+        # An external link's address: ServiceEntry's validator and clean() decide (issue 11).
+        if kind == ServiceEntry.Kind.PAGE:
             if not (data.get("body") or "").strip():
                 self.add_error("body", "站内页面需要填写页面内容。")
             data["url"] = ""

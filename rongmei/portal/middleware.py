@@ -51,6 +51,9 @@ class PortalSiteMiddleware:
         if slug and settings.RONGMEI_PORTAL_STATIC and request.method in ("GET", "HEAD") and not rest.startswith(DYNAMIC):
             response = self._static(slug, rest, request)
             if response is not None:
+                # Answered before XFrameOptionsMiddleware runs; CSP, nosniff and
+                # Referrer-Policy come from the middleware outside this one (settings).
+                response.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
                 return response
         return self.get_response(request)
 

@@ -4,10 +4,12 @@ the center's own-site account; columns are the newsroom's."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
 from rongmei.core.models import TenantModel
+from rongmei.core.validators import PublicURLValidator
 
 slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]*$", "标识只能用小写字母、数字和连字符。")
 
@@ -59,10 +61,11 @@ class LiveStream(TenantModel):
     starts_at = models.DateTimeField("开始时间")
     ends_at = models.DateTimeField("结束时间")
     player = models.CharField("播放方式", max_length=10, choices=Player.choices, default=Player.VIDEO)
-    player_url = models.CharField("播放地址", max_length=500)
+    player_url = models.CharField("播放地址", max_length=500, validators=[PublicURLValidator(allow_relative=True)])
     poster = models.ForeignKey("newsroom.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                verbose_name="封面")
-    replay_url = models.CharField("回放地址", max_length=500, blank=True)
+    replay_url = models.CharField("回放地址", max_length=500, blank=True,
+                                  validators=[PublicURLValidator(allow_relative=True)])
     is_active = models.BooleanField("上线", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -107,7 +110,8 @@ class ServiceEntry(TenantModel):
     name = models.CharField("名称", max_length=40)
     slug = models.CharField("标识", max_length=50, validators=[slug_validator])
     kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.LINK)
-    url = models.CharField("地址", max_length=500, blank=True, help_text="外部链接或 H5 应用的地址；站内页面不填")
+    url = models.CharField("地址", max_length=500, blank=True, help_text="外部链接或 H5 应用的地址；站内页面不填",
+                           validators=[PublicURLValidator()])
     body = models.TextField("页面内容", blank=True, help_text="站内页面的正文（办事指南等）")
     icon = models.CharField("图标", max_length=20, choices=[(i, i) for i in ICONS], default="doc")
     description = models.CharField("说明", max_length=120, blank=True)
@@ -123,6 +127,12 @@ class ServiceEntry(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """An external link or H5 app needs its http(s) address (the field validator refuses others)."""
+        super().clean()
+        if self.kind in (self.Kind.LINK, self.Kind.H5) and not self.url:
+            raise ValidationError({"url": "外部链接和 H5 应用需要填写以 http:// 或 https:// 开头的地址。"})
 
 
 class ReadHit(models.Model):

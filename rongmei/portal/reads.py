@@ -7,8 +7,9 @@ id>&ch=<web|app|wechat|weibo|other>` once when an item is opened. The beacon alw
 - the item is live on that center's own site (not unknown, not taken down);
 - the User-Agent is not empty and not a crawler, a command-line tool or a headless browser;
 - the client (sha256 of IP and User-Agent; the IP is REMOTE_ADDR, or the X-Forwarded-For
-  hop just before our own proxies when `settings.RONGMEI_TRUSTED_PROXIES` lists them) has
-  sent no more than `RONGMEI_READS_PER_MINUTE` (120) beacons this minute;
+  hop just before our own proxies when the peer is one of `settings.RONGMEI_TRUSTED_PROXIES`:
+  core.clientip) has sent no more than `RONGMEI_READS_PER_MINUTE` (120) beacons this minute,
+  counted in the cache every web process shares (database or Redis);
 - it is the client's first read of that item on that channel in this clock hour: every read
   inserts a `ReadHit` whose unique key is a hash of (center, story, channel, client, hour),
   so repeats are dropped by the database (`ignore_conflicts`).
@@ -24,19 +25,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import ipaddress
 import logging
 import re
 import zoneinfo
 from collections import Counter
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.http import HttpResponse
 from django.utils import timezone
 
+from rongmei.core import clientip
 from rongmei.core.models import Center
 from rongmei.newsroom.models import Story
 from rongmei.portal import selectors
@@ -120,35 +121,10 @@ def client_key(ip: str, user_agent: str) -> str:
     return hashlib.sha256(f"{ip}|{user_agent}".encode("utf-8", "replace")).hexdigest()
 
 
-def _trusted(address: str, networks) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in net for net in networks)
-
-
 def client_ip(request) -> str:
-    """REMOTE_ADDR; behind proxies listed in settings.RONGMEI_TRUSTED_PROXIES (addresses or
-    networks), the last X-Forwarded-For hop that is not one of them. Without that setting
-    X-Forwarded-For is ignored: anyone can write it."""
-    remote = request.META.get("REMOTE_ADDR", "") or ""
-    proxies = getattr(settings, "RONGMEI_TRUSTED_PROXIES", ()) or ()
-    if not proxies:
-        return remote
-    networks = []
-    for entry in proxies:
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            log.warning("RONGMEI_TRUSTED_PROXIES: ignoring %r", entry)
-    if not _trusted(remote, networks):
-        return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        if not _trusted(hop, networks):
-            return hop
-    return remote
+    """The client's address as every rate limit sees it (core.clientip: X-Forwarded-For
+    only from settings.RONGMEI_TRUSTED_PROXIES)."""
+    return clientip.client_ip(request) or ""
 
 
 def over_limit(client: str, now: dt.datetime) -> bool:
@@ -156,6 +132,8 @@ def over_limit(client: str, now: dt.datetime) -> bool:
     that is down lets the beacon through (counting a few too many beats counting none)."""
     limit = getattr(settings, "RONGMEI_READS_PER_MINUTE", RATE_LIMIT)
     key = f"portal:reads:rate:{client[:40]}:{int(now.timestamp()) // 60}"
+    # The cache every rate limit shares (database or Redis): every worker counts together.
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
     try:
         cache.add(key, 0, timeout=120)
         try:

@@ -8,5 +8,5 @@ urlpatterns = [
     path("portal/", staff_views.overview, name="overview"),
     path("portal/rebuild/", staff_views.rebuild, name="rebuild"),
     path("portal/<str:kind>/new/", staff_views.edit, name="new"),
-    path("portal/<str:kind>/<int:pk>/", staff_views.edit, name="edit"),
+    path("portal/<str:kind>/<id:pk>/", staff_views.edit, name="edit"),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import hashlib
+import hmac
 import json
 
 from django.core.exceptions import ValidationError
@@ -168,9 +169,14 @@ def _current(review: Review) -> tuple[Review, ReviewTask]:
     return locked, task
 
 
-def _require_fresh(review: Review, seen_hash: str) -> str:
+def _require_fresh(review: Review, seen_hash: str | None) -> str:
+    """The approval binds to what the reviewer saw. A missing hash is refused like a stale
+    one: otherwise a scripted or forged POST would approve whatever the story is now."""
     current = content_hash(review.story, review.channels)
-    if seen_hash and seen_hash != current:
+    seen = str(seen_hash or "").strip()
+    if not seen:
+        _refuse("没有收到您审核时看到的稿件版本，无法确认您审的就是现在的内容。请刷新页面后再审核。")
+    if not hmac.compare_digest(seen, current):
         _refuse("您打开后稿件又被修改过，请刷新后审核最新版本。")
     return current
 

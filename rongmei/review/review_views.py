@@ -25,7 +25,7 @@ from rongmei.review.models import ReviewComment, SignOff, Workflow, WorkflowStep
 @require_POST
 @require_perm("review.submit")
 def submit(request, pk: int):
-    story = story_for_page(request.center, pk)
+    story = story_for_page(request.center, pk, request.user)  # drafts only for who may read them
     channels = [c for c in request.POST.getlist("channel") if c in Rendition.Channel.values]
     try:
         review = engine.submit(story=story, user=request.user, channels=channels)
@@ -59,6 +59,7 @@ def _review_context(request, review) -> dict:
 @require_perm("newsroom.view_stories")
 def review_detail(request, pk: int):
     review = inbox.review_page(request.center, pk)
+    story_for_page(request.center, review.story_id, request.user)  # a story in review is unpublished: 404 unless readable
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:

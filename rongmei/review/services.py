@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ PARSERS = {
     CheckList.Kind.TYPOS: (checks.parse_typos, checks.export_typos),
 }
 MAX_BYTES = 20 * 1024 * 1024
+log = logging.getLogger("rongmei.linkcheck")
 
 
 @transaction.atomic
@@ -46,6 +48,13 @@ def import_list(*, center: Center, kind: str, data: bytes | str, user: User | No
     return checklist
 
 
+def export_list(checklist: CheckList) -> str:
+    """The list as CSV to download, written afresh (lists stored before exports neutralised
+    formula-like cells come out neutralised too)."""
+    parse, export = PARSERS[checklist.kind]
+    return export(parse(checklist.content).items)
+
+
 @dataclass
 class StoryCheck:
     findings: list
@@ -59,11 +68,23 @@ class StoryCheck:
                 for name, text in self.fields.items()]
 
 
-def check_story(*, story, check_links: bool = False) -> StoryCheck:
+def check_story(*, story) -> StoryCheck:
     """Run every automatic check on a story's text, captions and images, and on its
-    renditions, with the center's lists."""
+    renditions, with the center's lists. Links are asked separately, in the task queue
+    (`check_story_links`)."""
     from rongmei.review import selectors
 
+    images, fields = _story_fields(story)
+    lists = selectors.check_lists(story.center)
+    from django.utils import timezone
+
+    findings = checks.run_checks(fields, images=images, check_links=False, as_of=timezone.localdate(),
+                                 links=checks.links_in_html(story.body), **lists)
+    return StoryCheck(findings=findings, fields=fields, blocking=checks.has_blocking(findings))
+
+
+def _story_fields(story) -> tuple[list, dict[str, str]]:
+    """The story's images and every checked text field (captions and renditions too)."""
     images = [checks.ImageRef(asset_id=link.asset.pk, caption=link.asset.caption, credit=link.asset.credit)
               for link in story.story_assets.select_related("asset") if link.asset.kind == "image"]
     fields = checks.story_fields(story.headline, story.body, subheadline=story.subheadline,
@@ -72,12 +93,36 @@ def check_story(*, story, check_links: bool = False) -> StoryCheck:
         fields = {"kicker": story.kicker, **fields}
     for rendition in story.renditions.all():
         fields[f"rendition:{rendition.channel}"] = rendition.preview_text
-    lists = selectors.check_lists(story.center)
+    return images, fields
+
+
+def link_policy() -> checks.Policy:
+    """Public addresses only, plus the intranet sites of RONGMEI_LINKCHECK_ALLOW."""
+    from django.conf import settings
+
+    return checks.Policy.parse(getattr(settings, "RONGMEI_LINKCHECK_ALLOW", []))
+
+
+def story_link_urls(story) -> list[str]:
+    """Every http(s) link of a story: written out in its text or behind an <a> in the body."""
+    refs = [*checks.links_in_html(story.body), *checks.links_in_fields(_story_fields(story)[1])]
+    return list(dict.fromkeys(ref.url for ref in refs if checks.links.is_checkable(ref.url)))
+
+
+def check_story_links(*, story, timeout: float = 3.0) -> dict:
+    """Ask every link of a story (see checks.links for what is refused). Runs in the task
+    queue, never in a request. The answer says per link only 可以访问 / 无法访问（状态码）/
+    无法访问, so it tells nobody what is behind an address the check refused."""
     from django.utils import timezone
 
-    findings = checks.run_checks(fields, images=images, check_links=check_links, as_of=timezone.localdate(),
-                                 links=checks.links_in_html(story.body), **lists)
-    return StoryCheck(findings=findings, fields=fields, blocking=checks.has_blocking(findings))
+    urls = story_link_urls(story)
+    results = checks.fetch_all(urls, timeout=timeout, policy=link_policy())
+    for url, result in results.items():
+        if result.error:  # for the operator (an intranet site to allow?), never for the page
+            log.info("story %s: %s: %s", story.pk, url, result.error)
+    links = [{"url": url, "state": checks.link_state(results[url]), "ok": checks.link_state(results[url]) == checks.links.REACHABLE}
+             for url in urls]
+    return {"story": story.pk, "version": story.version, "checked_at": timezone.now().isoformat(), "links": links}
 
 
 @transaction.atomic

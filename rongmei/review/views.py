@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
 from rongmei.core.views import apply_errors, require_perm
@@ -46,18 +46,74 @@ def export(request, kind: str):
     checklist = selectors.lists(request.center).get(kind)
     if checklist is None:
         raise Http404("这个词表还没有导入。")
-    response = HttpResponse("\ufeff" + checklist.content, content_type="text/csv; charset=utf-8")
+    response = HttpResponse("\ufeff" + services.export_list(checklist), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{request.center.slug}-{kind}.csv"'
     return response
 
 
 @require_perm("review.run_checks")
 def story_checks(request, pk: int):
-    story = story_for_page(request.center, pk)
-    result = services.check_story(story=story, check_links=request.GET.get("links") == "1")
+    """The story's checks. Links are asked only in the task queue, started by a POST here
+    (CSRF-protected); the old GET trigger (?links=1) is refused so no page elsewhere can
+    make the server request addresses."""
+    if request.method == "POST":
+        return _start_link_check(request, pk)
+    if request.method not in ("GET", "HEAD") or "links" in request.GET:
+        return HttpResponseNotAllowed(["POST"], "检查链接需要点击页面上的“检查链接能否打开”按钮。",
+                                      content_type="text/plain; charset=utf-8")
+    story = story_for_page(request.center, pk, request.user)  # drafts only for who may read them
+    result = services.check_story(story=story)
     channels = dict(story.renditions.model.Channel.choices)
     fields = [{**field, "label": field_label(field["name"], channels)} for field in result.highlighted()]
     return render(request, "review/story_checks.html", {
         "story": story, "result": result, "fields": fields, "labels": CHECK_LABELS,
-        "links_checked": request.GET.get("links") == "1",
+        "link_check": _link_check(request, story),
     })
+
+
+LINK_CHECKS_SESSION_KEY = "review_link_checks"
+
+
+def _start_link_check(request, pk: int):
+    from rongmei.review.tasks import check_story_links
+
+    story = story_for_page(request.center, pk, request.user)  # drafts only for who may read them
+    result = check_story_links.enqueue(request.center.pk, story.pk)
+    checks_started = request.session.get(LINK_CHECKS_SESSION_KEY, {})
+    checks_started[str(story.pk)] = str(result.id)
+    request.session[LINK_CHECKS_SESSION_KEY] = dict(list(checks_started.items())[-20:])
+    messages.info(request, "已开始检查链接，结果稍后显示在本页。")
+    return redirect("review:story_checks", pk=story.pk)
+
+
+def _link_check(request, story) -> dict | None:
+    """The state of this user's latest link check of the story: None (never asked),
+    {"pending": True}, or {"links": [...], "checked_at": ...} from the task's return value."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks.exceptions import TaskResultDoesNotExist
+
+    from rongmei.review.tasks import check_story_links
+
+    result_id = request.session.get(LINK_CHECKS_SESSION_KEY, {}).get(str(story.pk))
+    if not result_id:
+        return None
+    try:
+        result = check_story_links.get_result(result_id)
+    except (TaskResultDoesNotExist, ValueError):
+        return None
+    if result.status == TaskResultStatus.SUCCESSFUL:
+        value = result.return_value or {}
+        if value.get("story") != story.pk:
+            return None
+        return {"pending": False, "links": value.get("links", []), "version": value.get("version"),
+                "checked_at": value.get("checked_at")}
+    if result.status == TaskResultStatus.FAILED:
+        return {"pending": False, "failed": True, "links": []}
+    return {"pending": True, "links": []}
+
+
+@require_perm("review.run_checks")
+def story_link_check(request, pk: int):
+    """The link-check section alone, polled by htmx until the task is done (reads only)."""
+    story = story_for_page(request.center, pk, request.user)  # drafts only for who may read them
+    return render(request, "review/_link_check.html", {"story": story, "link_check": _link_check(request, story)})

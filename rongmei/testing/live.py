@@ -141,11 +141,13 @@ class Instance:
     def start_worker(self) -> subprocess.Popen:
         return self.spawn("rongmei", "worker")
 
-    def wait_until_up(self, timeout: float = 30) -> None:
+    def wait_until_up(self, timeout: float = 90) -> None:
+        # Generous: a loaded 2-core CI machine has taken ~40 s to bring gunicorn and the
+        # workers up; the loop returns as soon as the login page answers.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                status, _, _ = http_get(f"{self.url}/login/", timeout=2)
+                status, _, _ = http_get(f"{self.url}/login/", timeout=5)
                 if status == 200:
                     return
             except OSError:

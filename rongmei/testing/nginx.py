@@ -2,8 +2,11 @@
 
 `render_nginx_config()` takes deploy/nginx/rongmei-site.conf as it is and substitutes what
 an installation substitutes: the var dir (`/srv/rongmei/var`), the app's address
-(`127.0.0.1:8000`), the listening port (`listen 80`) and the path of the shared snippet,
-whose text is the commented block in the sample itself. It writes, under `prefix`, a
+(`127.0.0.1:8000`), the listening ports and the path of the shared snippet, whose text is
+the commented block in the sample itself. With `tls_port` and a certificate the sample runs
+as deployed: `listen 80` (the redirect to https) on `listen_port`, `listen 443 ssl` on
+`tls_port`. Without (benchmarks, the plain site tests), the TLS servers listen in plain
+http on `listen_port` and the redirect server and `ssl_*` lines are left out. It writes, under `prefix`, a
 complete nginx.conf (its own pid file, error log and temp folders; no daemon), the snippet
 and the `proxy_params` the sample includes (Debian's text). `Nginx` runs it in the
 foreground and stops it again.
@@ -29,6 +32,10 @@ SAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "rongmei-sit
 SAMPLE_VAR_DIR = "/srv/rongmei/var"
 SAMPLE_APP = "127.0.0.1:8000"
 SAMPLE_SNIPPET = "/etc/nginx/snippets/rongmei-site-common.conf"
+SAMPLE_CERTIFICATE = re.compile(r"/etc/ssl/rongmei/[^\s;]+\.crt")
+SAMPLE_CERTIFICATE_KEY = re.compile(r"/etc/ssl/rongmei/[^\s;]+\.key")
+LISTEN_HTTP = re.compile(r"\blisten\s+80(\s+default_server)?\s*;")
+LISTEN_TLS = re.compile(r"\blisten\s+443\s+ssl(\s+http2)?(\s+default_server)?\s*;")
 
 # Debian's /etc/nginx/proxy_params, which the sample includes.
 PROXY_PARAMS = """\
@@ -117,11 +124,51 @@ def _replace(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
+def _without_servers(config: str, pattern: re.Pattern) -> str:
+    """`config` without each top-level `server { ... }` block that contains `pattern`."""
+    out, pos = [], 0
+    for match in re.finditer(r"^server\s*\{", config, flags=re.M):
+        if match.start() < pos:
+            continue
+        depth, end = 0, match.end() - 1
+        for end in range(match.end() - 1, len(config)):
+            depth += {"{": 1, "}": -1}.get(config[end], 0)
+            if depth == 0:
+                break
+        if pattern.search(config[match.start():end + 1]):
+            out.append(config[pos:match.start()])
+            pos = end + 1
+    return "".join(out) + config[pos:]
+
+
+def _plain(config: str, listen_port: int) -> str:
+    """The sample's TLS servers in plain http on `listen_port` (no redirect server)."""
+    config = _without_servers(config, LISTEN_HTTP)
+    config = "\n".join(line for line in config.splitlines() if not line.lstrip().startswith("ssl_"))
+    config, listens = LISTEN_TLS.subn(lambda m: f"listen 127.0.0.1:{listen_port}{m.group(2) or ''};", config)
+    if not listens:
+        raise ValueError(f"{SAMPLE}: no `listen 443 ssl` to substitute")
+    return config
+
+
+def _tls(config: str, listen_port: int, tls_port: int, certificate: Path, key: Path) -> str:
+    """The sample as deployed: redirect on `listen_port`, TLS on `tls_port` with `certificate`."""
+    config, listens = LISTEN_HTTP.subn(lambda m: f"listen 127.0.0.1:{listen_port}{m.group(1) or ''};", config)
+    config, tls = LISTEN_TLS.subn(lambda m: f"listen 127.0.0.1:{tls_port} ssl{m.group(1) or ''}{m.group(2) or ''};", config)
+    if not listens or not tls:
+        raise ValueError(f"{SAMPLE}: expected both `listen 80` and `listen 443 ssl`")
+    config = SAMPLE_CERTIFICATE.sub(str(Path(certificate).resolve()), config)
+    config = SAMPLE_CERTIFICATE_KEY.sub(str(Path(key).resolve()), config)
+    return _replace(config, "https://$host$request_uri", f"https://$host:{tls_port}$request_uri")
+
+
 def render_nginx_config(var_dir, app_port: int, listen_port: int, prefix, *, workers: int = 1,
-                        sample: Path = SAMPLE) -> Path:
+                        sample: Path = SAMPLE, tls_port: int | None = None,
+                        certificate: tuple[Path, Path] | None = None) -> Path:
     """Write nginx.conf (+ snippet + proxy_params) for the sample under `prefix`, serving
-    `var_dir`'s sites on 127.0.0.1:`listen_port` and proxying to the app on `app_port`.
-    Returns the path of nginx.conf."""
+    `var_dir`'s sites on 127.0.0.1:`listen_port` and proxying to the app on `app_port`;
+    with `tls_port` and `certificate` (certificate file, key file), https there and the
+    redirect on `listen_port`. Returns the path of nginx.conf."""
     prefix = Path(prefix).resolve()
     prefix.mkdir(parents=True, exist_ok=True)
     var = str(Path(var_dir).resolve())
@@ -136,11 +183,13 @@ def render_nginx_config(var_dir, app_port: int, listen_port: int, prefix, *, wor
     config = _replace(config, SAMPLE_VAR_DIR, var)
     config = _replace(config, SAMPLE_APP, f"127.0.0.1:{app_port}")
     config = _replace(config, SAMPLE_SNIPPET, str(snippet_path))
-    config, listens = re.subn(r"\blisten\s+80(\s+default_server)?\s*;",
-                              lambda m: f"listen 127.0.0.1:{listen_port}{m.group(1) or ''};", config)
-    if not listens:
-        raise ValueError(f"{SAMPLE}: no `listen 80` to substitute")
-    for leftover in ("/srv/rongmei", "/etc/nginx"):
+    if tls_port is None:
+        config = _plain(config, listen_port)
+    else:
+        if certificate is None:
+            raise ValueError("tls_port needs certificate=(certificate file, key file)")
+        config = _tls(config, listen_port, tls_port, *certificate)
+    for leftover in ("/srv/rongmei", "/etc/nginx", "/etc/ssl"):
         if leftover in config:
             raise ValueError(f"{SAMPLE}: {leftover} left after substitution")
 

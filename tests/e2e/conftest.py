@@ -1,4 +1,7 @@
-"""Real headless Chromium (Debian's package, never a downloaded browser) driven by Playwright."""
+"""Real headless Chromium (Debian's package, never a downloaded browser) driven by Playwright.
+
+Every page is sent a Content-Security-Policy without 'unsafe-eval': give `wait_for_function`
+a function ("() => …"); a bare expression is evaluated with eval in the page and refused."""
 
 import os
 import shutil

@@ -31,7 +31,7 @@ def test_operator_publishes_everywhere_and_takes_it_down(demo_server, new_page):
     page.click("[data-testid=publish]")
     page.wait_for_selector("text=已提交 33 个账号的发布")
     page.wait_for_function(
-        "document.querySelectorAll('[data-testid=status-board] tr[data-status=sent]').length === 33", timeout=90000)
+        "() => document.querySelectorAll('[data-testid=status-board] tr[data-status=sent]').length === 33", timeout=90000)
     shot(page, "distribution-2-all-sent-desktop")
     assert weibo.state()["totals"]["statuses_created"] == 1
     wechat_state = wechat.state()
@@ -39,7 +39,7 @@ def test_operator_publishes_everywhere_and_takes_it_down(demo_server, new_page):
     page.fill("[data-testid=takedown-form] input[name=reason]", "数据需要再核实")
     page.click("[data-testid=takedown]")
     page.wait_for_function(
-        "document.querySelectorAll('[data-testid=status-board] tr[data-status=taken_down]').length === 33", timeout=90000)
+        "() => document.querySelectorAll('[data-testid=status-board] tr[data-status=taken_down]').length === 33", timeout=90000)
     shot(page, "distribution-3-taken-down-desktop")
     assert weibo.state()["totals"]["statuses_live"] == 0
 

@@ -16,7 +16,7 @@ def _load_lazy_images(page):
     for y in range(0, height, 600):
         page.evaluate(f"window.scrollTo(0, {y})")
         page.wait_for_timeout(50)
-    page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+    page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
     page.evaluate("window.scrollTo(0, 0)")
 
 

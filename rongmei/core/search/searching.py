@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
 from django.utils.safestring import SafeString
 
 from rongmei.core.models import Center
@@ -55,17 +57,23 @@ def search(
     date_to: dt.date | dt.datetime | None = None,
     limit: int = 20,
     offset: int = 0,
+    only: Mapping[str, QuerySet] | None = None,
 ) -> SearchResults:
     """Entries of `center` containing every word of `query`, most relevant first, then newest.
 
     Dates are inclusive; a plain date means the whole day in the center's time zone.
-    Anything a user can type is safe: a query with no searchable word finds nothing."""
+    Anything a user can type is safe: a query with no searchable word finds nothing.
+    `only` maps a kind to the queryset of its objects the asker may read (the room that
+    owns the kind decides); entries of that kind outside it are left out, in the database,
+    so totals and pages stay right."""
     parsed = parse_query(query or "")
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
     if center is None or parsed.match is None or offset > MAX_OFFSET:
         return SearchResults(total=0, hits=[])
     where, where_params = _conditions(center, kinds, status, column_id, author_id, date_from, date_to)
+    if where is not None and only:
+        where, where_params = _restrict(where, where_params, only)
     if where is None:
         return SearchResults(total=0, hits=[])
     backend = backends.current()
@@ -118,6 +126,16 @@ def _conditions(
             clauses.append("e.date < %s")
             params.append(_db_datetime(day_after(date_to, center)))
     return " AND ".join(clauses), params
+
+
+def _restrict(where: str, params: list, only: Mapping[str, QuerySet]) -> tuple[str, list]:
+    """Add "kind is not K, or its object id is among the readable ones" for each kind."""
+    for kind, queryset in only.items():
+        ids = queryset.order_by().annotate(search_object_id=Cast("pk", CharField())).values("search_object_id")
+        sub_sql, sub_params = ids.query.sql_with_params()
+        where = f"{where} AND (e.kind <> %s OR e.object_id IN ({sub_sql}))"
+        params = [*params, kind, *sub_params]
+    return where, params
 
 
 def _db_datetime(value: dt.datetime):

@@ -4,8 +4,15 @@ take down, and statuses/user_timeline.json to find out whether a post whose answ
 got was made (each post's link carries the delivery's idempotency key).
 
 Error codes: 21327 expired token / 21332 invalid token → the account must be authorised
-again (fail); 20019 repeated content → already posted, look it up; 10022–10024 rate limits
+again (fail); 20019 repeated content → already posted, look it up (a failed lookup is a
+retry); 10022–10024 rate limits, 10001–10003/10009 system errors (whatever the HTTP status)
 and 5xx/timeouts → retry later; 20101 on destroy → already gone (done).
+
+An attempt whose outcome is unknown (timeout, 5xx, reset, a kill) leaves the message in
+flight, and every later attempt asks user_timeline first until the post is found or the
+platform is known not to have it; Weibo's own duplicate check is not relied upon. Takedown
+deletes the recorded post and every other copy the timeline shows with one of the
+publication's delivery keys, and is done only when the timeline shows none.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from rongmei.distribution.outbox import Delivery, Outcome
 TIMEOUT = 15
 RATE_LIMITED = {10022, 10023, 10024}
 TOKEN_DEAD = {21327, 21332, 21314, 21315, 21316, 21317}
+SYSTEM_BUSY = {10001, 10002, 10003, 10009}  # 系统错误、服务暂停、远程服务错误、任务过多系统繁忙
 
 
 def _call(url: str, data: dict | None = None) -> tuple[int, dict]:
@@ -44,11 +52,21 @@ def _marked_link(delivery: Delivery) -> str:
     return publication.center.site_url(f"/news/{publication.story_id}/?rm={delivery.message.idempotency_key}")
 
 
-def _find_posted(base: str, token: str, key: str) -> dict | None:
+class _LookupFailed(Exception):
+    """user_timeline did not answer: whether a post is there is still unknown."""
+
+
+def _timeline(base: str, token: str, *keys: str) -> list[dict]:
+    """The account's recent posts carrying one of our delivery keys (in their link)."""
     status, answer = _call(f"{base}/2/statuses/user_timeline.json?" + urllib.parse.urlencode({"access_token": token, "count": 100}))
-    if status != 200:
-        return None
-    return next((s for s in answer.get("statuses", []) if key in s.get("text", "")), None)
+    if status != 200 or not isinstance(answer.get("statuses"), list):
+        raise _LookupFailed(answer.get("error") or f"HTTP {status}")
+    return [s for s in answer["statuses"] if any(f"rm={key}" in s.get("text", "") for key in keys)]
+
+
+def _find_posted(base: str, token: str, key: str) -> dict | None:
+    found = _timeline(base, token, key)
+    return found[-1] if found else None  # the oldest: the one a reader saw first
 
 
 def _text(delivery: Delivery, prefix: str = "") -> str:
@@ -77,8 +95,11 @@ def deliver(delivery: Delivery) -> Outcome:
     except ValueError as exc:
         return Outcome.fail(str(exc))
     if message.action == "takedown":
-        return _destroy(base, token, message.publication.remote_id)
-    outcome = _post(base, token, delivery)
+        return _take_down(base, token, delivery)
+    try:
+        outcome = _post(base, token, delivery)
+    except _LookupFailed as exc:
+        return Outcome.retry(f"无法核对上次发出的微博是否已到达（查询时间线失败：{exc}），稍后再查，不会重复发出")
     if message.action == "correct" and outcome.kind == "ok":
         return _retire_original(base, token, delivery, outcome)
     return outcome
@@ -89,7 +110,7 @@ def _post(base: str, token: str, delivery: Delivery) -> Outcome:
     message = delivery.message
     if delivery.progress.get("status_id"):
         return _done(base, delivery.progress["status_id"])
-    if delivery.recovering:
+    if delivery.recovering:  # an earlier attempt's outcome is unknown: ask before posting
         found = _find_posted(base, token, message.idempotency_key)
         if found:
             delivery.remember(status_id=found["idstr"])
@@ -122,12 +143,14 @@ def _done(base: str, status_id: str) -> Outcome:
 def _failure(base: str, token: str, delivery: Delivery, status: int, answer: dict) -> Outcome:
     code = answer.get("error_code")
     detail = f"微博返回 {code or status}：{answer.get('error', '')}"
-    if code == 20019:  # repeated content: our own earlier attempt got through
+    if code in SYSTEM_BUSY:
+        return Outcome.retry(detail + "（微博系统繁忙，稍后重试）")
+    if code == 20019:  # repeated content: the post is there already (ours: the text has our key)
         found = _find_posted(base, token, delivery.message.idempotency_key)
         if found:
             delivery.remember(status_id=found["idstr"])
             return _done(base, found["idstr"])
-        return Outcome.fail(detail + "（内容与近期微博重复）")
+        return Outcome.retry(detail + "（微博说内容重复，但时间线里暂未找到，稍后再查）")
     if code in RATE_LIMITED:
         return Outcome.retry(detail + "（频率限制，稍后重试）", retry_after=60)
     if code in TOKEN_DEAD:
@@ -141,8 +164,36 @@ def _destroy(base: str, token: str, status_id: str) -> Outcome:
     if not status_id:
         return Outcome.ok(detail="没有发出的微博，无需删除")
     status, answer = _call(f"{base}/2/statuses/destroy.json", {"access_token": token, "id": status_id})
-    if status == 200 or answer.get("error_code") == 20101:
+    code = answer.get("error_code")
+    if status == 200 or code == 20101:
         return Outcome.ok(remote_id=status_id, detail="微博已删除")
-    if answer.get("error_code") in RATE_LIMITED or status >= 500:
+    if code in RATE_LIMITED or code in SYSTEM_BUSY or status >= 500 or status == 0:
         return Outcome.retry(f"删除微博暂时失败：{answer.get('error', status)}")
+    if code in TOKEN_DEAD:
+        return Outcome.fail(f"删除微博失败：{answer.get('error', status)}（授权已失效，请账号负责人重新授权后再撤稿）")
     return Outcome.fail(f"删除微博失败：{answer.get('error', status)}")
+
+
+def _take_down(base: str, token: str, delivery: Delivery) -> Outcome:
+    """Delete the recorded post, whatever the deliveries recorded, and every other copy the
+    timeline shows with one of this publication's keys; a failed or unknown publish is
+    reached the same way."""
+    publication = delivery.message.publication
+    messages = list(publication.messages.exclude(action="takedown").order_by("id"))
+    ids = [publication.remote_id]
+    for message in messages:
+        progress = message.progress or {}
+        ids += [progress.get("status_id", ""), "" if progress.get("original_removed") else progress.get("replaces", "")]
+    for status_id in dict.fromkeys(i for i in ids if i):
+        gone = _destroy(base, token, status_id)
+        if gone.kind != "ok":
+            return gone
+    try:
+        copies = _timeline(base, token, *(m.idempotency_key for m in messages))
+    except _LookupFailed as exc:
+        return Outcome.retry(f"已删除记录的微博，但暂时无法核对是否还有副本（查询时间线失败：{exc}），稍后再查")
+    for copy in copies:
+        gone = _destroy(base, token, copy["idstr"])
+        if gone.kind != "ok":
+            return Outcome(gone.kind, f"还有一条副本未删除（{copy['idstr']}）：{gone.detail}", retry_after=gone.retry_after)
+    return Outcome.ok(remote_id=publication.remote_id, detail="微博已删除" + (f"（含 {len(copies)} 条副本）" if copies else ""))

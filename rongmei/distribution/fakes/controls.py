@@ -99,6 +99,21 @@ class WeChatControls(Controls):
         self._control("POST", "wechat/rate_limit",
                       {"appid": appid, "calls": calls, "errcode": errcode, "path": path})
 
+    def system_error(self, appid: str | None = None, calls: int = 1, *, path: str | None = None,
+                     errcode: Literal[-1, 45009, 45011] = -1) -> None:
+        """Answer the next ``calls`` calls of ``appid`` (optionally only on ``path``) with
+        errcode -1 "system error" (系统繁忙，请稍候再试), or a quota code."""
+        self._control("POST", "wechat/rate_limit", {"appid": appid, "calls": calls, "errcode": errcode, "path": path})
+
+    def clear_system_errors(self) -> None:
+        """Forget every pending injected errcode (quota and -1)."""
+        self._control("POST", "wechat/clear_rate_limits", {})
+
+    def refuse_stable_token(self, appid: str) -> None:
+        """The current stable token answers 40001 from now on, while normal-mode stable_token
+        keeps handing it out (a token replaced or leaked elsewhere): only force_refresh helps."""
+        self._control("POST", "wechat/refuse_stable_token", {"appid": appid})
+
     def reject_content(self, appid: str, on: bool = True, *, words: list[str] | None = None,
                        stage: Literal["draft", "submit"] = "draft") -> None:
         """Refuse content of ``appid``: at draft/add with 45166, or at freepublish/submit
@@ -151,6 +166,24 @@ class WeiboControls(Controls):
         rate-limit error (10023 "User requests out of rate limit!" by default)."""
         self._control("POST", "weibo/rate_limit",
                       {"account": account, "calls": calls, "error_code": error_code, "path": path})
+
+    def system_error(self, account: str | None = None, calls: int = 1, *,
+                     error_code: Literal[10001, 10002, 10003, 10009] = 10009, http_status: int = 400,
+                     path: str | None = None) -> None:
+        """Answer the next ``calls`` calls of ``account`` with a system error (10001 system
+        error, 10002 service unavailable, 10003 remote service error, 10009 too many pending
+        tasks, system busy) under HTTP ``http_status``."""
+        self._control("POST", "weibo/rate_limit", {"account": account, "calls": calls, "error_code": error_code,
+                                                   "http_status": http_status, "path": path})
+
+    def set_duplicate_check(self, on: bool) -> None:
+        """Whether share answers 20019 for a text the account already has live (an
+        undocumented window on the real platform; off = every share is a new post)."""
+        self._control("POST", "weibo/duplicate_check", {"on": on})
+
+    def post(self, account: str, text: str) -> str:
+        """Create a status on ``account`` directly (a copy nobody recorded); its id."""
+        return str(self._control("POST", "weibo/post", {"account": account, "text": text})["idstr"])
 
     def set_safe_domains(self, domains: list[str] | None) -> None:
         """Only links to these domains (and subdomains) count; None accepts any link."""

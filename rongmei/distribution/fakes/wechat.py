@@ -91,7 +91,18 @@ API_ROUTES: dict[str, tuple[str, str]] = {
     "/cgi-bin/freepublish/get": ("POST", "_api_freepublish_get"),
     "/cgi-bin/freepublish/delete": ("POST", "_api_freepublish_delete"),
     "/cgi-bin/freepublish/batchget": ("POST", "_api_freepublish_batchget"),
+    "/cgi-bin/draft/batchget": ("POST", "_api_draft_batchget"),
+    "/cgi-bin/draft/delete": ("POST", "_api_draft_delete"),
+    "/cgi-bin/material/batchget_material": ("POST", "_api_batchget_material"),
+    "/cgi-bin/material/del_material": ("POST", "_api_del_material"),
 }
+# Errors the control API can inject on the next calls: the quota codes, and -1 "system
+# error" (全局返回码: "系统繁忙，此时请开发者稍候再试").
+INJECTABLE_ERRCODES = (*RATE_LIMIT_ERRCODES, -1)
+# stable_token force_refresh: "强制刷新模式每天限用 20 次且需间隔 30 秒" (getStableAccessToken);
+# within 30 s of the last forced refresh the current token comes back unchanged ("否则不会刷新").
+FORCE_REFRESH_PER_DAY = 20
+FORCE_REFRESH_GAP = 30.0
 
 _IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(.*?)\1[^>]*>""", re.IGNORECASE | re.DOTALL)
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
@@ -199,6 +210,12 @@ class _App:
     stable_token: str | None = None
     images_uploaded: int = 0
     materials: dict[str, str] = field(default_factory=dict)  # media_id -> "image" | "thumb"
+    material_names: dict[str, str] = field(default_factory=dict)  # media_id -> uploaded file name
+    materials_deleted: int = 0
+    drafts_deleted: int = 0
+    forced_refreshes: int = 0
+    forced_at: list[float] = field(default_factory=list)
+    refused_tokens: set[str] = field(default_factory=set)  # tokens answered 40001 (control)
     drafts: dict[str, _Draft] = field(default_factory=dict)  # the draft box
     drafts_created: int = 0
     filtered_images: int = 0
@@ -233,6 +250,9 @@ class _App:
             "tokens_issued": self.tokens_issued,
             "images_uploaded": self.images_uploaded,
             "materials": len(self.materials),
+            "materials_deleted": self.materials_deleted,
+            "drafts_deleted": self.drafts_deleted,
+            "forced_refreshes": self.forced_refreshes,
             "drafts_created": self.drafts_created,
             "drafts_in_box": len(self.drafts),
             "filtered_images": self.filtered_images,
@@ -393,8 +413,8 @@ class WeChatFake(FakeEngine):
             return {"appid": appid, "expired": self.expire_tokens(appid)}
         if action == "rate_limit":
             errcode = int(number(payload, "errcode", 45009))
-            if errcode not in RATE_LIMIT_ERRCODES:
-                raise ControlError(f"errcode must be one of {RATE_LIMIT_ERRCODES}")
+            if errcode not in INJECTABLE_ERRCODES:
+                raise ControlError(f"errcode must be one of {INJECTABLE_ERRCODES}")
             calls = int(number(payload, "calls", 1))
             if calls < 0:
                 raise ControlError("calls must not be negative")
@@ -403,6 +423,14 @@ class WeChatFake(FakeEngine):
             if calls:
                 self._rate_limits.append(limit)
             return {"rate_limits": [r.as_dict() for r in self._rate_limits]}
+        if action == "clear_rate_limits":
+            self._rate_limits.clear()
+            return {"rate_limits": []}
+        if action == "refuse_stable_token":
+            app = self._app(require_str(payload, "appid"))
+            if app.stable_token:
+                app.refused_tokens.add(app.stable_token)
+            return {"appid": app.appid, "refused": len(app.refused_tokens)}
         if action == "reject_content":
             app = self._app(require_str(payload, "appid"))
             if payload.get("on", True):
@@ -511,6 +539,8 @@ class WeChatFake(FakeEngine):
         if token.expired or now >= token.expires_at:
             return None, wechat_error(42001)
         app = self._app(token.appid)
+        if value in app.refused_tokens:
+            return None, wechat_error(40001)
         app.calls[request.path] += 1
         errcode = self._take_rate_limit(app.appid, request.path)
         if errcode is not None:
@@ -658,6 +688,14 @@ class WeChatFake(FakeEngine):
             current = self._tokens.get(app.stable_token) if app.stable_token else None
             if current is not None and not force_refresh and not current.expired and now < current.expires_at:
                 return Response.json({"access_token": current.value, "expires_in": int(current.expires_at - now)})
+            if force_refresh:
+                app.forced_at = [t for t in app.forced_at if now - t < 86400]
+                if len(app.forced_at) >= FORCE_REFRESH_PER_DAY:
+                    return wechat_error(45009)
+                if current is not None and app.forced_at and now - app.forced_at[-1] < FORCE_REFRESH_GAP:
+                    return Response.json({"access_token": current.value, "expires_in": int(current.expires_at - now)})
+                app.forced_at.append(now)
+                app.forced_refreshes += 1
             if current is not None:
                 current.replaced_until = now  # force_refresh: the previous one stops working at once
             token = self._issue(app, "stable")
@@ -715,6 +753,7 @@ class WeChatFake(FakeEngine):
                 return wechat_error(40009)
         media_id, url = self._store_blob(fmt or "jpeg", media.data)
         app.materials[media_id] = media_type
+        app.material_names[media_id] = media.filename
         return Response.json({"media_id": media_id, "url": url, "item": []})
 
     def _api_draft_add(self, request: Request) -> Response:
@@ -970,6 +1009,83 @@ class WeChatFake(FakeEngine):
             targets = {index}
         job.deleted |= targets
         app.deletes += 1
+        return Response.json({"errcode": 0, "errmsg": "ok"})
+
+    def _api_draft_batchget(self, request: Request) -> Response:
+        """POST /cgi-bin/draft/batchget {"offset", "count" (1–20), "no_content"} →
+        {"total_count", "item_count", "item": [{"media_id", "content": {"news_item": [...]},
+        "update_time"}]}: the drafts in the draft box, newest first (api_draft_batchget)."""
+        app, error = self._authorise(request)
+        if app is None:
+            return error
+        data, error = self._json_body(request)
+        if data is None:
+            return error
+        try:
+            offset, count = int(data.get("offset", 0)), int(data.get("count", 20))
+        except (TypeError, ValueError):
+            return wechat_error(40035, "offset/count")
+        if not 1 <= count <= 20 or offset < 0:
+            return wechat_error(40035, "count")
+        drafts = sorted(app.drafts.values(), key=lambda d: d.created_at, reverse=True)
+        no_content = _as_int(data.get("no_content"), 0) == 1
+        items = [{"media_id": d.media_id, "update_time": int(d.created_at),
+                  "content": {"news_item": [{k: v for k, v in a.items() if not (no_content and k == "content")}
+                                            for a in d.articles]}}
+                 for d in drafts[offset:offset + count]]
+        return Response.json({"total_count": len(drafts), "item_count": len(items), "item": items})
+
+    def _api_draft_delete(self, request: Request) -> Response:
+        """POST /cgi-bin/draft/delete {"media_id"} → {"errcode": 0, "errmsg": "ok"}; 40007 for
+        a media_id not in the draft box (api_draft_delete)."""
+        app, error = self._authorise(request)
+        if app is None:
+            return error
+        data, error = self._json_body(request)
+        if data is None:
+            return error
+        media_id = str(data.get("media_id") or "")
+        if not media_id:
+            return wechat_error(41006)
+        if app.drafts.pop(media_id, None) is None:
+            return wechat_error(40007)
+        app.drafts_deleted += 1
+        return Response.json({"errcode": 0, "errmsg": "ok"})
+
+    def _api_batchget_material(self, request: Request) -> Response:
+        """POST /cgi-bin/material/batchget_material {"type": "image", "offset", "count" (1–20)} →
+        {"total_count", "item_count", "item": [{"media_id", "name", "update_time", "url"}]}."""
+        app, error = self._authorise(request)
+        if app is None:
+            return error
+        data, error = self._json_body(request)
+        if data is None:
+            return error
+        try:
+            offset, count = int(data.get("offset", 0)), int(data.get("count", 20))
+        except (TypeError, ValueError):
+            return wechat_error(40035, "offset/count")
+        if data.get("type") not in ("image", "thumb", "video", "voice", "news") or not 1 <= count <= 20 or offset < 0:
+            return wechat_error(40035, "type/count")
+        ids = [m for m, kind in app.materials.items() if kind == data["type"]][::-1]
+        items = [{"media_id": m, "name": app.material_names.get(m, ""), "update_time": 0,
+                  "url": f"{self.public_url}/mmbiz_jpeg/{m}/0"} for m in ids[offset:offset + count]]
+        return Response.json({"total_count": len(ids), "item_count": len(items), "item": items})
+
+    def _api_del_material(self, request: Request) -> Response:
+        """POST /cgi-bin/material/del_material {"media_id"} → {"errcode": 0, "errmsg": "ok"};
+        40007 for an unknown media_id."""
+        app, error = self._authorise(request)
+        if app is None:
+            return error
+        data, error = self._json_body(request)
+        if data is None:
+            return error
+        media_id = str(data.get("media_id") or "")
+        if app.materials.pop(media_id, None) is None:
+            return wechat_error(40007)
+        app.material_names.pop(media_id, None)
+        app.materials_deleted += 1
         return Response.json({"errcode": 0, "errmsg": "ok"})
 
     # -- resources a browser may open (demo) --------------------------------------------------

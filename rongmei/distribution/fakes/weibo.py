@@ -40,6 +40,10 @@ WEIBO_ERRORS: dict[int, tuple[int, str]] = {
     20006: (400, "Image size too large."),
     20012: (400, "Text too long, please input text less than 140 characters!"),
     20016: (403, "Out of limit!"),
+    10001: (400, "system error!"),
+    10002: (503, "service unavailable!"),
+    10003: (400, "remote service error"),
+    10009: (400, "too many pending tasks, system is busy"),
     20019: (400, "repeat content!"),
     20101: (400, "target weibo does not exist!"),
     20102: (403, "not your own weibo!"),
@@ -47,6 +51,7 @@ WEIBO_ERRORS: dict[int, tuple[int, str]] = {
     21332: (403, "invalid_access_token"),
 }
 RATE_LIMIT_CODES = (10022, 10023, 10024, 20016)
+SYSTEM_BUSY_CODES = (10001, 10002, 10003, 10009)  # Error_code: 系统错误、服务暂停、远程服务错误、任务过多系统繁忙
 TEXT_NOT_FIND_DOMAIN = "text not find domain!"  # 10017 as share.json answers it
 SHANGHAI = timezone(timedelta(hours=8))
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -128,10 +133,11 @@ class _RateLimit:
     path: str | None
     remaining: int
     error_code: int
+    http_status: int | None = None  # None: the code's usual status
 
     def as_dict(self) -> JSONDict:
         return {"account": self.account, "path": self.path, "remaining": self.remaining,
-                "error_code": self.error_code}
+                "error_code": self.error_code, "http_status": self.http_status}
 
 
 @dataclass
@@ -184,6 +190,7 @@ class WeiboFake(FakeEngine):
         super().__init__(latency=latency)
         self.limits = WeiboLimits()
         self.safe_domains: list[str] | None = None
+        self.duplicate_check = True
         self._accounts: dict[str, _Account] = {}
         self._tokens: dict[str, _Token] = {}
         self._statuses: dict[int, _Status] = {}
@@ -229,6 +236,7 @@ class WeiboFake(FakeEngine):
     def _reset_state(self) -> None:
         self.limits = WeiboLimits()
         self.safe_domains = None
+        self.duplicate_check = True
         self._accounts.clear()
         self._tokens.clear()
         self._statuses.clear()
@@ -246,6 +254,7 @@ class WeiboFake(FakeEngine):
         return {
             "limits": self.limits.as_dict(),
             "safe_domains": self.safe_domains,
+            "duplicate_check": self.duplicate_check,
             "rate_limits": [r.as_dict() for r in self._rate_limits],
             "accounts": accounts,
             "totals": {
@@ -278,18 +287,26 @@ class WeiboFake(FakeEngine):
             return {"changed": self._retire_tokens(payload, state), "state": state}
         if action == "rate_limit":
             code = int(number(payload, "error_code", 10023))
-            if code not in RATE_LIMIT_CODES:
-                raise ControlError(f"error_code must be one of {RATE_LIMIT_CODES}")
+            if code not in RATE_LIMIT_CODES + SYSTEM_BUSY_CODES:
+                raise ControlError(f"error_code must be one of {RATE_LIMIT_CODES + SYSTEM_BUSY_CODES}")
             calls = int(number(payload, "calls", 1))
             if calls < 0:
                 raise ControlError("calls must not be negative")
-            limit = _RateLimit(payload.get("account") or None, payload.get("path") or None, calls, code)
+            http_status = int(number(payload, "http_status")) if payload.get("http_status") is not None else None
+            limit = _RateLimit(payload.get("account") or None, payload.get("path") or None, calls, code, http_status)
             self._rate_limits = [
                 r for r in self._rate_limits if (r.account, r.path) != (limit.account, limit.path)
             ]
             if calls:
                 self._rate_limits.append(limit)
             return {"rate_limits": [r.as_dict() for r in self._rate_limits]}
+        if action == "duplicate_check":
+            self.duplicate_check = bool(payload.get("on", True))
+            return {"duplicate_check": self.duplicate_check}
+        if action == "post":
+            account = self._account(require_str(payload, "account"))
+            status = self._create(account, require_str(payload, "text"), None)
+            return {"idstr": str(status.id)}
         if action == "safe_domains":
             domains = payload.get("domains")
             if domains is not None and (
@@ -366,7 +383,10 @@ class WeiboFake(FakeEngine):
                 limit.remaining -= 1
                 if limit.remaining <= 0:
                     self._rate_limits.remove(limit)
-                return None, self._fail(account, limit.error_code, request.path, request.path)
+                answer = self._fail(account, limit.error_code, request.path, request.path)
+                if limit.http_status is not None:
+                    answer.status = limit.http_status
+                return None, answer
         return account, None
 
     def _links_ok(self, text: str) -> bool:
@@ -455,7 +475,7 @@ class WeiboFake(FakeEngine):
             return self._fail(account, 10017, path, error=TEXT_NOT_FIND_DOMAIN)
         if weibo_length(text, self.limits.link_length) > self.limits.status_length:
             return self._fail(account, 20012, path)
-        if any(s.text == text and not s.deleted for s in account.statuses.values()):
+        if self.duplicate_check and any(s.text == text and not s.deleted for s in account.statuses.values()):
             account.repeat_rejections += 1
             return self._fail(account, 20019, path)
         pic: UploadedFile | None = request.files().get("pic")
@@ -469,13 +489,16 @@ class WeiboFake(FakeEngine):
             pid = secrets.token_hex(16)
             self._pics[pid] = (IMAGE_CONTENT_TYPES[fmt], pic.data)
             pic_url = f"{self.public_url}/large/{pid}.{'jpg' if fmt == 'jpeg' else fmt}"
+        return Response.json(self._status_json(self._create(account, text, pic_url)))
+
+    def _create(self, account: _Account, text: str, pic_url: str | None) -> _Status:
         status = _Status(id=next(self._ids), account=account.name, text=text, created_at=self.now(),
                          pic_url=pic_url)
         account.statuses[status.id] = status
         account.created_by_text[text] += 1
         account.shares += 1
         self._statuses[status.id] = status
-        return Response.json(self._status_json(status))
+        return status
 
     @staticmethod
     def _fail(account: _Account, code: int, path: str, *args: str, error: str | None = None) -> Response:

@@ -34,6 +34,7 @@ from weasyprint.urls import URLFetcher  # noqa: E402
 
 ImageFile.LOAD_TRUNCATED_IMAGES = _truncated_before
 
+from rongmei.core.exports import safe_row
 from rongmei.newsroom.generators.parts import byline_line
 
 from . import wordfile
@@ -229,12 +230,13 @@ def _subheading(rundown: Rundown) -> str:
 
 
 def rundown_csv(rundown: Rundown) -> bytes:
-    """UTF-8 with BOM and CRLF lines, the form Excel opens without asking."""
+    """UTF-8 with BOM and CRLF lines, the form Excel opens without asking. Titles, sources
+    and notes are typed by people: no cell may start a formula (safe_row)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerows(table_rows(rundown))
-    writer.writerow(totals_row(rundown))
+    writer.writerows(safe_row(row) for row in table_rows(rundown))
+    writer.writerow(safe_row(totals_row(rundown)))
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -10,7 +10,8 @@ External links cannot be clicked inside an article; the story's own link travels
 
 from __future__ import annotations
 
-from html import escape
+import re
+from html import escape, unescape
 
 import nh3
 
@@ -41,6 +42,25 @@ STYLE = {
 
 _NOT_AUTHORS = ("编辑", "摄影", "摄像")
 
+# The only CSS an article needs. Anything else could lay a layer over the page
+# (position, z-index), load from another host (background and its url()), or hide text.
+SAFE_STYLE_PROPERTIES = frozenset({
+    "color", "background-color", "font-size", "font-weight", "font-style", "text-align",
+    "text-indent", "text-decoration", "line-height", "letter-spacing", "vertical-align",
+    "margin", "margin-top", "margin-right", "margin-bottom", "margin-left",
+    "padding", "padding-top", "padding-right", "padding-bottom", "padding-left",
+    "border", "border-top", "border-right", "border-bottom", "border-left",
+    "border-color", "border-style", "border-width", "border-radius",
+    "width", "max-width", "height", "display",
+})
+_DISPLAY = {"block", "inline", "inline-block"}   # not none: no text hidden from the reader
+# After nh3 has parsed and re-serialized a style, a value is plain text: refuse any that
+# can fetch, compute or escape (url( image-set( expression( var( …), quotes and escapes,
+# and viewport units (a 100vh block covers the whole screen).
+_UNSAFE_VALUE = re.compile(r"\w[\w-]*\(|[\\\"'<>@{}]|\d(?:[sld]?v[hwib]|vmin|vmax)\b", re.I)
+_FUNCTIONS_ALLOWED = re.compile(r"\b(?:rgba?|hsla?)\(", re.I)
+_STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
+
 _CLEANER = nh3.Cleaner(
     tags={"section", "p", "span", "strong", "em", "br", "img", "figure"},
     attributes={
@@ -49,12 +69,36 @@ _CLEANER = nh3.Cleaner(
     },
     url_schemes={"http", "https"},
     link_rel=None,
+    filter_style_properties=set(SAFE_STYLE_PROPERTIES),
 )
 
 
 def clean_wechat_html(html: str) -> str:
-    """What an editor typed into a WeChat rendition, limited to what the WeChat editor keeps."""
-    return _CLEANER.clean(html)
+    """What an editor typed into a WeChat rendition, limited to what the WeChat editor keeps
+    and to safe inline styles (SAFE_STYLE_PROPERTIES, values without url() and the like)."""
+    return _STYLE_ATTRIBUTE.sub(_safe_style_attribute, _CLEANER.clean(html))
+
+
+def _safe_style_attribute(match: re.Match) -> str:
+    style = safe_style(unescape(match.group(1)))
+    return f' style="{escape(style)}"' if style else ""
+
+
+def safe_style(style: str) -> str:
+    """The declarations of an inline style (as nh3 serializes them) whose property is on
+    the list and whose value cannot fetch or compute anything."""
+    kept = []
+    for declaration in style.split(";"):
+        name, colon, value = declaration.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if not colon or not value or name not in SAFE_STYLE_PROPERTIES:
+            continue
+        if _UNSAFE_VALUE.search(_FUNCTIONS_ALLOWED.sub("", value)):
+            continue
+        if name == "display" and value.lower() not in _DISPLAY:
+            continue
+        kept.append(f"{name}:{value}")
+    return ";".join(kept) + (";" if kept else "")
 
 
 def generate_wechat(
@@ -71,7 +115,7 @@ def generate_wechat(
     return RenditionDraft(
         channel="wechat",
         title=title,
-        body=_CLEANER.clean(f'<section style="{STYLE["article"]}">{html}</section>'),
+        body=clean_wechat_html(f'<section style="{STYLE["article"]}">{html}</section>'),
         fields={
             "digest": digest,
             "cover": cover,

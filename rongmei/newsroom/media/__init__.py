@@ -18,10 +18,12 @@ Every refusal is an `UploadRejected` whose `message` is a Chinese sentence for t
 from rongmei.newsroom.media.av import FFMPEG_MISSING, AvInfo, poster_frame, probe_av
 from rongmei.newsroom.media.metadata import read_caption_credit, strip_location
 from rongmei.newsroom.media.renditions import Rendition, make_renditions
+from rongmei.newsroom.media.trailing import CUT_FORMATS, without_trailing
 from rongmei.newsroom.media.types import DEFAULT_LIMITS, AssetKind, Inspection, Limits, UploadRejected
 from rongmei.newsroom.media.upload import inspect_upload
 
 __all__ = [
+    "CUT_FORMATS",
     "DEFAULT_LIMITS",
     "FFMPEG_MISSING",
     "AssetKind",
@@ -36,4 +38,5 @@ __all__ = [
     "probe_av",
     "read_caption_credit",
     "strip_location",
+    "without_trailing",
 ]

@@ -21,7 +21,7 @@ from typing import Any
 
 from PIL import ExifTags, Image, ImageFile, IptcImagePlugin, JpegImagePlugin, PngImagePlugin
 
-from rongmei.newsroom.media import jpeg, xmp
+from rongmei.newsroom.media import jpeg, trailing, xmp
 from rongmei.newsroom.media.images import (
     CORRUPT,
     DECODE_ERRORS,
@@ -58,17 +58,21 @@ def strip_location(data: bytes, *, limits: Limits | None = None) -> bytes:
     HEIC are re-saved by Pillow only when they carry EXIF or XMP (lossless stays lossless).
     GIFs and other animations are returned unchanged: GIF has no EXIF, and animations come
     from screen-capture and editing tools, which record no position.
+    Whatever the format, nothing is kept after the image's end (`trailing`): a web page
+    appended to a photo (a polyglot) is dropped, a JPEG that does not end is refused.
     """
     image = open_image(data, limits=limits or DEFAULT_LIMITS)
     with image:
         try:
             if image.format in ("JPEG", "MPO"):  # MPO: a JPEG with extra images appended
-                return _strip_jpeg(data, image)
-            if image.format == "GIF" or is_animated(image):
-                return data
-            return _strip_by_resaving(data, image)
+                stripped, extension = _strip_jpeg(data, image), "jpg"
+            elif image.format == "GIF" or is_animated(image):
+                stripped, extension = data, image.format
+            else:
+                stripped, extension = _strip_by_resaving(data, image), image.format
         except _BROKEN:
             raise UploadRejected(CORRUPT) from None
+    return trailing.without_trailing(stripped, extension)
 
 
 # --- JPEG ------------------------------------------------------------------------------------

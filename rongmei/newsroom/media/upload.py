@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import BinaryIO
 
-from rongmei.newsroom.media import images
+from rongmei.newsroom.media import images, trailing
 from rongmei.newsroom.media.formats import TOO_LARGE_ADVICE, Format, human_size
 from rongmei.newsroom.media.names import safe_file_name
 from rongmei.newsroom.media.refusals import UNKNOWN, Refusal, refusal_message
@@ -47,6 +47,13 @@ def inspect_upload(fileobj: BinaryIO, filename: str, *, limits: Limits | None = 
             charset = text_charset(fileobj)
             if charset is None:
                 raise UploadRejected(refusal_message(UNKNOWN, filename))
+            fileobj.seek(0)
+            trailing.refuse_markup_in_text(fileobj.read().decode(charset))
+        if found.extension in trailing.CUT_FORMATS:
+            # a file that does not end where its format says is refused now; one with
+            # something after its end is cut when it is stored (without_trailing again)
+            fileobj.seek(0)
+            trailing.without_trailing(fileobj.read(), found.extension)
         return Inspection(
             kind=found.kind,
             mime=found.mime,

@@ -105,7 +105,12 @@ def _store(center, user, upload, info, caption, credit, saved: _Saved) -> Asset:
         ])
         return asset
     upload.seek(0)
-    asset.file.name = saved.save(f"{base}.{info.extension}", File(upload))
+    if info.extension in media.CUT_FORMATS:  # PDF, DOCX, XLSX, PPTX: nothing after their end
+        kept = media.without_trailing(upload.read(), info.extension)
+        asset.size = len(kept)
+        asset.file.name = saved.save(f"{base}.{info.extension}", ContentFile(kept))
+    else:
+        asset.file.name = saved.save(f"{base}.{info.extension}", File(upload))
     if info.kind in (Asset.Kind.AUDIO, Asset.Kind.VIDEO):
         with _local_path(upload) as path:
             av = media.probe_av(path, ffprobe=FFPROBE, ffmpeg=FFMPEG)

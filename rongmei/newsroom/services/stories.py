@@ -143,8 +143,10 @@ def _replace_bylines(story: Story, bylines: list[BylineData]) -> None:
 
 
 def _replace_assets(story: Story, asset_ids: list[int]) -> None:
+    """Attach the assets in the order given; an asset named twice is attached once (first place)."""
     story.story_assets.all().delete()
-    StoryAsset.objects.bulk_create([StoryAsset(story=story, asset_id=a, order=i) for i, a in enumerate(asset_ids)])
+    unique = list(dict.fromkeys(asset_ids))
+    StoryAsset.objects.bulk_create([StoryAsset(story=story, asset_id=a, order=i) for i, a in enumerate(unique)])
 
 
 def reindex(story: Story) -> None:
@@ -184,6 +186,8 @@ def save_story(*, story: Story, user: User, data: StoryData, base_version: int, 
     """Save an edit made on `base_version`. If the story has moved on since, nothing is
     overwritten: the edit is kept as a conflict revision (committed) and StaleStory is
     raised, so the editor can compare and merge."""
+    if isinstance(base_version, bool) or not isinstance(base_version, int) or not 0 <= base_version <= 2**31 - 1:
+        raise ValidationError({"version": "版本号应为开始编辑时稿件的版本（从 1 开始的整数）。"})
     with transaction.atomic():
         values = _clean(story.center, data)
         updated = Story.objects.filter(pk=story.pk, version=base_version).update(

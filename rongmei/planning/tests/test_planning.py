@@ -84,6 +84,20 @@ def test_overdue_flag(demo, people):
     assert late.is_overdue
 
 
+def test_board_shows_what_moved_today_even_when_due_later(demo, people):
+    """Late in the evening an assignment dispatched now is due tomorrow; once filed it left
+    the day's board, so the desk never saw tonight's work (the journey failed after 16:00 UTC)."""
+    from rongmei.planning import selectors
+
+    task = services.create_assignment(center=demo["demo"], user=people["editor"], title="夜间突发采访",
+                                      deadline=timezone.now() + dt.timedelta(days=1, hours=2),
+                                      members=[(people["reporter"], "reporter")])
+    Assignment.objects.filter(pk=task.pk).update(status=Assignment.Status.FILED)
+    today = timezone.localdate()
+    lanes = {c["status"]: c["items"] for c in selectors.board(demo["demo"], today, today)["columns"]}
+    assert task in lanes[Assignment.Status.FILED]
+
+
 def test_board_calendar_and_screen(login, demo):
     client = login("editor")
     board = client.get("/planning/")

@@ -29,7 +29,17 @@ from .lexicon_io import (
     parse_typos,
     parse_wording,
 )
-from .links import LinkRef, LinkResult, check_links, fetch_status, links_in_fields, links_in_html
+from .links import (
+    LinkRef,
+    LinkResult,
+    Policy,
+    check_links,
+    fetch_all,
+    fetch_status,
+    link_state,
+    links_in_fields,
+    links_in_html,
+)
 from .officials import find_officials
 from .pairs import default_typos, find_typos, find_wording
 from .runner import has_blocking, run_checks, story_fields
@@ -60,6 +70,7 @@ __all__ = [
     "LinkRef",
     "LinkResult",
     "Official",
+    "Policy",
     "Officials",
     "SensitiveMatcher",
     "Severity",
@@ -73,6 +84,7 @@ __all__ = [
     "export_officials",
     "export_typos",
     "export_wording",
+    "fetch_all",
     "fetch_status",
     "find_dates",
     "find_images",
@@ -81,6 +93,7 @@ __all__ = [
     "find_wording",
     "has_blocking",
     "highlight_html",
+    "link_state",
     "links_in_fields",
     "links_in_html",
     "parse_lexicon",

@@ -63,6 +63,8 @@ CSV 表格
 
 导出
     导出为 UTF-8 CSV（含表头、全部列、英文列名和英文级别），再导入得到完全相同的名单。
+    以 = + - @ 开头的单元格导出时前面加一个英文单引号 '（Excel 就不会当成公式），
+    导入时再去掉这个单引号。
     给 Excel 打开时请以带 BOM 的 UTF-8 保存（`export_*(...).encode("utf-8-sig")`）。
 """
 
@@ -76,6 +78,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
+
+from rongmei.core.exports import restore_cell, safe_row
 
 from .normalize import normalize_term
 from .types import (
@@ -232,6 +236,8 @@ def _parse(data: bytes | str, kind: _Kind[T], format: Format) -> list[tuple[int,
 
 
 def _build(kind: _Kind[T], values: dict[str, str], line: int) -> T:
+    # Our exports put an apostrophe before text Excel would take for a formula; drop it.
+    values = {name: restore_cell(value) for name, value in values.items()}
     for column in kind.columns:
         value = values.get(column.name, "")
         if column.required and not value:
@@ -548,5 +554,5 @@ def _export(kind: _Kind[T], items: Iterable[T]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(kind.names)
-    writer.writerows(kind.row(item) for item in items)
+    writer.writerows(safe_row(kind.row(item)) for item in items)
     return out.getvalue()

@@ -96,3 +96,23 @@ document.addEventListener("htmx:afterSwap", (event) => {
     chip.dispatchEvent(new CustomEvent("asset-added", { bubbles: true, detail: { id: chip.dataset.assetChip } }));
   });
 });
+
+/* Uploading (the story form's hidden #upload-form): a chosen file or photo is sent at once,
+   and #upload-status says how it went. Listeners here, not hx-on attributes: pages are sent a
+   Content-Security-Policy without 'unsafe-eval', and htmx runs with allowEval: false. */
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-upload-on-change]")) htmx.trigger(event.target.form, "submit");
+});
+
+document.addEventListener("htmx:responseError", (event) => {
+  if (event.detail.elt.id !== "upload-form") return;
+  // The server's answer is its own small HTML fragment naming what is wrong with the file.
+  document.getElementById("upload-status").innerHTML = event.detail.xhr.responseText;
+});
+
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.detail.elt;
+  if (form.id !== "upload-form" || !event.detail.successful) return;
+  document.getElementById("upload-status").innerHTML = '<p class="muted">已上传。</p>';
+  form.reset();
+});

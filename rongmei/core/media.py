@@ -1,0 +1,141 @@
+"""/media/: uploaded files, served only to who may see them.
+
+An asset of a draft, or a citizen's photo of a case not made public, must not be readable
+by anyone who learns its address. Each app that stores files registers a rule for its
+folder (``register("assets/", rule)``); a rule answers whether this request may read this
+file: anonymously when the file is public (a published story's picture, a published case's
+photo, a signed link the citizen was given), otherwise for a user with the right permission
+in the file's own center (a session, or an API token of that center: `staff_may`). Anything else is 404, the same as a file that does not exist, so
+another center's users learn nothing. A path under no registered folder is 404 too.
+
+Embedded mode (``RONGMEI_SERVE_MEDIA=1``) sends the file from here. Behind nginx
+(``RONGMEI_SERVE_MEDIA=0``) nginx passes /media/ to the app, which checks and answers with
+``X-Accel-Redirect: /internal-media/<path>``; nginx serves that from an ``internal``
+location (see deploy/nginx/rongmei-site.conf), so the file never leaves without the check.
+
+Every answer carries ``X-Content-Type-Options: nosniff`` and a sandboxing policy; documents (anything not a
+picture, sound or video) come as ``Content-Disposition: attachment``, so nothing uploaded is
+ever rendered as a page in the staff system's origin.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core import signing
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+from django.views.static import was_modified_since
+
+# (request, path) -> may this request read the file at `path` (relative to MEDIA_ROOT)?
+Rule = Callable[[HttpRequest, str], bool]
+_RULES: dict[str, Rule] = {}
+
+INTERNAL_PREFIX = "/internal-media/"     # nginx's `internal` location for MEDIA_ROOT
+INLINE_TYPES = ("image/", "audio/", "video/")
+SIGNED_MAX_AGE = 30 * 24 * 3600          # a citizen's link to their own photo: a month
+_SALT = "rongmei.media"
+NOT_FOUND = "文件不存在，或者您没有查看它的权限。"
+# An uploaded file opened on its own runs nothing, whatever a browser takes it for.
+FILE_POLICY = "default-src 'none'; sandbox"
+
+
+def register(prefix: str, rule: Rule) -> None:
+    """Let `rule` decide who reads the files under `prefix` (e.g. "assets/")."""
+    _RULES[prefix] = rule
+
+
+def signed_url(name: str) -> str:
+    """The /media/ address of a stored file with a signature that opens it to whoever holds
+    the link (for a citizen's own uploads, shown on the tracking page they reach by code)."""
+    token = signing.TimestampSigner(salt=_SALT).sign(name).rsplit(":", 2)
+    return f"{settings.MEDIA_URL}{quote(name)}?s={token[-2]}:{token[-1]}"
+
+
+def has_valid_signature(request: HttpRequest, name: str) -> bool:
+    value = request.GET.get("s", "")
+    if not value:
+        return False
+    try:
+        signing.TimestampSigner(salt=_SALT).unsign(f"{name}:{value}", max_age=SIGNED_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return True
+
+
+def staff_may(request: HttpRequest, perm: str, center) -> bool:
+    """Whether the person behind the request (a session, or an API token of this center:
+    API clients show the thumbnails the API lists) holds `perm` in `center`."""
+    user = request.user
+    if not user.is_authenticated:
+        token = _api_token(request)
+        if token is None or token.center_id != center.pk:
+            return False
+        user = request.user = token.user
+    return user.has_perm(perm, center)
+
+
+def _api_token(request: HttpRequest):
+    from rongmei.core.auth import token_from_plaintext
+
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return token_from_plaintext(value.strip())
+
+
+def clean_path(path: str) -> str | None:
+    """The path relative to MEDIA_ROOT, or None if it tries to leave it or is odd."""
+    if not path or "\\" in path or "\x00" in path or path.startswith("/"):
+        return None
+    normal = posixpath.normpath(path)
+    if normal != path or normal.startswith(("..", "/")) or "/../" in normal:
+        return None
+    return normal
+
+
+def may_read(request: HttpRequest, path: str) -> bool:
+    for prefix, rule in _RULES.items():
+        if path.startswith(prefix):
+            return rule(request, path)
+    return False
+
+
+@require_safe
+def serve(request: HttpRequest, path: str) -> HttpResponse:
+    name = clean_path(path)
+    if name is None or not may_read(request, name):
+        raise Http404(NOT_FOUND)
+    full = Path(settings.MEDIA_ROOT, name)
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if settings.RONGMEI_SERVE_MEDIA:
+        response = _file_response(request, full, content_type)
+    else:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = INTERNAL_PREFIX + quote(name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_POLICY
+    response["Cache-Control"] = "private, no-cache"   # checked again on every use
+    if not content_type.startswith(INLINE_TYPES):
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(posixpath.basename(name))}"
+    return response
+
+
+def _file_response(request: HttpRequest, full: Path, content_type: str) -> HttpResponse:
+    try:
+        stat = full.stat()
+    except OSError:
+        raise Http404(NOT_FOUND) from None
+    if not full.is_file():
+        raise Http404(NOT_FOUND)
+    if not was_modified_since(request.META.get("HTTP_IF_MODIFIED_SINCE"), int(stat.st_mtime)):
+        return HttpResponseNotModified()
+    response = FileResponse(full.open("rb"), content_type=content_type)
+    response["Last-Modified"] = http_date(stat.st_mtime)
+    return response

@@ -1,0 +1,645 @@
+"""The standing XSS suite's payload corpus and its seeding (issue 11).
+
+Every payload calls `__xss(ID)` (or `parent.__xss(ID)` inside a frame) when it runs; the
+browser test defines that function in every frame and fails on any call or dialog. `seed()`
+runs inside an installation (`rongmei shell -c`), puts the payloads into every text and URL
+field of the objects staff and citizens create — through the services and forms, as people
+do — publishes what the public sees, and prints a JSON manifest: which (field, payload)
+pairs were stored or refused, and which pages show them, per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import traceback
+from html.parser import HTMLParser
+
+# Markup and script payloads: one id each; `{n}` is replaced by the id.
+TEXT_PAYLOADS = [
+    "<script>__xss({n})</script>",
+    "<img src=x onerror=__xss({n})>",
+    "<svg onload=__xss({n})>",
+    '"><script>__xss({n})</script>',
+    "'-__xss({n})-'",
+    '";__xss({n});//',
+    "<a href=\"javascript:__xss({n})\">点我</a>",
+    "<iframe srcdoc=\"<script>parent.__xss({n})</script>\">",
+    "<math><mtext><table><mglyph><style><img src=x onerror=__xss({n})>",
+    "<p style=\"background:url(javascript:__xss({n}))\">x</p>",
+    "<div style=\"width:expression(__xss({n}))\">",
+    "{{{{7*7}}}}${{__xss({n})}}{{% debug %}}",
+    "</textarea><script>__xss({n})</script>",
+    "</script><script>__xss({n})</script>",
+    "\" autofocus onfocus=\"__xss({n})\" x=\"",
+    "' autofocus onfocus='__xss({n})' x='",
+    "<details open ontoggle=__xss({n})>",
+    "<input autofocus onfocus=__xss({n})>",
+    "<div x-data x-init=\"__xss({n})\"></div>",
+    "<body onload=__xss({n})>",
+    "<object data=\"javascript:__xss({n})\">",
+    "<embed src=\"javascript:__xss({n})\">",
+    "<meta http-equiv=refresh content=\"0;url=javascript:__xss({n})\">",
+    "＜script＞__xss({n})＜/script＞\u2028\u2029",
+    "<img src=`x`onerror=__xss({n})>",
+    "<svg><animate onbegin=__xss({n}) attributeName=x dur=1s>",
+    "<a href=\"java&#x09;script:__xss({n})\">t</a>",
+    "<noscript><p title=\"</noscript><img src=x onerror=__xss({n})>\">",
+]
+
+# Addresses for URL fields: each must be refused where it is typed in.
+URL_PAYLOADS = [
+    "javascript:__xss({n})",
+    "JaVaScRiPt:__xss({n})",
+    " javascript:__xss({n})",
+    "java\tscript:__xss({n})",
+    "java&#x09;script:__xss({n})",
+    "&#106;avascript:__xss({n})",
+    "\x01javascript:__xss({n})",
+    "data:text/html,<script>__xss({n})</script>",
+    "vbscript:__xss({n})",
+    "//evil.example/{n}",
+    "/\\evil.example/{n}",
+    "file:///etc/passwd#{n}",
+]
+
+
+def payloads() -> list[tuple[int, str]]:
+    return [(i, p.format(n=i)) for i, p in enumerate(TEXT_PAYLOADS, 1)]
+
+
+def url_payloads() -> list[tuple[int, str]]:
+    base = len(TEXT_PAYLOADS)
+    return [(base + i, p.format(n=base + i)) for i, p in enumerate(URL_PAYLOADS, 1)]
+
+
+def chunks(max_len: int) -> list[tuple[str, list[int]]]:
+    """The text payloads packed into values of at most `max_len` characters (a payload that
+    does not fit on its own is left out of that field)."""
+    out: list[tuple[str, list[int]]] = []
+    value, ids = "", []
+    for pid, text in payloads():
+        if len(text) > max_len:
+            continue
+        if len(value) + len(text) > max_len:
+            out.append((value, ids))
+            value, ids = "", []
+        value, ids = value + text, ids + [pid]
+    if value:
+        out.append((value, ids))
+    return out
+
+
+def everything() -> str:
+    return "\n".join(text for _, text in payloads())
+
+
+# --- what counts as live markup -------------------------------------------------------------
+
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_ACTIVE_TAGS = {"script", "iframe", "frame", "object", "embed", "base", "meta", "form", "style", "svg", "math", "link"}
+
+
+class _LiveMarkup(HTMLParser):
+    """Finds what would run if an HTML fragment (a feed item, an API body) were rendered."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _ACTIVE_TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on") or name == "srcdoc":
+                self.found.append(f"{tag} {name}")
+            elif name in ("href", "src", "action", "formaction", "data", "xlink:href") and unsafe_link(tag, name, value):
+                self.found.append(f"{tag} {name}={value[:40]}")
+            elif name == "style" and re.search(r"expression\(|javascript:|url\(", value, re.I):
+                self.found.append(f"{tag} style={value[:40]}")
+
+
+def live_markup(html: str) -> list[str]:
+    parser = _LiveMarkup()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+def unsafe_link(tag: str, name: str, value: str) -> bool:
+    """Whether following/loading this address would run script or open a data: document."""
+    plain = _INVISIBLE.sub("", value or "").lower()
+    if plain.startswith(("javascript:", "vbscript:", "livescript:")):
+        return True
+    if plain.startswith("data:"):
+        return not (tag in ("img", "source", "link") and plain.startswith("data:image/"))
+    return False
+
+
+class Manifest:
+    def __init__(self):
+        self.stored: set[tuple[str, int]] = set()
+        self.refused: set[tuple[str, int]] = set()
+        self.accepted_unsafe: list[str] = []
+        self.errors: list[str] = []
+        self.pages: dict[str, list[str]] = {}
+        self.public: list[str] = []
+        self.feeds: list[str] = []
+        self.json: list[str] = []
+        self._stories: list = []   # made by the newsroom step, reviewed by the review step
+        self._signed: list = []    # signed off by the review step, published by distribution
+
+    def detail(self, role: str, kind: str, path: str, limit: int = 3) -> None:
+        """A detail page, at most `limit` per kind (the lists show every object)."""
+        seen = self.__dict__.setdefault("_details", {})
+        if seen.get((role, kind), 0) < limit:
+            seen[(role, kind)] = seen.get((role, kind), 0) + 1
+            self.page(role, path)
+
+    def page(self, role: str, *paths: str) -> None:
+        self.pages.setdefault(role, []).extend(p for p in paths if p not in self.pages.get(role, []))
+
+    def value(self, field: str, max_len: int | None, index: int) -> str:
+        """The index-th packed value for a field; remembers which payloads it holds."""
+        if max_len is None:
+            for pid, _ in payloads():
+                self.stored.add((field, pid))
+            return everything()
+        packed = chunks(max_len)
+        if not packed:
+            return ""  # too short for any payload (e.g. a WeChat author, 8 characters)
+        value, ids = packed[index % len(packed)]
+        for pid in ids:
+            self.stored.add((field, pid))
+        return value
+
+    def rounds(self, **fields: int | None) -> int:
+        """How many objects it takes to put every fitting payload into each field."""
+        return max(len(chunks(n)) if n else 1 for n in fields.values())
+
+    def expect_refused(self, field: str, call) -> None:
+        """Try every URL payload in `call(value)`; each must raise ValidationError."""
+        from django.core.exceptions import ValidationError
+
+        for pid, url in url_payloads():
+            try:
+                call(url)
+            except ValidationError:
+                self.refused.add((field, pid))
+            except Exception as exc:  # noqa: BLE001 - reported, the test fails on it
+                self.errors.append(f"{field} {url!r}: {type(exc).__name__}: {exc}")
+            else:
+                self.accepted_unsafe.append(f"{field}: {url!r}")
+
+    def step(self, label: str, func, *args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except Exception:  # noqa: BLE001
+            self.errors.append(f"{label}: {traceback.format_exc(limit=3)}")
+            return None
+
+    def as_dict(self) -> dict:
+        fields = {f for f, _ in self.stored} | {f for f, _ in self.refused}
+        return {"stored": len(self.stored), "refused": len(self.refused), "fields": len(fields),
+                "field_names": sorted(fields), "accepted_unsafe": self.accepted_unsafe, "errors": self.errors,
+                "pages": self.pages, "public": self.public, "feeds": self.feeds, "json": self.json}
+
+
+def _png(seed: int) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64 + seed, 48), (seed * 7 % 256, 90, 160)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def seed(center_slug: str = "demo") -> dict:
+    """Put the corpus everywhere in `center_slug` and print the manifest as JSON."""
+    from rongmei.core.models import Center, User
+
+    m = Manifest()
+    center = Center.objects.get(slug=center_slug)
+    who = {u.username: u for u in User.objects.filter(memberships__center=center).distinct()}
+    for part in (_core, _api, _planning, _newsroom, _review, _distribution, _portal, _inquiry):
+        m.step(part.__name__, part, m, center, who)
+    result = m.as_dict()
+    print("XSS-MANIFEST " + json.dumps(result, ensure_ascii=False))
+    return result
+
+
+# --- per room -------------------------------------------------------------------------------------
+
+def _core(m: Manifest, center, who) -> None:
+    from rongmei.core import services
+
+    admin = who["admin"]
+    for i in range(m.rounds(name=100, short=30, leader=50)):
+        dept = m.step("department", services.create_department, center=center, actor=admin,
+                      name=m.value("部门.名称", 96, i) + f"#{i}", short_name=m.value("部门.简称", 30, i),
+                      responsible_leader=m.value("部门.分管负责人", 50, i))
+        if dept:
+            m.detail("admin", "dept", f"/org/departments/{dept.pk}/")
+    for i in range(m.rounds(name=50)):
+        person = m.step("person", services.create_person, center=center, username=f"xss{i}", roles=["reporter"],
+                        display_name=m.value("人员.姓名", 50, i), password="Xss-demo-Pass-2026!", actor=admin,
+                        is_demo=True)
+        if person:
+            m.detail("admin", "person", f"/people/{person.pk}/")
+    for i in range(m.rounds(title=200, body=500)):
+        services.notify(center=center, recipients=[who["editor"]], title=m.value("通知.标题", 200, i),
+                        body=m.value("通知.内容", 500, i), url="/stories/")
+    m.page("admin", "/org/", "/people/", "/audit/", "/audit/?q=xss")
+    m.page("editor", "/notifications/", "/")
+
+
+def _api(m: Manifest, center, who) -> None:
+    """The staff API as a client uses it: a personal token (its name a payload too), JSON bodies."""
+    from django.test import Client
+
+    from rongmei.core import services
+
+    for username, label in (("reporter", "reporter"), ("editor", "editor")):
+        _, token = services.create_api_token(user=who[username], center=center, name=m.value("API令牌.名称", 40, 0),
+                                             actor=who[username])
+        m.page(label, "/account/tokens/")
+        client = Client(SERVER_NAME="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
+        for i in range(m.rounds(title=100, contact=50)):
+            if username == "reporter":
+                body = {"title": m.value("API.线索.标题", 100, i), "content": m.value("API.线索.内容", None, i),
+                        "contact": m.value("API.线索.联系方式", 50, i)}
+                path = "/api/v1/leads"
+            else:
+                body = {"headline": m.value("API.稿件.主标题", 100, i), "summary": m.value("API.稿件.摘要", 300, i),
+                        "body": everything(), "location": m.value("API.稿件.地点", 100, i)}
+                path = "/api/v1/stories"
+            answer = client.post(path, json.dumps(body), content_type="application/json")
+            if answer.status_code != 201:
+                m.errors.append(f"{path}: {answer.status_code} {answer.content[:300]!r}")
+            elif username == "editor" and i == 0:
+                m.page("editor", f"/stories/{answer.json()['id']}/")
+
+
+def _planning(m: Manifest, center, who) -> None:
+    from rongmei.planning import services
+
+    reporter, editor = who["reporter"], who["editor"]
+    leads = []
+    for i in range(m.rounds(title=100, contact=50, ref=64)):
+        lead = m.step("lead", services.create_lead, center=center, created_by=reporter,
+                      title=m.value("线索.标题", 100, i), content=m.value("线索.内容", None, i),
+                      contact=m.value("线索.联系方式", 50, i), source_ref=m.value("线索.来源编号", 64, i))
+        if lead:
+            leads.append(lead)
+    if leads:
+        m.step("dismiss", services.dismiss_lead, lead=leads[0], user=editor, reason=m.value("线索.不予采用原因", 200, 0))
+    plan = m.step("plan", services.create_plan, center=center, user=editor, title=m.value("策划.名称", 100, 0),
+                  description=m.value("策划.说明", None, 0), starts_on=dt.date.today(),
+                  ends_on=dt.date.today() + dt.timedelta(days=7))
+    for i in range(m.rounds(title=100, note=200)):
+        topic = m.step("topic", services.propose_topic, center=center, user=reporter, title=m.value("选题.标题", 100, i),
+                       description=m.value("选题.内容与角度", None, i), plan=plan, planned_for=dt.date.today())
+        if not topic:
+            continue
+        m.step("comment", services.comment_topic, topic=topic, user=editor, body=m.value("选题.意见", None, i))
+        m.step("decide", services.decide_topic, topic=topic, user=editor, approve=bool(i % 2),
+               note=m.value("选题.审批意见", 200, i))
+        m.detail("editor", "topic", f"/planning/topics/{topic.pk}/")
+    from django.utils import timezone
+
+    for i in range(m.rounds(title=100, location=100)):
+        task = m.step("assignment", services.create_assignment, center=center, user=editor,
+                      title=m.value("任务.标题", 100, i), brief=m.value("任务.要求", None, i),
+                      location=m.value("任务.地点", 100, i), starts_at=timezone.now() + dt.timedelta(hours=1),
+                      deadline=timezone.now() + dt.timedelta(hours=6), members=[(reporter, "reporter")])
+        if task:
+            m.detail("reporter", "task", f"/planning/assignments/{task.pk}/")
+    m.page("editor", "/planning/", "/planning/screen/", "/planning/calendar/", "/planning/leads/", "/planning/topics/")
+    m.page("reporter", "/planning/mine/")
+
+
+def _story_data(m: Manifest, i: int, column_id, asset_ids=None):
+    from rongmei.newsroom.services.stories import BylineData, StoryData
+
+    body = "".join(f"<p>{text}</p>" for _, text in payloads())
+    body += "".join(f'<p><a href="{url}">链接{pid}</a><img src="{url}" alt="图{pid}"></p>' for pid, url in url_payloads())
+    for pid, _ in payloads():
+        m.stored.add(("稿件.正文（富文本）", pid))
+    for pid, _ in url_payloads():
+        m.stored.add(("稿件.正文链接", pid))
+    tags = [text for _, text in payloads() if len(text) <= 20][i % 2::2][:20]
+    for pid, text in payloads():
+        if text in tags:
+            m.stored.add(("稿件.标签", pid))
+    return StoryData(headline=m.value("稿件.主标题", 100, i), kicker=m.value("稿件.引题", 100, i + 1),
+                     subheadline=m.value("稿件.副标题", 100, i + 2), summary=m.value("稿件.摘要", 300, i), body=body,
+                     column_id=column_id, tags=tags, location=m.value("稿件.地点", 100, i),
+                     source=m.value("稿件.来源", 100, i + 3),
+                     bylines=[BylineData(name=m.value("稿件.署名", 50, i), role="reporter")], asset_ids=asset_ids)
+
+
+def _newsroom(m: Manifest, center, who) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rongmei.core.tenancy import scoped
+    from rongmei.newsroom.models import Column
+    from rongmei.newsroom.services import assets, renditions, stories
+
+    editor = who["editor"]
+    column = scoped(Column, center).order_by("pk").first()
+    asset_ids = []
+    for i in range(m.rounds(caption=300, credit=100, name=150)):
+        name = m.value("素材.原文件名", 150, i).replace("/", "_") + ".png"
+        upload = SimpleUploadedFile(name, _png(i), content_type="image/png")
+        asset = m.step("asset", assets.upload, center=center, user=editor, upload=upload,
+                       caption=m.value("素材.图片说明", 300, i), credit=m.value("素材.作者来源", 100, i))
+        if asset:
+            asset_ids.append(asset.pk)
+            m.detail("editor", "asset", f"/assets/{asset.pk}/")
+    made = []
+    for i in range(m.rounds(headline=100, summary=300, byline=50)):
+        story = m.step("story", stories.create_story, center=center, user=editor,
+                       data=_story_data(m, i, column.pk if column else None, asset_ids[i % len(asset_ids):][:1] or None))
+        if not story:
+            continue
+        made.append(story)
+        for kind, path in (("story", ""), ("edit", "edit/"), ("revisions", "revisions/"), ("checks", "checks/")):
+            m.detail("editor", kind, f"/stories/{story.pk}/{path}")
+    for story in made[:4]:
+        m.step("renditions", renditions.generate, story=story, user=editor, channels=None)
+        for rendition in story.renditions.all():
+            fields = {row["name"]: m.value(f"渠道稿.{rendition.channel}.{row['name']}", row["limit"] or 200, 0)
+                      for row in renditions.editable_fields(rendition)}
+            body = ("<section>" + "".join(f"<p>{t}</p>" for _, t in payloads()) + "</section>"
+                    if rendition.channel in ("web", "wechat") else everything())
+            for pid, _ in payloads():
+                m.stored.add((f"渠道稿.{rendition.channel}.正文", pid))
+            title_limit = renditions.TITLE_LIMITS.get(rendition.channel, 100)
+            m.step(f"rendition {rendition.channel}", renditions.save, rendition=rendition, user=editor,
+                   base_version=rendition.version, title=m.value(f"渠道稿.{rendition.channel}.标题", title_limit, 0),
+                   body=body, fields=fields)
+            if story == made[0] or rendition.channel in ("web", "wechat"):
+                m.page("editor", f"/stories/{story.pk}/renditions/{rendition.channel}/")
+    m._stories = made  # for the review and distribution rooms
+    m.page("editor", "/stories/", "/assets/", "/search/?q=script", "/search/?q=xss", "/search/?q=onerror",
+           "/search/?q=img", "/search/?q=%3Cscript%3E")
+
+
+def _review(m: Manifest, center, who) -> None:
+    from rongmei.review import engine, services
+    from rongmei.review.models import Review, ReviewComment, Workflow
+    from rongmei.core.services import record
+
+    stories = m._stories
+    rows = ["wrong,right,note"]
+    for pid, text in payloads():
+        if "," not in text and '"' not in text and "\n" not in text and "\u2028" not in text:
+            if text[0] not in "=+-@":
+                rows.append(f"{text[:20]},正确写法{pid},{text[:30]}")
+            m.stored.add(("词表.易错字词", pid))
+    m.step("typos", services.import_list, center=center, kind="typos", data="\n".join(rows) + "\n", user=who["admin"])
+    for i in range(m.rounds(name=60, description=200)):
+        workflow = Workflow(center=center, name=m.value("审核流程.名称", 56, i) + f"#{i}",
+                            description=m.value("审核流程.说明", 200, i), is_default=False)
+        before = len(m.errors)
+        m.step("workflow", workflow.full_clean)
+        if len(m.errors) == before:
+            workflow.save()
+            m.detail("reviewer3", "wf", f"/review/workflows/{workflow.pk}/")
+    reviews = []
+    from rongmei.newsroom.services import stories as story_services
+
+    for story in stories[:4]:
+        for action in ("file", "ready"):
+            m.step(action, story_services.change_status, story=story, user=who["editor"], action=action)
+        story.refresh_from_db()
+        channels = list(story.renditions.values_list("channel", flat=True))
+        review = m.step("submit", engine.submit, story=story, user=who["editor"], channels=channels)
+        if review:
+            reviews.append(review)
+    if reviews:
+        review = reviews[0]
+        reviewer = next((u for u in who.values() if engine.may_act(u, review)), None)
+        if reviewer:
+            quote = review.story.headline[:20]
+            for i in range(m.rounds(body=2000)):
+                comment = ReviewComment.objects.create(review=review, author=reviewer, field="headline", start=0,
+                                                       end=len(quote), quote=quote, body=m.value("审核.批注", None, i),
+                                                       story_version=review.story.version)
+                record("review.comment", actor=reviewer, center=center, obj=review, after={"comment": comment.pk})
+        for r in reviews:
+            m.page("reviewer1", f"/review/{r.pk}/")
+            m.page("reviewer2", f"/review/{r.pk}/")
+            m.page("reviewer3", f"/review/{r.pk}/")
+    if len(reviews) > 1:
+        back = reviews[1]
+        sender = next((u for u in who.values() if engine.may_act(u, back)), None)
+        if sender:
+            m.step("send_back", engine.send_back, review=back, user=sender, reason=m.value("审核.退回原因", None, 0))
+    m._signed = [s for s in (_sign_off(m, r, who) for r in reviews[2:4]) if s]
+    m.page("reviewer1", "/review/")
+    m.page("admin", "/review/ledger/", "/review/lists/", "/review/stats/")
+    m.page("reviewer3", "/review/workflows/", "/review/")
+
+
+def _sign_off(m: Manifest, review, who):
+    from django.core.exceptions import ValidationError
+
+    from rongmei.review import engine
+    from rongmei.review.models import Review
+
+    for _ in range(12):
+        review.refresh_from_db()
+        if review.status != Review.Status.IN_REVIEW:
+            break
+        for person in who.values():
+            if not engine.may_act(person, review):
+                continue
+            try:
+                engine.approve(review=review, user=person, seen_hash=review.content_hash,
+                               reason="XSS 测试放行", override_blocking=True)
+            except ValidationError:
+                continue
+            break
+    review.refresh_from_db()
+    if review.status != Review.Status.SIGNED_OFF:
+        m.errors.append(f"review {review.pk} not signed off: {review.status}")
+        return None
+    return review.story
+
+
+def _distribution(m: Manifest, center, who) -> None:
+    from rongmei.distribution import outbox, services
+    from rongmei.distribution.models import ChannelAccount
+
+    operator = who["operator"]
+    accounts = []
+    for i in range(m.rounds(name=80, program=100)):
+        account = m.step("account", services.create_account, center=center, user=operator, kind="assisted",
+                         name=m.value("账号.名称", 76, i) + f"#{i}", responsible=who["reporter"],
+                         options={"program": m.value("账号.设置", 100, i)})
+        if account:
+            accounts.append(account)
+            m.detail("operator", "account", f"/distribution/accounts/{account.pk}/")
+    m.expect_refused("账号.接口地址", lambda url: services.create_account(
+        center=center, user=operator, kind="http_push", name="坏接口", base_url=url))
+    m.expect_refused("账号.设置中的链接", lambda url: services.create_account(
+        center=center, user=operator, kind="http_push", name="坏设置", base_url="https://ok.example/",
+        options={"landing_url": url}))
+    for i in range(m.rounds(name=60)):
+        m.step("group", services.create_group, center=center, user=operator, name=m.value("账号分组.名称", 56, i) + f"#{i}")
+    own = ChannelAccount.objects.filter(center=center, kind="own_site").first()
+    signed = m._signed
+    for story in signed:
+        ids = [a.pk for a in [own, *accounts[:1]] if a]
+        m.step("publish", services.publish, story=story, user=operator, account_ids=ids)
+        for _ in range(5):
+            for message in outbox.claim("xss", limit=20):
+                outbox.process(message, "xss")
+        m.page("operator", f"/distribution/stories/{story.pk}/")
+        m.public.append(f"/site/{center.slug}/news/{story.pk}/")
+        m.json.append(f"/api/public/v1/{center.slug}/items/{story.pk}")
+        for publication in story_publications(story):
+            if publication.status == "awaiting":
+                m.page("operator", f"/distribution/publications/{publication.pk}/handoff/")
+                m.page("reporter", f"/distribution/publications/{publication.pk}/handoff/")
+                m.expect_refused("代发确认.文章链接", lambda url, p=publication: services.confirm_handoff(
+                    publication=p, user=operator, url=url))
+    if len(signed) > 1:
+        m.step("take_down", services.take_down, story=signed[1], user=operator, reason=m.value("发布.撤稿原因", None, 0))
+        m.json.remove(f"/api/public/v1/{center.slug}/items/{signed[1].pk}")  # gone now
+        for _ in range(3):
+            for message in outbox.claim("xss", limit=20):
+                outbox.process(message, "xss")
+    m.page("operator", "/distribution/", "/distribution/handoffs/")
+
+
+def story_publications(story):
+    from rongmei.distribution.models import Publication
+
+    return list(Publication.objects.filter(story=story))
+
+
+def _portal(m: Manifest, center, who) -> None:
+    from rongmei.portal import publishing
+    from rongmei.portal.forms import FeatureForm, LiveStreamForm, ServiceEntryForm
+
+    def save(form_class, data, label):
+        form = form_class(data, center=center)
+        if not form.is_valid():
+            m.errors.append(f"{label}: {form.errors.as_text()}")
+            return None
+        obj = form.save(commit=False)
+        obj.center = center
+        obj.save()
+        form.save_m2m()
+        return obj
+
+    now = dt.datetime.now()
+    for i in range(m.rounds(title=80, summary=300)):
+        feature = save(FeatureForm, {"title": m.value("专题.名称", 80, i), "slug": f"xss-{i}",
+                                     "summary": m.value("专题.导语", 300, i), "order": i, "is_active": "on"}, "feature")
+        if feature:
+            m.detail("operator", "feature", f"/portal/features/{feature.pk}/")
+            if i < 3:
+                m.public.append(f"/site/{center.slug}/features/xss-{i}/")
+    for i in range(m.rounds(title=100, summary=300)):
+        ended = i % 2 == 0
+        start = now - dt.timedelta(hours=5) if ended else now - dt.timedelta(minutes=30)
+        stream = save(LiveStreamForm, {"title": m.value("直播.标题", 100, i), "summary": m.value("直播.简介", 300, i),
+                                       "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+                                       "ends_at": (start + dt.timedelta(hours=2 if ended else 3)).strftime("%Y-%m-%dT%H:%M"),
+                                       "player": "embed" if i % 3 == 1 else "video",
+                                       "player_url": "https://live.example.cn/a.m3u8",
+                                       "replay_url": "https://live.example.cn/replay.mp4", "is_active": "on"}, "live")
+        if stream:
+            m.detail("operator", "live", f"/portal/live/{stream.pk}/")
+
+    def live_with(field):
+        def attempt(url):
+            base = {"title": "坏地址直播", "starts_at": "2026-12-01T09:00", "ends_at": "2026-12-01T10:00",
+                    "player": "video", "player_url": "https://live.example.cn/a.m3u8", "is_active": "on"}
+            form = LiveStreamForm({**base, field: url}, center=center)
+            from django.core.exceptions import ValidationError
+
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_text())
+            form.instance.center = center
+            form.save()
+        return attempt
+
+    m.expect_refused("直播.回放地址", live_with("replay_url"))
+    m.expect_refused("直播.播放地址", live_with("player_url"))
+    for i in range(m.rounds(name=40, description=120)):
+        entry = save(ServiceEntryForm, {"category": "other", "name": m.value("便民服务.名称", 40, i), "slug": f"xss-{i}",
+                                        "kind": "page" if i % 2 else "link", "url": "https://svc.example.cn/",
+                                        "body": everything(), "icon": "doc", "description": m.value("便民服务.说明", 120, i),
+                                        "order": i, "is_enabled": "on"}, "service")
+        if entry:
+            m.detail("operator", "service", f"/portal/services/{entry.pk}/")
+            if entry.kind == "page" and i < 6:
+                m.public.append(f"/site/{center.slug}/services/xss-{i}/")
+    for pid, _ in payloads():
+        m.stored.add(("便民服务.页面内容", pid))
+
+    def service_with(url):
+        from django.core.exceptions import ValidationError
+
+        form = ServiceEntryForm({"category": "other", "name": "坏链接", "slug": "bad-url", "kind": "link", "url": url,
+                                 "icon": "doc", "order": 1}, center=center)
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_text())
+        form.instance.center = center
+        form.save()
+
+    m.expect_refused("便民服务.地址", service_with)
+    publishing.build_site(center)
+    slug = center.slug
+    m.public += [f"/site/{slug}/", f"/site/{slug}/live/", f"/site/{slug}/services/", f"/site/{slug}/features/",
+                 f"/site/{slug}/search/?q=script", f"/site/{slug}/search/?q=xss"]
+    m.feeds += [f"/site/{slug}/feed.xml", f"/site/{slug}/atom.xml", f"/site/{slug}/sitemap.xml"]
+    m.json += [f"/api/public/v1/{slug}/items", f"/api/public/v1/{slug}/live", f"/api/public/v1/{slug}/services",
+               f"/api/public/v1/{slug}/features"]
+    m.page("operator", "/portal/")
+
+
+def _inquiry(m: Manifest, center, who) -> None:
+    from rongmei.core.models import Department
+    from rongmei.inquiry import services
+    from rongmei.inquiry.services import Submission
+
+    coordinator = who["coordinator"]
+    cases = []
+    for i in range(m.rounds(title=60, name=30, address=200)):
+        sub = Submission(kind="suggest", title=m.value("问政.标题", 60, i), text=m.value("问政.内容", None, i) + f" {i}",
+                         phone=f"1390000{i:04d}", name=m.value("问政.称呼", 30, i), show_name=True,
+                         address=m.value("问政.地点", 200, i), email=f"c{i}@example.cn", client=f"xss-{i}")
+        case = m.step("case", services.submit, center=center, sub=sub)
+        if case:
+            cases.append(case)
+            m.detail("coordinator", "case", f"/inquiry/cases/{case.pk}/")
+    liaison = who.get("liaison")
+    department = services.department_of(liaison, center) if liaison else None
+    department = department or Department.objects.filter(center=center).first()
+    for i, case in enumerate(cases[:2]):
+        m.step("accept", services.accept, case=case, user=coordinator, departments=[department], lead=department)
+        case.refresh_from_db()
+        reply = m.step("reply", services.reply, case=case, user=liaison, text=m.value("问政.答复", None, i),
+                       confirm_flags=True)
+        if reply and reply.status == "pending":
+            m.step("approve_reply", services.approve_reply, reply_obj=reply, user=coordinator)
+        case.refresh_from_db()
+        m.step("publish_case", services.publish, case=case, user=coordinator)
+        m.step("rate", services.rate, case=case, rating="satisfied", comment=m.value("问政.评价意见", 300, i))
+        m.public.append(f"/site/{center.slug}/wenzheng/cases/{case.pk}/")
+        if liaison:
+            m.page("liaison", f"/inquiry/cases/{case.pk}/")
+    if len(cases) > 2:
+        m.step("reject", services.reject, case=cases[2], user=coordinator, reason=m.value("问政.不予受理原因", 300, 0))
+    if len(cases) > 3:
+        m.step("accept", services.accept, case=cases[3], user=coordinator, departments=[department], lead=department)
+        m.step("ask", services.ask_citizen, case=cases[3], user=coordinator, question=m.value("问政.补充询问", None, 0))
+    m.page("coordinator", "/inquiry/", "/inquiry/stats/", "/inquiry/settings/")
+    m.page("liaison", "/inquiry/mine/")
+    m.public += [f"/site/{center.slug}/wenzheng/", f"/site/{center.slug}/wenzheng/ranking/"]
