@@ -1,0 +1,981 @@
+"""The standing isolation and permission suite (issue 11).
+
+Every URL pattern Django's resolver knows (ninja's patterns included) and every operation of
+the two OpenAPI documents is requested as every role of the demo center A, as anonymous, and
+as people working in the neighbour center B, with real ids of A's objects in the path.
+
+What each identity should get comes from a declaration per route below (`URLS`, `API`) and the
+permission table (`rongmei/core/permissions.py`, read through the same backend the views use):
+a route declared `Perm("newsroom.view_stories")` must answer every identity holding that
+permission in its active center, and refuse everyone else (403/404, or the login page for
+anonymous). B's identities get A's ids, so a route that takes an object of A refuses them.
+
+Before the run, CANARY strings are written into A's private data (drafts, leads, topics,
+comments, citizens' phone numbers, account names, notifications, tokens); no answer that
+anonymous or B gets may contain one, and no A person without "newsroom.view_drafts" may see
+a draft's canary unless they wrote it. For B and anonymous, A's object ids must answer exactly
+like ids that exist nowhere (no existence oracle). Personal API tokens are tried on the API.
+
+A route without a declaration fails the suite: when you add a URL or an API operation, add
+its line here. Each request runs in a savepoint that is rolled back, so POSTs that succeed
+change nothing for the requests after them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import Callable
+
+import pytest
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from rongmei.core.auth import center_permissions
+from rongmei.core.middleware import SESSION_CENTER_KEY
+from rongmei.core.models import Membership, User
+
+# --- Rules: who may have an answer ------------------------------------------------------------------
+
+
+@dataclass
+class Identity:
+    label: str
+    user: User | None
+    center: object | None  # the active center (None for anonymous)
+    perms: frozenset = frozenset()
+    roles: frozenset = frozenset()
+    member_of_a: bool = False
+    api_only: bool = False  # a personal API token: no session, so only the API knows it
+    client: Client | None = None
+    cookies: dict = field(default_factory=dict)
+
+    @property
+    def anonymous(self) -> bool:
+        return self.user is None
+
+
+class Rule:
+    public = False
+
+    def allows(self, who: Identity, world) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __or__(self, other):
+        return AnyOf(self, other)
+
+    def __and__(self, other):
+        return AllOf(self, other)
+
+
+class Public(Rule):
+    """Anybody, on the public site, the public API and Open311."""
+
+    public = True
+
+    def allows(self, who, world):
+        return True
+
+    def __repr__(self):
+        return "public"
+
+
+class Login(Rule):
+    """Any logged-in person (personal pages: password, notifications)."""
+
+    def allows(self, who, world):
+        return not who.anonymous
+
+    def __repr__(self):
+        return "login"
+
+
+class Nobody(Rule):
+    """Refused to every identity (e.g. WeChat's callback without a valid signature)."""
+
+    def allows(self, who, world):
+        return False
+
+    def __repr__(self):
+        return "nobody"
+
+
+class Anything(Rule):
+    """Not judged (only crashes and canaries are): logging out answers with the login page."""
+
+    def allows(self, who, world):
+        return True
+
+    def __repr__(self):
+        return "anything"
+
+
+class PlatformAdmin(Rule):
+    """Django's admin: platform administrators (is_staff) only."""
+
+    def allows(self, who, world):
+        return not who.anonymous and who.user.is_active and who.user.is_staff
+
+    def __repr__(self):
+        return "platform_admin"
+
+
+@dataclass
+class Perm(Rule):
+    """`perm` in the person's active center, per the role table."""
+
+    perm: str
+
+    def allows(self, who, world):
+        return self.perm in who.perms
+
+
+@dataclass
+class UserIs(Rule):
+    """One particular person (the owner of a token, the recipient of a notification)."""
+
+    username: str
+
+    def allows(self, who, world):
+        wanted = world.value(self.username) if self.username.startswith("@") else self.username
+        return not who.anonymous and who.user.username == wanted
+
+
+@dataclass
+class HasRole(Rule):
+    """Holds this role in the active center (a review step's assignee)."""
+
+    role: str
+
+    def allows(self, who, world):
+        return self.role in who.roles
+
+
+@dataclass
+class StoryAuthor(Rule):
+    """Created the story or has a byline on it (world attribute `story`)."""
+
+    story: str
+
+    def allows(self, who, world):
+        story = getattr(world, self.story)
+        authors = {story.created_by_id} | {b.user_id for b in story.bylines.all()}
+        return not who.anonymous and who.user.pk in authors
+
+
+@dataclass
+class AnyOf(Rule):
+    first: Rule
+    second: Rule
+
+    def allows(self, who, world):
+        return self.first.allows(who, world) or self.second.allows(who, world)
+
+
+@dataclass
+class AllOf(Rule):
+    first: Rule
+    second: Rule
+
+    def allows(self, who, world):
+        return self.first.allows(who, world) and self.second.allows(who, world)
+
+
+@dataclass
+class Expect:
+    """How one route answers. `kwargs(world)` fills the path with real objects of center A;
+    `data(world)` is the body of a POST; `query` is added to GETs."""
+
+    rule: Rule
+    kwargs: Callable | None = None
+    # GET, and POST when the route answers GET with 405. method="POST" asks a page that also
+    # takes a form with its (stricter) write permission.
+    method: str = "GET"
+    data: Callable | None = None
+    query: str = ""
+    # A route whose path names an object of A refuses people working in B, whatever the rule
+    # (public routes excepted). Detected from kwargs; set False for a slug/format-only path.
+    a_object: bool | None = None
+    as_json: bool = False  # the API: body as JSON
+    # The person's own data across centers (their tokens, their notifications): not a leak
+    # when someone who also works in A sees it while active in B.
+    personal: bool = False
+    also_fine: tuple = ()  # statuses that are a normal answer here (healthz: 503 without a worker)
+    # Heavy work (rebuilding the site): ask only the first identity that may do it; everyone
+    # who may not is still asked.
+    allowed_once: bool = False
+    absent_path: str = ""  # filled in by the run: the same path with ids that exist nowhere
+    note: str = ""
+
+
+def kw(**values):
+    """kwargs from the world: kw(pk="draft_story") -> {"pk": world.draft_story.pk}."""
+
+    def build(world):
+        return {name: world.value(ref) for name, ref in values.items()}
+
+    return build
+
+
+def body(**values):
+    def build(world):
+        return {name: world.value(ref) if isinstance(ref, str) and ref.startswith("@") else ref
+                for name, ref in values.items()}
+
+    return build
+
+
+VIEW_STORIES = Perm("newsroom.view_stories")
+# A story not signed off yet is read by the desk, reviewers, the chief and the center admin
+# ("newsroom.view_drafts"), and by its own authors.
+READ_DRAFT = VIEW_STORIES & (Perm("newsroom.view_drafts") | StoryAuthor("draft_story"))
+# The library: whole for people who write or read drafts; else what readable stories use.
+READ_PRIVATE_ASSET = VIEW_STORIES & (Perm("newsroom.view_drafts") | Perm("newsroom.write_story") | UserIs("@asset_uploader"))
+CAN_EDIT_REPORTERS_STORY = Perm("newsroom.edit_any_story") | (Perm("newsroom.write_story") & UserIs("reporter"))
+
+# --- Declarations: every URL pattern --------------------------------------------------------------
+# Keyed by URL name ("namespace:name"); unnamed patterns by their full route.
+
+URLS: dict[str, Expect | list[Expect]] = {
+    "healthz": Expect(Public(), also_fine=(503,), note="503 while no task worker runs, as in tests"),
+    # Uploads: a published story's picture is public; a draft's only for who may read it.
+    "media": [
+        Expect(READ_PRIVATE_ASSET, kwargs=kw(path="asset_path"), a_object=True, personal=True,
+               note="the file's own center decides: a member of A reads it while working in B"),
+        Expect(Public(), kwargs=kw(path="published_asset_path")),
+    ],
+    "api:openapi-json": Expect(Login(), note="the staff API's document is for people who work here"),
+    "api:openapi-view": Expect(Login()),
+    "api:api-root": Expect(Nobody(), note="django-ninja answers 404 at the API's root"),
+    "public_api:openapi-json": Expect(Public()),
+    "public_api:openapi-view": Expect(Public()),
+    "public_api:api-root": Expect(Nobody(), note="django-ninja answers 404 at the API's root"),
+    # Open311: public by the standard; submission needs an api_key (refused without one).
+    "open311:openapi": Expect(Public()),
+    "open311:discovery": Expect(Public(), kwargs=kw(fmt="=json"), a_object=False),
+    "open311:services": Expect(Public(), kwargs=kw(fmt="=json"), query="jurisdiction_id=demo", a_object=False),
+    "open311:service": Expect(Public(), kwargs=kw(service_code="case_kind", fmt="=json"), query="jurisdiction_id=demo"),
+    "open311:requests": Expect(Public(), kwargs=kw(fmt="=json"), query="jurisdiction_id=demo", a_object=False),
+    "open311:request": Expect(Public(), kwargs=kw(service_request_id="public_case_code", fmt="=json"),
+                              query="jurisdiction_id=demo"),
+    "open311:token": Expect(Public(), kwargs=kw(token="public_case_code", fmt="=json"), query="jurisdiction_id=demo"),
+    # Inquiry, public side.
+    "inquiry_public:index": Expect(Public(), kwargs=kw(center="=demo")),
+    "inquiry_public:ask": Expect(Public(), kwargs=kw(center="=demo")),
+    "inquiry_public:track": Expect(Public(), kwargs=kw(center="=demo")),
+    "inquiry_public:case": [
+        Expect(Public(), kwargs=kw(center="=demo", pk="public_case")),
+        Expect(Nobody(), kwargs=kw(center="=demo", pk="private_case"), note="a case not made public is a 404"),
+    ],
+    "inquiry_stats:public_ranking": Expect(Public(), kwargs=kw(center="=demo")),
+    # Inquiry, staff side.
+    "inquiry_stats:stats": Expect(Perm("inquiry.view_stats")),
+    "inquiry_stats:export": Expect(Perm("inquiry.view_stats")),
+    "inquiry:queue": Expect(Perm("inquiry.handle")),
+    "inquiry:mine": Expect(Perm("inquiry.answer") & HasRole("liaison"),
+                           note="a department's work list: a platform admin belongs to no department"),
+    "inquiry:settings": Expect(Perm("inquiry.manage")),
+    # The liaison's department (住建局) was given this case; other liaisons' are not.
+    "inquiry:case": Expect(Perm("inquiry.handle") | UserIs("liaison"), kwargs=kw(pk="liaison_case")),
+    "inquiry:contact": Expect(Perm("inquiry.handle"), kwargs=kw(pk="liaison_case"),
+                              note="the full phone number: handlers only, liaisons see it masked"),
+    "inquiry:action": Expect(Perm("inquiry.handle") | UserIs("liaison"), kwargs=kw(pk="liaison_case"),
+                             data=body(action="ask", question="")),
+    # Portal, public site.
+    "portal:home": Expect(Public(), kwargs=kw(center="=demo")),
+    "portal:column": Expect(Public(), kwargs=kw(center="=demo", slug="column_slug")),
+    "portal:column_feed": Expect(Public(), kwargs=kw(center="=demo", column="column_slug", kind="=feed")),
+    "portal:article": [
+        Expect(Public(), kwargs=kw(center="=demo", pk="published_story")),
+        Expect(Nobody(), kwargs=kw(center="=demo", pk="draft_story"), note="a draft is not on the site"),
+    ],
+    "portal:features": Expect(Public(), kwargs=kw(center="=demo")),
+    "portal:feature": Expect(Public(), kwargs=kw(center="=demo", slug="feature_slug")),
+    "portal:live": Expect(Public(), kwargs=kw(center="=demo")),
+    "portal:services": Expect(Public(), kwargs=kw(center="=demo")),
+    "portal:service": Expect(Public(), kwargs=kw(center="=demo", slug="service_slug")),
+    "portal:search": Expect(Public(), kwargs=kw(center="=demo"), query="q=@seek"),
+    "portal:sitemap": Expect(Public(), kwargs=kw(center="=demo")),
+    "portal:feed": Expect(Public(), kwargs=kw(center="=demo", kind="=atom")),
+    # Portal, staff side.
+    "portal_staff:overview": Expect(Perm("portal.manage_site")),
+    "portal_staff:rebuild": Expect(Perm("portal.manage_site"), allowed_once=True),
+    "portal_staff:new": Expect(Perm("portal.manage_site"), kwargs=kw(kind="=live"), a_object=False),
+    "portal_staff:edit": Expect(Perm("portal.manage_site"), kwargs=kw(kind="=features", pk="feature")),
+    # Newsroom.
+    "newsroom:stories": Expect(VIEW_STORIES),
+    "newsroom:story_create": Expect(Perm("newsroom.write_story")),
+    "newsroom:story": [
+        Expect(READ_DRAFT, kwargs=kw(pk="draft_story")),
+        Expect(VIEW_STORIES, kwargs=kw(pk="published_story")),
+    ],
+    "newsroom:story_edit": Expect(CAN_EDIT_REPORTERS_STORY, kwargs=kw(pk="draft_story")),
+    "newsroom:presence": Expect(CAN_EDIT_REPORTERS_STORY, kwargs=kw(pk="draft_story")),
+    "newsroom:story_status": Expect(CAN_EDIT_REPORTERS_STORY, kwargs=kw(pk="draft_story"), data=body(action="file")),
+    "newsroom:revisions": [
+        Expect(READ_DRAFT, kwargs=kw(pk="draft_story")),
+        Expect(VIEW_STORIES, kwargs=kw(pk="published_story")),
+    ],
+    "newsroom:conflict": Expect(CAN_EDIT_REPORTERS_STORY, kwargs=kw(pk="draft_story", number="conflict_number")),
+    "newsroom:renditions_generate": Expect(Perm("newsroom.produce_renditions"), kwargs=kw(pk="draft_story"),
+                                           data=body(channel="web")),
+    "newsroom:rendition": Expect(Perm("newsroom.produce_renditions"), kwargs=kw(pk="rendition_story", channel="=web")),
+    "newsroom:assets": [
+        Expect(VIEW_STORIES),
+        Expect(VIEW_STORIES & Perm("newsroom.write_story"), method="POST", note="uploading"),
+    ],
+    "newsroom:asset": [
+        Expect(READ_PRIVATE_ASSET, kwargs=kw(pk="asset")),
+        Expect(VIEW_STORIES, kwargs=kw(pk="published_asset")),
+        Expect(VIEW_STORIES & Perm("newsroom.write_story"), kwargs=kw(pk="published_asset"), method="POST",
+               note="changing the caption"),
+    ],
+    "newsroom:asset_upload": Expect(Perm("newsroom.write_story")),
+    "newsroom:asset_picker": Expect(VIEW_STORIES),
+    "newsroom:search": Expect(VIEW_STORIES, query="q=@seek"),
+    # Planning.
+    "planning:board": Expect(Perm("planning.view_board")),
+    "planning:screen": Expect(Perm("planning.view_board")),
+    "planning:calendar": Expect(Perm("planning.view_board")),
+    "planning:leads": Expect(Perm("planning.add_lead")),
+    "planning:lead_contact": Expect(Perm("planning.add_lead") & (Perm("inquiry.handle") | UserIs("@lead_creator")),
+                                    kwargs=kw(pk="lead"), note="the full number: handlers and whoever typed the lead in"),
+    "planning:lead_dismiss": Expect(Perm("planning.triage_lead"), kwargs=kw(pk="lead")),
+    "planning:lead_to_topic": Expect(Perm("planning.triage_lead"), kwargs=kw(pk="lead")),
+    "planning:topics": [
+        Expect(Perm("planning.view_board")),
+        Expect(Perm("planning.view_board") & Perm("planning.propose_topic"), method="POST", note="proposing"),
+    ],
+    "planning:topic": [
+        Expect(Perm("planning.view_board"), kwargs=kw(pk="topic")),
+        Expect(Perm("planning.view_board") & Perm("planning.decide_topic"), kwargs=kw(pk="topic"), method="POST",
+               data=body(action="approve"), note="deciding"),
+        Expect(Perm("planning.view_board") & Perm("planning.assign"), kwargs=kw(pk="topic"), method="POST",
+               data=body(action="assign"), note="dispatching"),
+    ],
+    "planning:plan_create": Expect(Perm("planning.decide_topic")),
+    "planning:mine": Expect(Perm("planning.take_assignment")),
+    "planning:assignment": Expect(Perm("planning.view_board"), kwargs=kw(pk="assignment")),
+    # Review.
+    "review:inbox": Expect(Perm("review.review")),
+    "review:review": [
+        Expect(VIEW_STORIES & (Perm("newsroom.view_drafts") | StoryAuthor("open_review_story")), kwargs=kw(pk="open_review"),
+               note="a story in review is not published yet: its review page is for who may read drafts"),
+        Expect(VIEW_STORIES, kwargs=kw(pk="signed_off_review")),
+    ],
+    # Only whoever holds the role of the review's current step (一审) may edit and approve.
+    "review:edit": Expect(Perm("review.review") & HasRole("reviewer1"), kwargs=kw(pk="open_review")),
+    "review:workflows": Expect(Perm("review.manage_workflows")),
+    "review:workflow": Expect(Perm("review.manage_workflows"), kwargs=kw(pk="workflow")),
+    "review:stats": Expect(Perm("review.view_stats")),
+    "review:ledger": Expect(Perm("core.view_audit")),
+    "review:lists": Expect(Perm("review.manage_lists")),
+    "review:export": Expect(Perm("review.manage_lists"), kwargs=kw(kind="=sensitive"), a_object=True,
+                            note="B has no list of its own to export: 404 there"),
+    "review:story_checks": Expect(Perm("review.run_checks"), kwargs=kw(pk="draft_story")),
+    "review:story_link_check": Expect(Perm("review.run_checks"), kwargs=kw(pk="draft_story")),
+    "review:submit": Expect(Perm("review.submit"), kwargs=kw(pk="draft_story")),
+    # Distribution.
+    "distribution:matrix": Expect(Perm("distribution.manage_accounts")),
+    "distribution:story": Expect(Perm("distribution.publish"), kwargs=kw(pk="published_story")),
+    "distribution:takedown": Expect(Perm("distribution.publish"), kwargs=kw(pk="published_story")),
+    "distribution:correct": Expect(Perm("distribution.publish"), kwargs=kw(pk="published_story")),
+    "distribution:publication": Expect(Perm("distribution.publish"), kwargs=kw(pk="publication")),
+    "distribution:handoff": Expect(Perm("distribution.publish") | UserIs("@publication_responsible"),
+                                   kwargs=kw(pk="publication")),
+    "distribution:handoffs": Expect(Login()),
+    "distribution:account_new": Expect(Perm("distribution.manage_accounts")),
+    "distribution:account_edit": Expect(Perm("distribution.manage_accounts"), kwargs=kw(pk="account")),
+    "distribution:group_new": Expect(Perm("distribution.manage_accounts")),
+    "distribution:rundown": Expect(Perm("distribution.publish"), kwargs=kw(pk="broadcast_account")),
+    "distribution:wechat_callback": Expect(Nobody(), kwargs=kw(pk="wechat_account"),
+                                           note="unsigned: refused to everyone, signed requests are tested in distribution"),
+    # Core.
+    "core:home": Expect(Login()),
+    "core:login": Expect(Public()),
+    "core:logout": Expect(Anything(), note="POST only; answers with the login page"),
+    "core:switch_center": Expect(Login(), data=body(center="@center_b")),
+    "core:org": [
+        Expect(Perm("core.view_org")),
+        Expect(Perm("core.view_org") & Perm("core.manage_org"), method="POST", note="adding a department"),
+    ],
+    "core:department": Expect(Perm("core.view_org"), kwargs=kw(pk="department")),
+    "core:people": Expect(Perm("core.manage_people")),
+    "core:person_create": Expect(Perm("core.manage_people")),
+    "core:person": Expect(Perm("core.manage_people"), kwargs=kw(pk="person")),
+    # A shared account (editor works in A and B): each center's admin decides, so B's admin
+    # reaches this person too, deliberately.
+    "core:person_change_approve": Expect(Perm("core.manage_people"), kwargs=kw(pk="shared_person", change_id="change"),
+                                         a_object=False),
+    "core:person_change_refuse": Expect(Perm("core.manage_people"), kwargs=kw(pk="shared_person", change_id="change"),
+                                        a_object=False),
+    "core:person_set_active": Expect(Perm("core.manage_people"), kwargs=kw(pk="person"), data=body(active="1")),
+    "core:audit": Expect(Perm("core.view_audit")),
+    "core:audit_detail": Expect(Perm("core.view_audit"), kwargs=kw(pk="audit_event")),
+    "core:tokens": Expect(Perm("core.use_api_tokens"), personal=True),
+    "core:token_revoke": Expect(UserIs("editor"), kwargs=kw(pk="editor_token"), personal=True),
+    "core:password": Expect(Login()),
+    "core:notifications": Expect(Login(), personal=True),
+    "core:notification_badge": Expect(Login(), personal=True),
+    "core:notification_open": Expect(UserIs("editor"), kwargs=kw(pk="editor_notification"), personal=True),
+    # Django's admin beyond the generic rule (admin_expectation): what the platform admin is refused too.
+    "admin:logout": Expect(Anything(), note="POST only; answers with the login page"),
+    "admin:autocomplete": Expect(Nobody(), note="without a model field that autocompletes, refused to all"),
+    "admin:view_on_site": Expect(Nobody(), kwargs=lambda world: world.admin_kwargs(Route("", "djadmin/r/", "")),
+                                 note="stories have no public URL of their own in the admin"),
+    "admin:core_auditevent_add": Expect(Nobody(), note="the audit log is read-only"),
+    "admin:core_auditevent_delete": Expect(Nobody(), kwargs=lambda world: world.admin_kwargs(Route("", "djadmin/core/auditevent/", "")),
+                                           note="the audit log is read-only"),
+    "admin:axes_accessattempt_add": Expect(Nobody(), note="axes' records are read-only"),
+    "admin:axes_accesslog_add": Expect(Nobody(), note="axes' records are read-only"),
+    "admin:axes_accessfailurelog_add": Expect(Nobody(), note="axes' records are read-only"),
+    "djadmin/(?P<url>.*)$": Expect(Nobody(), kwargs=lambda world: {"url": "nothing-here/"},
+                                   note="admin's catch-all: 404 for staff, the admin login for others"),
+}
+
+# --- Declarations: every operation of the OpenAPI documents ------------------------------------------
+# Keyed "METHOD /path/{param}" as the document writes it. Path params are filled from PATH_PARAMS.
+
+API: dict[str, Expect | list[Expect]] = {
+    "GET /api/v1/me": Expect(Login()),
+    "GET /api/v1/departments": Expect(Perm("core.view_org")),
+    "GET /api/v1/departments/{department_id}": Expect(Perm("core.view_org")),
+    "GET /api/v1/org-units": Expect(Perm("core.view_org")),
+    "GET /api/v1/audit-events": Expect(Perm("core.view_audit")),
+    "GET /api/v1/stories": Expect(VIEW_STORIES),
+    "POST /api/v1/stories": Expect(Perm("newsroom.write_story"), data=body(headline="接口测试稿"), as_json=True),
+    "GET /api/v1/stories/{story_id}": [
+        Expect(READ_DRAFT),
+        Expect(VIEW_STORIES, kwargs=kw(story_id="published_story")),
+    ],
+    "PUT /api/v1/stories/{story_id}": Expect(CAN_EDIT_REPORTERS_STORY, data=body(headline="接口测试稿", version=1), as_json=True),
+    "POST /api/v1/stories/{story_id}/status": Expect(CAN_EDIT_REPORTERS_STORY, data=body(action="file"), as_json=True),
+    "POST /api/v1/assets": Expect(Perm("newsroom.write_story"),
+                                  data=lambda world: {"file": SimpleUploadedFile("a.txt", b"x", "text/plain")}),
+    "GET /api/v1/assets/{asset_id}": [
+        Expect(READ_PRIVATE_ASSET),
+        Expect(VIEW_STORIES, kwargs=kw(asset_id="published_asset")),
+    ],
+    "GET /api/v1/stories/{story_id}/renditions": Expect(READ_DRAFT),
+    "POST /api/v1/stories/{story_id}/renditions": Expect(Perm("newsroom.produce_renditions"), data=lambda world: ["web"],
+                                                         as_json=True),
+    "GET /api/v1/assignments/mine": Expect(Perm("planning.take_assignment")),
+    "GET /api/v1/assignments/{assignment_id}": Expect(Perm("planning.view_board")),
+    "POST /api/v1/assignments/{assignment_id}/accept": Expect(Perm("planning.take_assignment")),
+    "POST /api/v1/assignments/{assignment_id}/story": Expect(Perm("planning.take_assignment")),
+    "POST /api/v1/leads": Expect(Perm("planning.add_lead"), data=body(title="接口线索", content="内容"), as_json=True),
+    # The public read API: published items of any center, to anybody.
+    "GET /api/public/v1/{center}/items": Expect(Public()),
+    "GET /api/public/v1/{center}/items/{id}": [
+        Expect(Public()),
+        Expect(Nobody(), kwargs=kw(center="=demo", id="draft_story"), note="a draft is not an item"),
+    ],
+    "GET /api/public/v1/{center}/columns": Expect(Public()),
+    "GET /api/public/v1/{center}/features": Expect(Public()),
+    "GET /api/public/v1/{center}/features/{slug}": Expect(Public()),
+    "GET /api/public/v1/{center}/live": Expect(Public()),
+    "GET /api/public/v1/{center}/services": Expect(Public()),
+    "GET /api/public/v1/{center}/reads": Expect(Public(), query="item=@published_story"),
+    "POST /api/public/v1/{center}/reads": Expect(Public(), query="item=@published_story"),
+}
+
+# Path parameters of the API by name (the same name means the same kind of object everywhere).
+PATH_PARAMS = {
+    "department_id": "department", "story_id": "draft_story", "asset_id": "asset", "assignment_id": "assignment",
+    "center": "=demo", "id": "published_story", "slug": "feature_slug",
+}
+
+ADMIN_PUBLIC = {"admin:login"}
+
+
+# --- Enumeration ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Route:
+    key: str  # the name ("ns:name") or, unnamed, the route
+    route: str  # the full route, e.g. "stories/<int:pk>/edit/"
+    name: str
+
+
+def url_routes() -> list[Route]:
+    """Every URL pattern of the project, walked recursively through includes."""
+    found: list[Route] = []
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = ":".join(x for x in (namespace, p.namespace) if x)
+                walk(p.url_patterns, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern):
+                route = prefix + str(p.pattern)
+                name = f"{namespace}:{p.name}" if namespace and p.name else (p.name or "")
+                found.append(Route(key=name or route, route=route, name=name))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def api_operations() -> list[tuple[str, str]]:
+    """(METHOD, path) of every operation in the staff and public OpenAPI documents."""
+    from rongmei.api import api
+    from rongmei.portal.api import public_api
+
+    ops = []
+    for ninja_api, prefix in ((api, "/api"), (public_api, "/api/public/v1")):
+        schema = ninja_api.get_openapi_schema(path_prefix=prefix)
+        for path, methods in schema["paths"].items():
+            for method in methods:
+                ops.append((method.upper(), path))
+    return ops
+
+
+def is_api_operation_route(route: Route, operations) -> bool:
+    """API patterns are checked per operation (with their methods), not as plain URLs:
+    'api/v1/stories/<story_id>' is the operations on '/api/v1/stories/{story_id}'."""
+    path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route.route)
+    return any(p == path for _, p in operations)
+
+
+def admin_expectation(route: Route) -> Expect | None:
+    """Django's admin site: its login page is public, everything else is for platform admins.
+    Declared here as one rule so that a model registered later is checked too."""
+    if not route.route.startswith("djadmin/"):
+        return None
+    if route.name in ADMIN_PUBLIC:
+        return Expect(Public())
+    return Expect(PlatformAdmin(), kwargs=lambda world, r=route: world.admin_kwargs(r), a_object=False)
+
+
+def expectation(route: Route) -> list[Expect] | None:
+    found = URLS.get(route.key) or admin_expectation(route)
+    if found is None:
+        return None
+    return found if isinstance(found, list) else [found]
+
+
+def fill(route: str, values: dict) -> str:
+    """A concrete path from a route (path converters and regex groups alike)."""
+
+    def value(match):
+        name = match.group("name")
+        if name not in values:
+            raise KeyError(f"{route}: no value for <{name}>")
+        return str(values[name])
+
+    path = re.sub(r"\(\?P<(?P<name>\w+)>(?:[^()]|\([^()]*\))*\)", value, route)
+    path = re.sub(r"<(?:\w+:)?(?P<name>\w+)>", value, path)
+    path = path.replace("^", "").replace("$", "").replace("\\.", ".")
+    return "/" + path
+
+
+# --- The world: center A's objects, canaries, identities ----------------------------------------------
+
+
+class World:
+    def __init__(self, demo):
+        from rongmei.core.models import AuditEvent, Department, Notification
+        from rongmei.distribution.models import ChannelAccount, Publication
+        from rongmei.inquiry.models import Case
+        from rongmei.newsroom.models import Asset, Column, Story, StoryRevision
+        from rongmei.planning.models import Assignment, Lead, Topic
+        from rongmei.portal.models import Feature, ServiceEntry
+        from rongmei.review.models import Review, Workflow
+
+        self.a, self.b = demo["demo"], demo["linxian"]
+        a = self.a
+        self.canary = f"CANARY-A-{secrets.token_hex(5)}"
+        self.phone_canary = f"139{secrets.randbelow(10**8):08d}"  # citizens' phone numbers are never public
+        # In stories not signed off: also kept from A's people who may not read drafts.
+        self.draft_canary = f"CANARYD{secrets.token_hex(6)}"
+        self.seek = f"SEEK{secrets.token_hex(4)}"  # searched for: the answer echoes it, the canary must not
+        user = User.objects.get
+        self.draft_story = Story.objects.filter(center=a, status="draft", created_by=user(username="reporter")).first()
+        publication = Publication.objects.filter(center=a, status="sent").select_related("story", "account").first()
+        self.publication, self.published_story = publication, publication.story
+        self.publication_responsible = publication.account.responsible.username if publication.account.responsible else ""
+        signed_off = Story.objects.filter(center=a, status="signed_off")
+        self.published_asset = Asset.objects.filter(center=a, story_links__story__in=signed_off).first()
+        private = Asset.objects.filter(center=a).exclude(story_links__story__in=signed_off)
+        shared = {sha for sha in Asset.objects.values_list("sha256", flat=True)
+                  if Asset.objects.filter(sha256=sha).count() > 1}
+        self.asset = (private.exclude(sha256__in=shared).first()
+                      or Asset.objects.create(center=a, kind="document", file="assets/iso-test.txt", original_name="iso.txt",
+                                              mime="text/plain", size=1, uploaded_by=user(username="editor")))
+        self.asset_uploader = self.asset.uploaded_by.username if self.asset.uploaded_by else ""
+        self.asset_path = self.asset.file.name
+        self.published_asset_path = self.published_asset.file.name
+        self.rendition_story = (Story.objects.filter(center=a, renditions__channel="web").exclude(status="signed_off")
+                                .first())
+        self.column_slug = Column.objects.filter(center=a, is_active=True).first().slug
+        self.feature = Feature.objects.filter(center=a, is_active=True).first()
+        self.feature_slug = self.feature.slug
+        self.service_slug = ServiceEntry.objects.filter(center=a, kind="page", is_enabled=True).first().slug
+        self.public_case = Case.objects.filter(center=a, is_public=True).first()
+        self.public_case_code = self.public_case.code
+        self.case_kind = self.public_case.kind
+        self.private_case = Case.objects.filter(center=a, is_public=False).exclude(status="merged").first()
+        liaison = Membership.objects.get(user__username="liaison", center=a, role="liaison")
+        self.liaison_case = Case.objects.filter(center=a, assignments__department=liaison.department).first()
+        self.lead = Lead.objects.filter(center=a, status="new", topic__isnull=True).first()
+        self.lead_creator = self.lead.created_by.username if self.lead.created_by else ""
+        self.topic = Topic.objects.filter(center=a).first()
+        self.assignment = Assignment.objects.filter(center=a).first()
+        self.open_review = Review.objects.filter(center=a, status="in_review", current_step=0).first()
+        self.open_review_story = self.open_review.story
+        self.signed_off_review = Review.objects.filter(center=a, status="signed_off").first()
+        assert self.open_review.steps[0]["role"] == "reviewer1", "the declaration of review:edit assumes 一审 first"
+        self.workflow = Workflow.objects.filter(center=a).first()
+        self.account = ChannelAccount.objects.filter(center=a).exclude(kind="own_site").first()
+        self.broadcast_account = ChannelAccount.objects.filter(center=a, kind=ChannelAccount.Kind.BROADCAST).first()
+        self.wechat_account = ChannelAccount.objects.filter(center=a, kind=ChannelAccount.Kind.WECHAT).first()
+        self.department = Department.objects.filter(center=a).first()
+        self.person = User.objects.get(username="analyst")
+        from rongmei.core.models import AccountChangeRequest
+
+        self.shared_person = User.objects.get(username="editor")
+        self.change = AccountChangeRequest.objects.create(person=self.shared_person, action="deactivate",
+                                                          requested_by=user(username="admin"), requested_in=a)
+        self.audit_event = AuditEvent.objects.filter(center=a).first()
+        self.editor_notification = Notification.objects.filter(center=a, recipient__username="editor").first()
+        self.center_b = self.b
+        self._plant_canaries()
+
+    def _plant_canaries(self) -> None:
+        """Unique strings in A's private data; none may reach anonymous or B."""
+        from rongmei.core import services as core_services
+        from rongmei.core.models import Notification
+        from rongmei.core.search import indexing
+        from rongmei.distribution.models import ChannelAccount
+        from rongmei.inquiry.models import Case, Reply
+        from rongmei.newsroom.models import Byline, Rendition, Story, StoryRevision
+        from rongmei.planning.models import Assignment, Lead, Plan, Topic, TopicComment
+        from rongmei.review.models import ReviewComment
+
+        c, d, a = self.canary, self.draft_canary, self.a
+        private_stories = Story.objects.filter(center=a).exclude(status="signed_off")
+        for story in private_stories:
+            headline = f"{d} {story.headline}"[:100]
+            Story.objects.filter(pk=story.pk).update(headline=headline, summary=d, body=f"<p>{d} {self.seek}</p>")
+            indexing.index(a, "story", story.pk, title=headline, body=f"{d} {self.seek}", status=story.status,
+                           author_ids=[story.created_by_id])
+        Rendition.objects.filter(story__in=private_stories).update(title=d, body=d)
+        self.draft_authors = set(private_stories.values_list("created_by_id", flat=True)) | set(
+            Byline.objects.filter(story__in=private_stories, user__isnull=False).values_list("user_id", flat=True))
+        self.draft_story.refresh_from_db()
+        last = self.draft_story.revisions.order_by("-number").first()
+        self.conflict_number = (last.number if last else 0) + 1
+        StoryRevision.objects.create(story=self.draft_story, number=self.conflict_number, is_conflict=True,
+                                     snapshot={"headline": c, "body": c}, author=User.objects.get(username="editor"))
+        Lead.objects.filter(center=a).update(content=c, contact=c)
+        Topic.objects.filter(center=a).update(description=c)
+        TopicComment.objects.filter(topic__center=a).update(body=c)
+        Assignment.objects.filter(center=a).update(brief=c)
+        Case.objects.filter(center=a).update(phone=self.phone_canary, email=f"x.{c}@example.com")
+        Case.objects.filter(center=a, is_public=False).update(text=c, title=c)
+        Case.objects.filter(center=a, show_name=False).update(name=c)
+        Reply.objects.filter(case__center=a).exclude(status=Reply.Status.APPROVED).update(text=c)
+        Plan.objects.filter(center=a).update(description=c)
+        for account in ChannelAccount.objects.filter(center=a).exclude(kind="own_site"):
+            ChannelAccount.objects.filter(pk=account.pk).update(name=f"{c} {account.pk}")
+        Notification.objects.filter(center=a).update(body=c)
+        ReviewComment.objects.create(review=self.open_review, author=User.objects.get(username="reviewer1"), field="body",
+                                     start=0, end=1, quote=c, body=c, story_version=1)
+        token, _ = core_services.create_api_token(user=User.objects.get(username="editor"), center=a, name=c[:40])
+        self.editor_token = token
+
+    def value(self, ref):
+        if isinstance(ref, str) and ref.startswith("="):
+            return ref[1:]
+        if isinstance(ref, str) and ref.startswith("@"):
+            ref = ref[1:]
+        obj = getattr(self, ref)
+        return getattr(obj, "pk", obj)
+
+    def admin_kwargs(self, route: Route) -> dict:
+        from django.contrib.contenttypes.models import ContentType
+
+        from rongmei.newsroom.models import Story
+
+        values = {"url": "nothing-here/", "app_label": "core",
+                  "content_type_id": ContentType.objects.get_for_model(Story).pk, "object_id": self.published_story.pk,
+                  "id": User.objects.get(username="editor").pk}
+        match = re.match(r"djadmin/(\w+)/(\w+)/", route.route)
+        if match:
+            for model in admin.site._registry:
+                if (model._meta.app_label, model._meta.model_name) == match.groups():
+                    qs = model._default_manager.all()
+                    if any(f.name == "center" for f in model._meta.fields):
+                        qs = qs.filter(center=self.a)
+                    obj = qs.order_by("pk").first()
+                    values["object_id"] = obj.pk if obj else 1
+        return values
+
+
+IDENTITIES = [
+    # (label, username or None, center "a"/"b")
+    ("reporter", "reporter", "a"), ("editor", "editor", "a"), ("reviewer1", "reviewer1", "a"),
+    ("reviewer2", "reviewer2", "a"), ("reviewer3", "reviewer3", "a"), ("proofreader", "proofreader", "a"),
+    ("operator", "operator", "a"), ("analyst", "analyst", "a"), ("coordinator", "coordinator", "a"),
+    ("liaison", "liaison", "a"), ("appraiser", "appraiser", "a"), ("admin", "admin", "a"),
+    ("a_center_admin", "iso_a_admin", "a"),
+    ("anonymous", None, None),
+    ("lx_reporter", "lx_reporter", "b"), ("lx_center_admin", "iso_b_admin", "b"),
+    ("editor@linxian", "editor", "b"),
+    # Personal API tokens (bound to one center), for the API operations only.
+    ("reporter (token)", "reporter", "a-token"), ("lx_reporter (token)", "lx_reporter", "b-token"),
+]
+
+
+def make_identities(world: World) -> list[Identity]:
+    from rongmei.core import services as core_services
+
+    for username, center in (("iso_a_admin", world.a), ("iso_b_admin", world.b)):
+        person = User.objects.create_user(username=username, display_name=username, password=secrets.token_urlsafe())
+        Membership.objects.create(user=person, center=center, role="center_admin")
+    people = []
+    for number, (label, username, which) in enumerate(IDENTITIES):
+        client = Client(REMOTE_ADDR=f"10.77.0.{number + 1}")
+        if username is None:
+            people.append(Identity(label, None, None, client=client))
+            continue
+        user = User.objects.get(username=username)
+        center = world.a if which.startswith("a") else world.b
+        if which.endswith("-token"):
+            _, plaintext = core_services.create_api_token(user=user, center=center, name="isolation suite")
+            client = Client(REMOTE_ADDR=f"10.77.0.{number + 1}", HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+        else:
+            client.force_login(user)
+            session = client.session
+            session[SESSION_CENTER_KEY] = center.pk
+            session.save()
+        roles = frozenset(Membership.objects.filter(user=user, center=center).values_list("role", flat=True))
+        member_of_a = Membership.objects.filter(user=user, center=world.a).exists()
+        people.append(Identity(label, user, center, perms=center_permissions(user, center), roles=roles,
+                               member_of_a=member_of_a, api_only=which.endswith("-token"), client=client,
+                               cookies={k: v.value for k, v in client.cookies.items()}))
+    return people
+
+
+# --- Asking and judging -------------------------------------------------------------------------------
+
+
+def _is_login_redirect(response) -> bool:
+    location = response.get("Location", "")
+    return response.status_code in (301, 302, 303) and ("/login/" in location)
+
+
+def outcome(response) -> str:
+    """'allowed', 'refused' or 'error' (a crash, or a method the route does not take)."""
+    status = response.status_code
+    if status >= 500 or status == 405:
+        return "error"
+    if status in (401, 403, 404) or _is_login_redirect(response):
+        return "refused"
+    return "allowed"
+
+
+def content_of(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def ask(who: Identity, method: str, path: str, query: str = "", data=None, as_json: bool = False):
+    """One request in a savepoint rolled back afterwards, with the identity's own cookies."""
+    client = who.client
+    client.cookies = SimpleCookie()
+    for key, value in who.cookies.items():
+        client.cookies[key] = value
+    url = f"{path}?{query}" if query else path
+    with transaction.atomic():
+        try:
+            if method == "GET":
+                response = client.get(url)
+            elif as_json:
+                response = client.generic(method, url, data=json.dumps(data or {}),
+                                          content_type="application/json")
+            elif method == "POST":
+                response = client.post(url, data or {})
+            else:
+                response = client.generic(method, url, data="")
+        except Exception as exc:  # noqa: BLE001 - every crash is a finding
+            response = None
+            error = f"{type(exc).__name__}: {exc}"
+        transaction.set_rollback(True)
+    if response is None:
+        class Crash:
+            status_code = 500
+            content = error.encode()
+            streaming = False
+
+            def get(self, key, default=""):
+                return default
+
+        return Crash()
+    return response
+
+
+@dataclass
+class Findings:
+    tried: int = 0
+    seconds: dict = field(default_factory=dict)
+    done_once: set = field(default_factory=set)
+    seen_inside: set = field(default_factory=set)  # canaries A's own people were shown (the check is not vacuous)
+    leaks: list = field(default_factory=list)
+    unexpected: list = field(default_factory=list)
+
+    def report(self) -> str:
+        lines = [f"{self.tried} requests; {len(self.leaks)} canary leaks; {len(self.unexpected)} unexpected answers"]
+        slow = sorted(self.seconds.items(), key=lambda kv: -kv[1])[:8]
+        lines.append("slowest routes (s, all identities): " + ", ".join(f"{k} {v:.1f}" for k, v in slow))
+        lines += [f"LEAK {x}" for x in self.leaks[:60]]
+        lines += [f"UNEXPECTED {x}" for x in self.unexpected[:200]]
+        return "\n".join(lines)
+
+
+def _compare_with_absent(findings, who, expect, method, absent_path, query, data, response, where) -> None:
+    """Someone outside A must not learn that A's object exists: the answer for its id is the
+    answer for an id that exists nowhere (same status, same redirect)."""
+    other = ask(who, method, absent_path, query, data, expect.as_json)
+    findings.tried += 1
+
+    def shape(r):
+        return r.status_code, r.get("Location", "").split("?")[0]
+
+    if shape(other) != shape(response):
+        findings.leaks.append(f"{where}: answers {shape(response)} for A's object but {shape(other)} for one that "
+                              f"does not exist ({absent_path}): that tells an outsider the object exists")
+
+
+def judge(findings: Findings, world: World, who: Identity, expect: Expect, key: str, method: str, path: str,
+          query: str, data, kwargs: dict) -> None:
+    a_object = expect.a_object if expect.a_object is not None else bool(set(kwargs) - {"center", "fmt", "kind"})
+    wanted = expect.rule.allows(who, world)
+    if a_object and not expect.rule.public and who.center != world.a and not (expect.personal and who.member_of_a):
+        wanted = False
+    if wanted and expect.allowed_once:
+        if id(expect) in findings.done_once:
+            return
+        findings.done_once.add(id(expect))
+    started = time.perf_counter()
+    response = ask(who, method, path, query, data, expect.as_json)
+    if response.status_code == 405 and method == "GET":
+        method = "POST"
+        response = ask(who, method, path, query, data, expect.as_json)
+    findings.tried += 1
+    findings.seconds[key] = findings.seconds.get(key, 0) + time.perf_counter() - started
+    got = outcome(response)
+    where = f"{key} {method} {path}{'?' + query if query else ''} as {who.label}"
+    if response.status_code in expect.also_fine or isinstance(expect.rule, Anything) and got == "refused":
+        got = "allowed"
+    if got == "error":
+        findings.unexpected.append(f"{where}: {response.status_code} {content_of(response)[:200]!r}")
+    elif got != ("allowed" if wanted else "refused"):
+        findings.unexpected.append(
+            f"{where}: {response.status_code} {response.get('Location', '')} — declared {expect.rule!r} "
+            f"so expected {'allowed' if wanted else 'refused'}")
+    if a_object and not expect.rule.public and who.center != world.a and not expect.personal and expect.absent_path:
+        _compare_with_absent(findings, who, expect, method, expect.absent_path, query, data, response, where)
+    content = content_of(response)
+    outsider = who.anonymous or who.center != world.a and not (expect.personal and who.member_of_a)
+    for canary in (world.canary, world.phone_canary, world.draft_canary):
+        if canary.encode() in content:
+            if outsider and canary != world.draft_canary:
+                findings.leaks.append(f"{where}: {response.status_code} contains {canary}")
+            elif not outsider:
+                findings.seen_inside.add(canary)
+    no_drafts = outsider or ("newsroom.view_drafts" not in who.perms and who.user.pk not in world.draft_authors)
+    if no_drafts and world.draft_canary.encode() in content:
+        findings.leaks.append(f"{where}: {response.status_code} shows a draft ({world.draft_canary})")
+
+
+# --- The tests ------------------------------------------------------------------------------------------
+
+
+def test_every_url_pattern_has_a_declared_expectation():
+    operations = api_operations()
+    missing = [r.route + (f"  (name {r.name})" if r.name else "") for r in url_routes()
+               if not is_api_operation_route(r, operations) and expectation(r) is None]
+    assert not missing, (
+        "These URL patterns have no declared expectation. Add each to URLS in "
+        "tests/test_isolation_enumerated.py (who may have it: Public(), Login(), Perm('app.perm'), ...):\n  "
+        + "\n  ".join(missing))
+    stale = set(URLS) - {r.key for r in url_routes()}
+    assert not stale, f"Declared URL expectations whose pattern no longer exists (remove them): {sorted(stale)}"
+
+
+def test_every_api_operation_has_a_declared_expectation():
+    missing = [f"{m} {p}" for m, p in api_operations() if f"{m} {p}" not in API]
+    assert not missing, (
+        "These API operations have no declared expectation. Add each to API in "
+        "tests/test_isolation_enumerated.py:\n  " + "\n  ".join(missing))
+    stale = set(API) - {f"{m} {p}" for m, p in api_operations()}
+    assert not stale, f"Declared API operations that no longer exist: {sorted(stale)}"
+
+
+def test_every_route_answers_every_identity_as_declared(demo, settings):
+    settings.RONGMEI_DEMO = True
+    # Thousands of deliberate 403/404s: keep Django's request log quiet; findings say it all.
+    request_log = logging.getLogger("django.request")
+    level, request_log.level = request_log.level, logging.CRITICAL
+    try:
+        _run_suite(demo)
+    finally:
+        request_log.level = level
+
+
+def _run_suite(demo):
+    world = World(demo)
+    people = make_identities(world)
+    findings = Findings()
+    operations = api_operations()
+    # Pages and their POST-only actions, then the API (every request is rolled back anyway).
+    for route in url_routes():
+        if is_api_operation_route(route, operations):
+            continue
+        for expect in expectation(route) or []:
+            kwargs = expect.kwargs(world) if expect.kwargs else {}
+            path = fill(route.route, kwargs)
+            expect.absent_path = _absent(fill(route.route, {k: ABSENT if isinstance(v, int) else v
+                                                            for k, v in kwargs.items()}), path)
+            data = expect.data(world) if expect.data else None
+            query = _query(expect.query, world)
+            for who in people:
+                if not who.api_only:
+                    judge(findings, world, who, expect, route.key, expect.method, path, query, data, kwargs)
+    for method, api_path in operations:
+        declared = API[f"{method} {api_path}"]
+        for expect in declared if isinstance(declared, list) else [declared]:
+            names = re.findall(r"{(\w+)}", api_path)
+            kwargs = expect.kwargs(world) if expect.kwargs else {n: world.value(PATH_PARAMS[n]) for n in names}
+            path = re.sub(r"{(\w+)}", lambda m: str(kwargs[m.group(1)]), api_path)
+            expect.absent_path = _absent(re.sub(r"{(\w+)}", lambda m: str(ABSENT if isinstance(kwargs[m.group(1)], int)
+                                                                          else kwargs[m.group(1)]), api_path), path)
+            for who in people:
+                data = expect.data(world) if expect.data else None
+                judge(findings, world, who, expect, f"{method} {api_path}", method, path, _query(expect.query, world),
+                      data, kwargs)
+    print(findings.report())
+    assert findings.seen_inside == {world.canary, world.phone_canary, world.draft_canary}, (
+        f"the canaries were planted where no page shows them: only {findings.seen_inside} were seen by A's own people")
+    assert not findings.leaks and not findings.unexpected, findings.report()
+
+
+ABSENT = 987654321  # an id no object has
+
+
+def _absent(absent_path: str, path: str) -> str:
+    return absent_path if absent_path != path else ""
+
+
+def _query(query: str, world: World) -> str:
+    return re.sub(r"@(\w+)", lambda m: str(world.value(m.group(1))), query)
