@@ -8,7 +8,11 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from rongmei.core import audit_labels, demo, nav
+        from rongmei.newsroom import media_access
         from rongmei.portal import receivers  # noqa: F401
+        from rongmei.portal import selectors
+
+        media_access.register_public_test(selectors.asset_is_public)
 
         def load_demo(center):
             from rongmei.portal import demo as portal_demo

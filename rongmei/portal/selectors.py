@@ -91,6 +91,13 @@ def live_now(center: Center, now=None):
     return live_streams(center).filter(starts_at__lte=now, ends_at__gt=now).order_by("starts_at")
 
 
+def asset_is_public(asset) -> bool:
+    """Whether the public site shows `asset` outside a story: an active feature's cover or an
+    active live stream's poster (the /media/ rule asks, through newsroom's registry)."""
+    return (features(asset.center).filter(cover=asset).exists()
+            or live_streams(asset.center).filter(poster=asset).exists())
+
+
 def services(center: Center):
     return scoped(ServiceEntry, center).filter(is_enabled=True).order_by("category", "order", "id")
 

@@ -134,3 +134,21 @@ def test_citizen_photos_follow_the_case(demo, media_root, login):
     # a published case's photos are public
     type(case).objects.filter(pk=case.pk).update(is_public=True)
     assert Client().get(url).status_code == 200
+
+
+def test_pictures_the_public_site_shows_outside_stories_are_public(draft_asset, demo):
+    """A live stream's poster and a feature's cover are on the public site although no
+    published story uses them (the demo's 直播预告 card showed a broken picture)."""
+    from rongmei.portal.models import Feature, LiveStream
+
+    url = draft_asset.thumb_url
+    assert Client().get(url).status_code == 404
+    stream = LiveStream.objects.filter(center=demo["demo"]).first()
+    stream.poster, stream.is_active = draft_asset, True
+    stream.save()
+    assert Client().get(url).status_code == 200
+    stream.is_active = False
+    stream.save()
+    assert Client().get(url).status_code == 404
+    Feature.objects.filter(center=demo["demo"]).update(cover=draft_asset, is_active=True)
+    assert Client().get(url).status_code == 200
