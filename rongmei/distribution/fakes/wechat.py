@@ -282,6 +282,14 @@ def wechat_error(code: int, hint: str = "") -> Response:
     return Response.json({"errcode": code, "errmsg": f"{message} rid: {new_rid()}"})
 
 
+def _page(data: dict) -> tuple[int | None, int]:
+    """offset and count (1–20) of a documented batchget body; (None, 0) when out of range."""
+    offset, count = _as_int(data.get("offset"), 0), _as_int(data.get("count"), 20)
+    if offset is None or count is None or offset < 0 or not 1 <= count <= 20:
+        return None, 0
+    return offset, count
+
+
 def _as_int(value: Any, default: int = 0) -> int | None:
     if value is None:
         return default
@@ -959,12 +967,9 @@ class WeChatFake(FakeEngine):
         data, error = self._json_body(request)
         if data is None:
             return error
-        try:
-            offset, count = int(data.get("offset", 0)), int(data.get("count", 20))
-        except (TypeError, ValueError):
+        offset, count = _page(data)
+        if offset is None:
             return wechat_error(40035, "offset/count")
-        if not 1 <= count <= 20 or offset < 0:
-            return wechat_error(40035, "count")
         now = self.clock()
         done = sorted((job for job in app.publishes.values() if job.status(now) == 0),
                       key=lambda job: job.done_at, reverse=True)
@@ -1021,12 +1026,9 @@ class WeChatFake(FakeEngine):
         data, error = self._json_body(request)
         if data is None:
             return error
-        try:
-            offset, count = int(data.get("offset", 0)), int(data.get("count", 20))
-        except (TypeError, ValueError):
+        offset, count = _page(data)
+        if offset is None:
             return wechat_error(40035, "offset/count")
-        if not 1 <= count <= 20 or offset < 0:
-            return wechat_error(40035, "count")
         drafts = sorted(app.drafts.values(), key=lambda d: d.created_at, reverse=True)
         no_content = _as_int(data.get("no_content"), 0) == 1
         items = [{"media_id": d.media_id, "update_time": int(d.created_at),
@@ -1061,11 +1063,8 @@ class WeChatFake(FakeEngine):
         data, error = self._json_body(request)
         if data is None:
             return error
-        try:
-            offset, count = int(data.get("offset", 0)), int(data.get("count", 20))
-        except (TypeError, ValueError):
-            return wechat_error(40035, "offset/count")
-        if data.get("type") not in ("image", "thumb", "video", "voice", "news") or not 1 <= count <= 20 or offset < 0:
+        offset, count = _page(data)
+        if offset is None or data.get("type") not in ("image", "thumb", "video", "voice", "news"):
             return wechat_error(40035, "type/count")
         ids = [m for m, kind in app.materials.items() if kind == data["type"]][::-1]
         items = [{"media_id": m, "name": app.material_names.get(m, ""), "update_time": 0,
