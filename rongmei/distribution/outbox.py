@@ -46,6 +46,8 @@ LEASE_SECONDS = int(os.environ.get("RONGMEI_OUTBOX_LEASE_SECONDS", "30"))
 HEARTBEAT_SECONDS = max(1, LEASE_SECONDS // 6)
 BACKOFF_BASE = 5.0
 BACKOFF_CAP = 3600.0
+# Deliveries mostly wait for the platforms (network), so a worker runs many at once.
+DEFAULT_THREADS = 32
 
 
 @dataclass
@@ -147,25 +149,32 @@ def _blocked_accounts(candidates: list[OutboxMessage]) -> set[int]:
 
 def claim(worker: str, limit: int = 10, now: dt.datetime | None = None) -> list[OutboxMessage]:
     """Lease up to `limit` due messages. The conditional UPDATE is the lock: of two workers
-    racing for a message, exactly one updates a row."""
+    racing for a message, exactly one updates its row. One UPDATE leases the whole batch
+    (a write transaction per message made the workers queue for SQLite's write lock); the
+    rows this call won are those now carrying this worker's name and this lease's end."""
     now = now or timezone.now()
     candidates = list(_due(now).order_by("id")[: limit * 4])
     blocked = _blocked_accounts(candidates)
-    claimed, seen_accounts = [], set()
+    chosen, seen_accounts = [], set()
     for m in candidates:
-        if len(claimed) >= limit or m.pk in blocked or m.account_id in seen_accounts:
+        if len(chosen) >= limit:
+            break
+        if m.pk in blocked or m.account_id in seen_accounts:
             continue
-        won = _due(now).filter(pk=m.pk).update(
-            status=OutboxMessage.Status.LEASED, lease_owner=worker,
-            lease_until=now + dt.timedelta(seconds=LEASE_SECONDS),
-            # polling for a result the platform owes is not an attempt, nor is a restart meanwhile
-            attempts=Case(When(waiting=True, then=F("attempts")), default=F("attempts") + 1),
-        )
-        if won:
-            seen_accounts.add(m.account_id)
-            m.refresh_from_db()
-            claimed.append(m)
-    return claimed
+        seen_accounts.add(m.account_id)
+        chosen.append(m.pk)
+    if not chosen:
+        return []
+    until = now + dt.timedelta(seconds=LEASE_SECONDS)
+    won = _due(now).filter(pk__in=chosen).update(
+        status=OutboxMessage.Status.LEASED, lease_owner=worker, lease_until=until,
+        # polling for a result the platform owes is not an attempt, nor is a restart meanwhile
+        attempts=Case(When(waiting=True, then=F("attempts")), default=F("attempts") + 1),
+    )
+    if not won:
+        return []
+    return list(OutboxMessage.objects.filter(pk__in=chosen, status=OutboxMessage.Status.LEASED, lease_owner=worker,
+                                             lease_until=until).select_related("account", "publication").order_by("id"))
 
 
 def renew(worker: str, message_ids: list[int]) -> int:
@@ -184,13 +193,14 @@ def process(message: OutboxMessage, worker: str) -> Outcome:
 
     recovering = message.in_flight
     started = timezone.now()
-    OutboxMessage.objects.filter(pk=message.pk, lease_owner=worker).update(in_flight=True)
     if message.action == OutboxMessage.Action.TAKEDOWN:
         working = Publication.Status.TAKING_DOWN
     else:
         working = Publication.Status.PUBLISHING if message.waiting else Publication.Status.SENDING
-    Publication.objects.filter(pk=message.publication_id).exclude(status=Publication.Status.TAKEN_DOWN).update(
-        status=working)
+    with transaction.atomic():  # one write transaction, not two: fewer turns at SQLite's write lock
+        OutboxMessage.objects.filter(pk=message.pk, lease_owner=worker).update(in_flight=True)
+        Publication.objects.filter(pk=message.publication_id).exclude(status=Publication.Status.TAKEN_DOWN).update(
+            status=working)
     delivery = Delivery(message=message, worker=worker, recovering=recovering, progress=dict(message.progress))
     try:
         outcome = adapter_for(message.account.kind).deliver(delivery)
@@ -307,7 +317,7 @@ def _dead(message, publication, outcome: Outcome, now, progress) -> None:
 class Worker:
     """Claims and delivers in a few threads; one heartbeat thread keeps the leases."""
 
-    def __init__(self, threads: int = 8, idle_sleep: float = 0.2):
+    def __init__(self, threads: int = DEFAULT_THREADS, idle_sleep: float = 0.2):
         self.threads = threads
         self.idle_sleep = idle_sleep
         self.stop = threading.Event()

@@ -1,7 +1,8 @@
 """WeChat Official Account, per its documented API.
 
-Publishing is a chain of calls, each recorded the moment it succeeds so a retry resumes
-where the last attempt stopped: access token (stable_token, cached per app, refreshed on
+Publishing is a chain of calls, each kept as it succeeds and written to the database at
+the latest with the mark set before submitting (one write, not one per call), so a retry
+resumes where the last attempt stopped: access token (stable_token, cached per app, refreshed on
 40001/42001/40014) → cover as permanent material (add_material) → body images
 (media/uploadimg, their addresses swapped into the HTML) → draft/add → freepublish/submit
 (publish_id) → freepublish/get until the job settles (article_id and link). If an attempt
@@ -48,6 +49,8 @@ TOKEN_ERRORS = {40001, 40014, 42001}
 QUOTA_ERRORS = {45009: 3600, 45011: 60}
 SYSTEM_BUSY = -1  # 全局返回码 -1: 系统繁忙，此时请开发者稍候再试
 FORCE_GAP = 30.0  # stable_token force_refresh: at most every 30 s
+FIRST_LOOK = 0.3  # seconds before a second look at a job just submitted, in the same attempt
+POLL_FIRST = 0.5  # seconds before the first freepublish/get poll after "still publishing"
 POLL_CAP = 300.0  # seconds between freepublish/get polls, at most
 _tokens: dict[tuple[str, str], tuple[str, float]] = {}
 _tokens_lock = threading.Lock()
@@ -177,7 +180,20 @@ def _publish(client: _Client, delivery: Delivery) -> Outcome:
                 content = _content(client, delivery)
                 _draft(client, delivery, thumb, content)
             _submit(client, delivery)
-    outcome = _poll(client, delivery)
+            outcome = _poll(client, delivery)
+            if outcome.kind == "wait" and delivery.progress.get("publish_id"):
+                # most jobs finish within a moment: one more look now costs a short sleep in
+                # this thread, where a wait costs a whole round through the outbox (claim,
+                # writes, lease) and POLL_FIRST
+                progress.pop("polls", None)
+                time.sleep(FIRST_LOOK)
+            else:
+                return _tidied(client, delivery, outcome)
+    return _tidied(client, delivery, _poll(client, delivery))
+
+
+def _tidied(client: _Client, delivery: Delivery, outcome: Outcome) -> Outcome:
+    progress = delivery.progress
     if outcome.kind == "ok" and progress.get("may_have_orphans"):
         _tidy(client, delivery)
     return outcome
@@ -203,7 +219,7 @@ def _cover(client: _Client, delivery: Delivery) -> str:
                              files=("media", f.read(), f"{delivery.message.idempotency_key}-cover.jpg"))
     if not _ok(answer) or "media_id" not in answer:
         raise _Stop(client._error(answer, "上传封面"))
-    delivery.remember(thumb_media_id=answer["media_id"])
+    delivery.progress["thumb_media_id"] = answer["media_id"]  # written with the submit mark (see _submit)
     return answer["media_id"]
 
 
@@ -227,7 +243,7 @@ def _content(client: _Client, delivery: Delivery) -> str:
         if not _ok(answer) or "url" not in answer:
             raise _Stop(client._error(answer, "上传正文图片"))
         uploaded[src] = answer["url"]
-        delivery.remember(images=uploaded)
+        delivery.progress["images"] = dict(uploaded)
     html = _IMG.sub(lambda m: m.group(1) + uploaded.get(m.group(2), m.group(2)) + m.group(3), html)
     if delivery.message.action == "correct":
         html = f"<p><strong>{escape(_notice(delivery))}</strong></p>" + html
@@ -275,13 +291,16 @@ def _draft(client: _Client, delivery: Delivery, thumb: str, content: str) -> Non
     answer = client.call("/cgi-bin/draft/add", {"articles": [article]})
     if not _ok(answer) or "media_id" not in answer:
         raise _Stop(client._error(answer, "新建草稿"))
-    delivery.remember(draft_media_id=answer["media_id"])
+    delivery.progress["draft_media_id"] = answer["media_id"]
 
 
 def _submit(client: _Client, delivery: Delivery) -> None:
     """freepublish/submit, marked beforehand: if the answer is lost (or -1), the next attempt
-    settles what the platform did before submitting anything again."""
-    delivery.remember(submit_sent=True)
+    settles what the platform did before submitting anything again. The cover, images and
+    draft of this attempt are written with that mark, not one by one (every write queues for
+    the database's write lock): a worker killed before it leaves at most a draft and a cover
+    carrying the delivery key, which the next attempt makes again and then tidies away."""
+    delivery.remember(submit_sent=True)  # with the cover, images and draft of this attempt: one write
     answer = client.call("/cgi-bin/freepublish/submit", {"media_id": delivery.progress["draft_media_id"]})
     if _ok(answer) and answer.get("publish_id"):
         delivery.progress.pop("submit_sent", None)
@@ -322,11 +341,12 @@ def _settle_submit(client: _Client, delivery: Delivery) -> None:
 
 
 def _still_waiting(delivery: Delivery, detail: str) -> Outcome:
-    """Ask again later on a schedule of its own (2 s, doubling, at most 5 minutes); the
+    """Ask again later on a schedule of its own (0.5 s, doubling, at most 5 minutes: most
+    jobs finish within a second or two, and a poll spends no attempt); the
     PUBLISHJOBFINISH callback makes the next poll due at once."""
     polls = int(delivery.progress.get("polls", 0))
     delivery.progress["polls"] = polls + 1
-    return Outcome.wait(detail, retry_after=min(POLL_CAP, 2.0 * 2 ** min(polls, 10)))
+    return Outcome.wait(detail, retry_after=min(POLL_CAP, POLL_FIRST * 2 ** min(polls, 12)))
 
 
 def _find_published(client: _Client, key: str) -> tuple[str, str] | None:
@@ -365,7 +385,8 @@ def _poll(client: _Client, delivery: Delivery) -> Outcome:
     if status == 0:
         items = answer.get("article_detail", {}).get("item", [])
         url = items[0]["article_url"] if items else ""
-        delivery.remember(article_id=answer.get("article_id", ""), article_url=url)
+        # recorded with the outcome (one write); a worker dying before that only polls again
+        delivery.progress.update(article_id=answer.get("article_id", ""), article_url=url)
         return Outcome.ok(remote_id=answer.get("article_id", ""), remote_url=url)
     if status == 1:
         return _still_waiting(delivery, "微信发布中，稍后查询结果")

@@ -60,6 +60,12 @@ class Controls(ABC):
             "seconds": seconds, "after_processing": after_processing,
         })
 
+    def set_fault_rate(self, rate: float, *, seed: int = 0) -> None:
+        """Let a share ``rate`` (0–1) of all API calls fail at random, reproducibly from
+        ``seed``: HTTP 500 or a dropped connection, each before or after the call took effect
+        (``POST /__fake__/fault_rate {"rate","seed"}``; 0 switches it off)."""
+        self._control("POST", "fault_rate", {"rate": rate, "seed": seed})
+
     def clear_faults(self) -> None:
         """Drop every pending fault (``DELETE /__fake__/faults``)."""
         self._control("DELETE", "faults")

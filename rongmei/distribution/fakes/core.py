@@ -10,6 +10,7 @@ go through exactly the same code.
 from __future__ import annotations
 
 import json
+import random
 import secrets
 import threading
 from abc import ABC, abstractmethod
@@ -217,6 +218,9 @@ class FakeEngine(ABC):
         self.faults: list[Fault] = []
         self.faults_fired: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
+        # random faults on a share of all API calls (the crash test's "a few percent")
+        self.fault_rate = 0.0
+        self.fault_rng = random.Random(0)
 
     # -- to implement ------------------------------------------------------------------
 
@@ -279,7 +283,7 @@ class FakeEngine(ABC):
     def _take_fault(self, request: Request) -> Fault | None:
         with self.lock:
             if not self.faults:
-                return None
+                return self._random_fault()
         account = self.account_for(request)
         with self.lock:
             for fault in self.faults:
@@ -290,7 +294,17 @@ class FakeEngine(ABC):
                         self.faults.remove(fault)
                     self.faults_fired[fault.kind] += 1
                     return fault
-        return None
+            return self._random_fault()
+
+    def _random_fault(self) -> Fault | None:
+        """With ``fault_rate`` set, that share of calls fails: a 500 before or after the
+        call took effect, or a connection dropped before or after it (called under the lock)."""
+        if not self.fault_rate or self.fault_rng.random() >= self.fault_rate:
+            return None
+        kind = self.fault_rng.choice(["error", "drop"])
+        fault = Fault(kind=kind, after_processing=self.fault_rng.random() < 0.5)
+        self.faults_fired[f"random_{kind}"] += 1
+        return fault
 
     def count_call(self, path: str) -> None:
         with self.lock:
@@ -305,6 +319,7 @@ class FakeEngine(ABC):
                 "calls": dict(self.calls),
                 "faults": [f.as_dict() for f in self.faults],
                 "faults_fired": dict(self.faults_fired),
+                "fault_rate": self.fault_rate,
             }
             data.update(self._state())
             return data
@@ -316,6 +331,7 @@ class FakeEngine(ABC):
             self.faults.clear()
             self.faults_fired.clear()
             self.calls.clear()
+            self.fault_rate = 0.0
             self._reset_state()
 
     def control(self, method: str, action: str, payload: JSONDict | None = None) -> JSONDict:
@@ -350,6 +366,14 @@ class FakeEngine(ABC):
                     self.faults.clear()
             with self.lock:
                 return {"faults": [f.as_dict() for f in self.faults]}
+        if action == "fault_rate" and method == "POST":
+            rate = number(payload, "rate")
+            if not 0 <= rate <= 1:
+                raise ControlError("rate must be between 0 and 1")
+            with self.lock:
+                self.fault_rate = rate
+                self.fault_rng = random.Random(payload.get("seed", 0))
+                return {"fault_rate": self.fault_rate}
         with self.lock:
             return self._control(method, action, payload)
 

@@ -146,3 +146,26 @@ def test_weibo_server_error_and_latency() -> None:
         assert client.share("x https://a.cn").status == 500
         assert time.monotonic() - started >= 0.05
         assert client.share("x https://a.cn").status == 200
+
+
+def test_a_fault_rate_fails_that_share_of_calls_at_random(weibo: WeiboFakeServer) -> None:
+    """The crash test's "a few percent on every call": 500s and dropped connections, some
+    after the call took effect (the post is there though the client saw no answer)."""
+    weibo.set_fault_rate(0.2, seed=7)
+    client, answered, lost = WeiboClient(weibo.url, "rate"), 0, 0
+    for i in range(100):
+        try:
+            answered += client.share(f"第{i}条 https://a.cn/{i}").status == 200
+        except NO_ANSWER:
+            lost += 1
+    state = weibo.state()
+    fired = state["faults_fired"]
+    assert 8 <= fired.get("random_error", 0) + fired.get("random_drop", 0) <= 35, fired
+    assert answered == 100 - fired.get("random_error", 0) - fired.get("random_drop", 0)
+    assert lost == fired.get("random_drop", 0)
+    created = state["accounts"]["rate"]["statuses_created"]
+    assert answered < created < 100  # some faults came after the effect, some before
+    weibo.set_fault_rate(0)
+    assert client.share("之后都正常 https://a.cn/x").status == 200
+    with pytest.raises(ControlCallError):
+        weibo.set_fault_rate(1.5)
