@@ -604,7 +604,11 @@ class World:
         self.publication_responsible = publication.account.responsible.username if publication.account.responsible else ""
         signed_off = Story.objects.filter(center=a, status="signed_off")
         self.published_asset = Asset.objects.filter(center=a, story_links__story__in=signed_off).first()
-        private = Asset.objects.filter(center=a).exclude(story_links__story__in=signed_off)
+        from rongmei.portal.models import Feature, LiveStream
+
+        # Not in a signed-off story, nor on the public site as a live-stream poster or feature cover.
+        on_site = [*LiveStream.objects.values_list("poster_id", flat=True), *Feature.objects.values_list("cover_id", flat=True)]
+        private = Asset.objects.filter(center=a).exclude(story_links__story__in=signed_off).exclude(pk__in=[p for p in on_site if p])
         shared = {sha for sha in Asset.objects.values_list("sha256", flat=True)
                   if Asset.objects.filter(sha256=sha).count() > 1}
         self.asset = (private.exclude(sha256__in=shared).first()
