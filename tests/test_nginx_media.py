@@ -6,13 +6,12 @@ answers as rongmei.core.media does: the Django side is tested in core/tests/test
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from rongmei.testing.live import free_port, http_get
-from rongmei.testing.nginx import Nginx, nginx_binary, render_nginx_config
+from rongmei.testing.live import http_get
+from rongmei.testing.nginx import nginx_binary, sample_in_front_of
 
 pytestmark = pytest.mark.slow
 
@@ -44,8 +43,7 @@ class FakeApp(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    binary = nginx_binary()
-    if binary is None:
+    if nginx_binary() is None:
         pytest.skip("nginx is not installed (Debian package `nginx`; `make test` installs it)")
     var_dir = tmp_path_factory.mktemp("var")
     folder = var_dir / "media" / "assets" / "demo"
@@ -54,17 +52,8 @@ def site(tmp_path_factory):
     (folder / "public.pdf").write_bytes(PDF)
     (folder / "draft.jpg").write_bytes(PICTURE)
     (var_dir / "sites" / "demo").mkdir(parents=True)
-    app = ThreadingHTTPServer(("127.0.0.1", 0), FakeApp)
-    threading.Thread(target=app.serve_forever, daemon=True).start()
-    port = free_port()
-    conf = render_nginx_config(var_dir, app.server_address[1], port, tmp_path_factory.mktemp("nginx"))
-    nginx = Nginx(conf, port, binary=binary)
-    try:
-        nginx.start()
+    with sample_in_front_of(FakeApp, var_dir, tmp_path_factory.mktemp("nginx")) as nginx:
         yield nginx
-    finally:
-        nginx.stop()
-        app.shutdown()
 
 
 @pytest.mark.parametrize("host", [None, OWN_DOMAIN])

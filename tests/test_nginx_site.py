@@ -5,13 +5,12 @@ path it was asked for, so a rewrite that leaks into the proxied URI shows. No Dj
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from rongmei.testing.live import free_port, http_get
-from rongmei.testing.nginx import Nginx, nginx_binary, render_nginx_config
+from rongmei.testing.live import http_get
+from rongmei.testing.nginx import nginx_binary, sample_in_front_of
 
 pytestmark = pytest.mark.slow
 
@@ -41,8 +40,7 @@ class FakeApp(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    binary = nginx_binary()
-    if binary is None:
+    if nginx_binary() is None:
         pytest.skip("nginx is not installed (Debian package `nginx`; `make test` installs it)")
     var_dir = tmp_path_factory.mktemp("var")
     demo = var_dir / "sites" / "demo"
@@ -56,17 +54,8 @@ def site(tmp_path_factory):
     (demo / "index.html").write_text(HOME)
     (demo / "feed.xml").write_text(FEED)
 
-    app = ThreadingHTTPServer(("127.0.0.1", 0), FakeApp)
-    threading.Thread(target=app.serve_forever, daemon=True).start()
-    port = free_port()
-    conf = render_nginx_config(var_dir, app.server_address[1], port, tmp_path_factory.mktemp("nginx"))
-    nginx = Nginx(conf, port, binary=binary)
-    try:
-        nginx.start()
+    with sample_in_front_of(FakeApp, var_dir, tmp_path_factory.mktemp("nginx")) as nginx:
         yield nginx
-    finally:
-        nginx.stop()
-        app.shutdown()
 
 
 def get(site, path, host=None):

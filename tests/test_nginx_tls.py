@@ -11,13 +11,12 @@ import ipaddress
 import json
 import socket
 import ssl
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from rongmei.testing.live import free_port
-from rongmei.testing.nginx import Nginx, nginx_binary, render_nginx_config
+from rongmei.testing.nginx import nginx_binary, sample_in_front_of
 
 pytestmark = pytest.mark.slow
 
@@ -69,26 +68,16 @@ def self_signed(folder):
 
 @pytest.fixture(scope="module")
 def tls_site(tmp_path_factory):
-    binary = nginx_binary()
-    if binary is None:
+    if nginx_binary() is None:
         pytest.skip("nginx is not installed (Debian package `nginx`; `make test` installs it)")
     var_dir = tmp_path_factory.mktemp("var")
     (var_dir / "sites" / "demo").mkdir(parents=True)
     (var_dir / "sites" / "demo" / "index.html").write_text(HOME)
     cert, key = self_signed(tmp_path_factory.mktemp("tls"))
-    app = ThreadingHTTPServer(("127.0.0.1", 0), EchoApp)
-    threading.Thread(target=app.serve_forever, daemon=True).start()
-    http_port, tls_port = free_port(), free_port()
-    conf = render_nginx_config(var_dir, app.server_address[1], http_port, tmp_path_factory.mktemp("nginx"),
-                               tls_port=tls_port, certificate=(cert, key))
-    nginx = Nginx(conf, tls_port, binary=binary)
     context = ssl.create_default_context(cafile=str(cert))
-    try:
-        nginx.start()
-        yield {"http": http_port, "https": tls_port, "context": context}
-    finally:
-        nginx.stop()
-        app.shutdown()
+    with sample_in_front_of(EchoApp, var_dir, tmp_path_factory.mktemp("nginx"), tls_port=free_port(),
+                            certificate=(cert, key)) as nginx:
+        yield {"http": nginx.plain_port, "https": nginx.port, "context": context}
 
 
 def fetch(site, path, *, host="127.0.0.1", tls=True):

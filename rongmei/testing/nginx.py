@@ -25,7 +25,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 SAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "rongmei-site.conf"
@@ -256,3 +259,25 @@ class Nginx:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+@contextmanager
+def sample_in_front_of(handler, var_dir, prefix, *, tls_port: int | None = None, certificate=None):
+    """The nginx sample in front of a stand-in app (`handler`, a BaseHTTPRequestHandler class
+    serving on loopback), on a free port (and `tls_port` with `certificate`); yields the
+    running Nginx, whose `port` is the TLS port when there is one."""
+    from rongmei.testing.live import free_port
+
+    app = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    port = free_port()
+    tls = {"tls_port": tls_port, "certificate": certificate} if tls_port else {}
+    conf = render_nginx_config(var_dir, app.server_address[1], port, prefix, **tls)
+    nginx = Nginx(conf, tls_port or port)
+    nginx.plain_port = port
+    try:
+        nginx.start()
+        yield nginx
+    finally:
+        nginx.stop()
+        app.shutdown()
