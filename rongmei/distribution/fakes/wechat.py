@@ -555,6 +555,17 @@ class WeChatFake(FakeEngine):
             return None, wechat_error(errcode)
         return app, None
 
+    def _authorised_json(self, request: Request):
+        """(app, body, None) for a call with a valid access_token and a JSON body, else
+        (None, None, the documented error answer)."""
+        app, error = self._authorise(request)
+        if app is None:
+            return None, None, error
+        data, error = self._json_body(request)
+        if data is None:
+            return None, None, error
+        return app, data, None
+
     def _json_body(self, request: Request) -> tuple[JSONDict, None] | tuple[None, Response]:
         if not request.body.strip():
             return None, wechat_error(44002)
@@ -774,11 +785,8 @@ class WeChatFake(FakeEngine):
         content-rejection mode (45166 "invalid content"). <script> is removed and <img>
         whose src is not from uploadimg is filtered out, as the documentation says.
         """
-        app, error = self._authorise(request)
-        if app is None:
-            return error
-        data, error = self._json_body(request)
-        if data is None:
+        app, data, error = self._authorised_json(request)
+        if error is not None:
             return error
         articles = data.get("articles")
         if not isinstance(articles, list) or not articles:
@@ -870,11 +878,8 @@ class WeChatFake(FakeEngine):
 
     def _api_draft_get(self, request: Request) -> Response:
         """POST /cgi-bin/draft/get {"media_id"} → {"news_item": [...]} for drafts still in the box."""
-        app, error = self._authorise(request)
-        if app is None:
-            return error
-        data, error = self._json_body(request)
-        if data is None:
+        app, data, error = self._authorised_json(request)
+        if error is not None:
             return error
         draft = app.drafts.get(str(data.get("media_id") or ""))
         if draft is None:
@@ -886,11 +891,8 @@ class WeChatFake(FakeEngine):
         "publish_id", "msg_data_id"}. The draft leaves the draft box ("被群发或发布后，该素材将从
         草稿箱中移除"), so submitting it again answers 40007. The job finishes after
         ``publish_delay`` seconds with the outcome set for the account (default 0, success)."""
-        app, error = self._authorise(request)
-        if app is None:
-            return error
-        data, error = self._json_body(request)
-        if data is None:
+        app, data, error = self._authorised_json(request)
+        if error is not None:
             return error
         media_id = str(data.get("media_id") or "")
         if not media_id:
@@ -931,11 +933,8 @@ class WeChatFake(FakeEngine):
         then the outcome; article_id/article_detail when 0; fail_idx listed for 2 and 4
         ("当发布状态为2或4时，返回不通过的文章编号"), empty otherwise. An unknown publish_id
         answers 40035 invalid args (fake's choice: undocumented)."""
-        app, error = self._authorise(request)
-        if app is None:
-            return error
-        data, error = self._json_body(request)
-        if data is None:
+        app, data, error = self._authorised_json(request)
+        if error is not None:
             return error
         job = app.publishes.get(str(data.get("publish_id") or ""))
         if job is None:
@@ -961,11 +960,8 @@ class WeChatFake(FakeEngine):
         "update_time"}]}: the account's successfully published articles, newest first, as
         the documented endpoint lists them (news_item carries title, url and
         content_source_url)."""
-        app, error = self._authorise(request)
-        if app is None:
-            return error
-        data, error = self._json_body(request)
-        if data is None:
+        app, data, error = self._authorised_json(request)
+        if error is not None:
             return error
         offset, count = _page(data)
         if offset is None:
@@ -987,11 +983,8 @@ class WeChatFake(FakeEngine):
         index 0 or absent deletes every article. 40060 for an index out of range (global
         table: "删除单篇图文时，指定的 article_idx 不合法"); an unknown or already deleted
         article answers 40035 invalid args (fake's choice: the API page lists no code)."""
-        app, error = self._authorise(request)
-        if app is None:
-            return error
-        data, error = self._json_body(request)
-        if data is None:
+        app, data, error = self._authorised_json(request)
+        if error is not None:
             return error
         article_id = str(data.get("article_id") or "")
         index = _as_int(data.get("index"), 0)
@@ -1020,11 +1013,8 @@ class WeChatFake(FakeEngine):
         """POST /cgi-bin/draft/batchget {"offset", "count" (1–20), "no_content"} →
         {"total_count", "item_count", "item": [{"media_id", "content": {"news_item": [...]},
         "update_time"}]}: the drafts in the draft box, newest first (api_draft_batchget)."""
-        app, error = self._authorise(request)
-        if app is None:
-            return error
-        data, error = self._json_body(request)
-        if data is None:
+        app, data, error = self._authorised_json(request)
+        if error is not None:
             return error
         offset, count = _page(data)
         if offset is None:
@@ -1040,11 +1030,8 @@ class WeChatFake(FakeEngine):
     def _api_draft_delete(self, request: Request) -> Response:
         """POST /cgi-bin/draft/delete {"media_id"} → {"errcode": 0, "errmsg": "ok"}; 40007 for
         a media_id not in the draft box (api_draft_delete)."""
-        app, error = self._authorise(request)
-        if app is None:
-            return error
-        data, error = self._json_body(request)
-        if data is None:
+        app, data, error = self._authorised_json(request)
+        if error is not None:
             return error
         media_id = str(data.get("media_id") or "")
         if not media_id:
@@ -1057,11 +1044,8 @@ class WeChatFake(FakeEngine):
     def _api_batchget_material(self, request: Request) -> Response:
         """POST /cgi-bin/material/batchget_material {"type": "image", "offset", "count" (1–20)} →
         {"total_count", "item_count", "item": [{"media_id", "name", "update_time", "url"}]}."""
-        app, error = self._authorise(request)
-        if app is None:
-            return error
-        data, error = self._json_body(request)
-        if data is None:
+        app, data, error = self._authorised_json(request)
+        if error is not None:
             return error
         offset, count = _page(data)
         if offset is None or data.get("type") not in ("image", "thumb", "video", "voice", "news"):
@@ -1074,11 +1058,8 @@ class WeChatFake(FakeEngine):
     def _api_del_material(self, request: Request) -> Response:
         """POST /cgi-bin/material/del_material {"media_id"} → {"errcode": 0, "errmsg": "ok"};
         40007 for an unknown media_id."""
-        app, error = self._authorise(request)
-        if app is None:
-            return error
-        data, error = self._json_body(request)
-        if data is None:
+        app, data, error = self._authorised_json(request)
+        if error is not None:
             return error
         media_id = str(data.get("media_id") or "")
         if app.materials.pop(media_id, None) is None:
