@@ -24,7 +24,7 @@ install-test: $(VENV)/.test
 ## Start the platform with demo data on http://127.0.0.1:$(PORT) (SQLite, embedded worker).
 run: $(VENV)/.runtime
 	RONGMEI_DEMO=1 $(BIN)/rongmei migrate --noinput -v 0
-	RONGMEI_DEMO=1 $(BIN)/rongmei collectstatic --noinput -v 0
+	RONGMEI_DEMO=1 $(BIN)/rongmei static
 	RONGMEI_DEMO=1 $(BIN)/rongmei demo
 	RONGMEI_DEMO=1 RONGMEI_SANDBOX=1 PORT=$(PORT) $(BIN)/rongmei serve
 

@@ -25,8 +25,11 @@ def docs_need_login(view):
         if request.user.is_authenticated and request.user.is_active:
             return view(request, *args, **kwargs)
         header = request.headers.get("Authorization", "")
-        if header[:7].lower() == "bearer " and ApiTokenAuth().authenticate(request, header[7:].strip()) is not None:
-            return view(request, *args, **kwargs)
+        try:
+            if header[:7].lower() == "bearer " and ApiTokenAuth().authenticate(request, header[7:].strip()) is not None:
+                return view(request, *args, **kwargs)
+        except HttpError as exc:  # a token whose owner must change the initial password first
+            return JsonResponse({"detail": str(exc)}, status=exc.status_code, json_dumps_params={"ensure_ascii": False})
         if request.path.endswith(".json"):
             return JsonResponse({"detail": "接口文档需要登录：请先登录本系统，或在 Authorization 头中提供有效的 Bearer 令牌。"},
                                 status=401, json_dumps_params={"ensure_ascii": False})

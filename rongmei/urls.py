@@ -12,6 +12,7 @@ admin.site.index_title = "平台管理"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("api/public/v1/", public_api.urls),  # before api/: the public read API and the read beacon
     path("api/", api.urls),
     path("djadmin/", admin.site.urls),

@@ -246,6 +246,7 @@ CAN_EDIT_REPORTERS_STORY = Perm("newsroom.edit_any_story") | (Perm("newsroom.wri
 
 URLS: dict[str, Expect | list[Expect]] = {
     "healthz": Expect(Public(), also_fine=(503,), note="503 while no task worker runs, as in tests"),
+    "favicon": Expect(Public(), note="the site icon browsers ask for at /favicon.ico"),
     # Uploads: a published story's picture is public; a draft's only for who may read it.
     "media": [
         Expect(READ_PRIVATE_ASSET, kwargs=kw(path="asset_path"), a_object=True, personal=True,
@@ -328,6 +329,7 @@ URLS: dict[str, Expect | list[Expect]] = {
     "newsroom:renditions_generate": Expect(Perm("newsroom.produce_renditions"), kwargs=kw(pk="draft_story"),
                                            data=body(channel="web")),
     "newsroom:rendition": Expect(Perm("newsroom.produce_renditions"), kwargs=kw(pk="rendition_story", channel="=web")),
+    "newsroom:renditions_confirm": Expect(Perm("newsroom.produce_renditions"), kwargs=kw(pk="rendition_story")),
     "newsroom:assets": [
         Expect(VIEW_STORIES),
         Expect(VIEW_STORIES & Perm("newsroom.write_story"), method="POST", note="uploading"),
@@ -341,6 +343,7 @@ URLS: dict[str, Expect | list[Expect]] = {
     "newsroom:asset_upload": Expect(Perm("newsroom.write_story")),
     "newsroom:asset_picker": Expect(VIEW_STORIES),
     "newsroom:search": Expect(VIEW_STORIES, query="q=@seek"),
+    "newsroom:columns": Expect(Perm("newsroom.manage_columns")),
     # Planning.
     "planning:board": Expect(Perm("planning.view_board")),
     "planning:screen": Expect(Perm("planning.view_board")),
@@ -364,6 +367,16 @@ URLS: dict[str, Expect | list[Expect]] = {
     "planning:plan_create": Expect(Perm("planning.decide_topic")),
     "planning:mine": Expect(Perm("planning.take_assignment")),
     "planning:assignment": Expect(Perm("planning.view_board"), kwargs=kw(pk="assignment")),
+    # 值班表: the board's people read it; the chief draws it up; swaps are checked in the service.
+    "planning:duty": [
+        Expect(Perm("planning.view_board")),
+        Expect(Perm("planning.view_board") & Perm("planning.manage_duty"), method="POST", note="排班"),
+    ],
+    "planning:duty_remove": Expect(Perm("planning.manage_duty"), kwargs=kw(pk="duty_shift")),
+    "planning:duty_swap": Expect(Perm("planning.view_board"), kwargs=kw(pk="duty_shift"),
+                                 note="a shift not one's own is refused with a message (302)"),
+    "planning:duty_swap_decide": Expect(Perm("planning.view_board"), kwargs=kw(pk="duty_swap"), data=body(action="agree"),
+                                        note="only the asked person / the chief may decide: a message (302)"),
     # Review.
     "review:inbox": Expect(Perm("review.review")),
     "review:review": [
@@ -633,6 +646,10 @@ class World:
         self.lead_creator = self.lead.created_by.username if self.lead.created_by else ""
         self.topic = Topic.objects.filter(center=a).first()
         self.assignment = Assignment.objects.filter(center=a).first()
+        from rongmei.planning.models import DutySwap
+
+        self.duty_swap = DutySwap.objects.filter(center=a, status="pending").first()
+        self.duty_shift = self.duty_swap.shift
         self.open_review = Review.objects.filter(center=a, status="in_review", current_step=0).first()
         self.open_review_story = self.open_review.story
         self.signed_off_review = Review.objects.filter(center=a, status="signed_off").first()
@@ -683,6 +700,9 @@ class World:
         Topic.objects.filter(center=a).update(description=c)
         TopicComment.objects.filter(topic__center=a).update(body=c)
         Assignment.objects.filter(center=a).update(brief=c)
+        from rongmei.planning.models import DutySwap
+
+        DutySwap.objects.filter(center=a).update(reason=c)
         Case.objects.filter(center=a).update(phone=self.phone_canary, email=f"x.{c}@example.com")
         Case.objects.filter(center=a, is_public=False).update(text=c, title=c)
         Case.objects.filter(center=a, show_name=False).update(name=c)

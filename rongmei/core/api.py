@@ -25,6 +25,10 @@ class ApiTokenAuth(HttpBearer):
         api_token = token_from_plaintext(token)
         if api_token is None:
             return None
+        if api_token.user.must_change_password:
+            from rongmei.core.middleware import MUST_CHANGE_PASSWORD
+
+            raise HttpError(403, MUST_CHANGE_PASSWORD)
         request.user = api_token.user
         request.center = api_token.center
         request.api_token = api_token

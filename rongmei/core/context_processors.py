@@ -24,7 +24,7 @@ def shell(request):
         roles.append(PLATFORM_ADMIN_LABEL)
     context.update(
         {
-            "nav_items": nav.items_for(user, perms, request.path),
+            "nav_items": nav.items_for(user, perms, request.path, center),
             "center_perms": perms,
             "current_center": center,
             "switchable_centers": list(centers_for(user)),

@@ -62,6 +62,7 @@ PEOPLE = [
     ("reviewer1", "张伟", ["reviewer1"], "融媒编发部", None, [], False),
     ("reviewer2", "刘洋", ["reviewer2"], "融媒编发部", None, [], False),
     ("reviewer3", "陈静", ["reviewer3", "chief_editor"], "总编室", None, [], False),
+    ("deputy", "郑凯", ["deputy_chief"], "总编室", None, [], False),
     ("proofreader", "杨帆", ["proofreader"], "融媒编发部", None, [], False),
     ("operator", "赵敏", ["operator"], "品牌运维部", None, [], False),
     ("analyst", "黄勇", ["analyst"], "品牌运维部", None, [], False),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from rongmei.core import throttle
+from rongmei.core import audit_labels, throttle
 from rongmei.core.models import Department, OrgUnit, User
 from rongmei.core.permissions import ROLE_CHOICES
 from rongmei.core.tenancy import scoped
@@ -95,6 +95,8 @@ class PasswordChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.throttled = False
+        if user.must_change_password:
+            self.fields["old_password"].label = "初始密码（管理员告诉您的）"
 
     def clean_old_password(self):
         if throttle.password_change_throttled(self.user):
@@ -110,17 +112,28 @@ class PasswordChangeForm(forms.Form):
         data = super().clean()
         if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
             self.add_error("new_password2", "两次输入的新密码不一致。")
+        elif data.get("new_password") and data.get("new_password") == data.get("old_password"):
+            which = "初始密码" if self.user.must_change_password else "当前密码"
+            self.add_error("new_password", f"新密码不能与{which}相同，请设一个只有您自己知道的密码。")
         return data
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(required=False, label="动作", widget=forms.TextInput(attrs={"placeholder": "如 auth.login"}))
-    actor = forms.CharField(required=False, label="操作人")
-    object_type = forms.CharField(required=False, label="对象类型")
+    action = forms.ChoiceField(required=False, label="动作", choices=(),
+                               error_messages={"invalid_choice": "没有这种动作，请从列表中选择。"})
+    actor = forms.CharField(required=False, label="操作人", widget=forms.TextInput(attrs={"placeholder": "姓名或用户名"}))
+    object_type = forms.ChoiceField(required=False, label="对象类型", choices=(),
+                                    error_messages={"invalid_choice": "没有这种对象类型，请从列表中选择。"})
     date_from = forms.DateField(required=False, label="起始日期", widget=forms.DateInput(attrs={"type": "date"}),
                                 error_messages={"invalid": "日期格式应为 2026-01-31。"})
     date_to = forms.DateField(required=False, label="截止日期", widget=forms.DateInput(attrs={"type": "date"}),
                               error_messages={"invalid": "日期格式应为 2026-01-31。"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # read when the form is made: every room has registered its names by then
+        self.fields["action"].choices = audit_labels.action_choices()
+        self.fields["object_type"].choices = audit_labels.object_type_choices()
 
     def clean(self):
         data = super().clean()

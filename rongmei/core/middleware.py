@@ -89,3 +89,43 @@ class CenterMiddleware:
             return self.get_response(request)
         request.center = active_center(request) if request.user.is_authenticated else None
         return self.get_response(request)
+
+
+MUST_CHANGE_PASSWORD = "您的账号使用的是管理员设的初始密码：请先登录网页修改初始密码，之后才能使用系统和 API。"
+# What a person with a password to change may still reach: the password page itself,
+# logging out, static files and the health check.
+_FIRST_PASSWORD_OPEN = ("/account/password/", "/logout/", "/login/", "/static/", "/healthz", "/favicon.ico",
+                        "/notifications/badge/")
+
+
+class FirstPasswordMiddleware:
+    """Someone whose password an admin chose (`User.must_change_password`) is sent to the
+    password page until they have set their own; the staff API answers 403 with the reason
+    (token requests are refused the same way in `core.api.ApiTokenAuth`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if is_public(request) or request.path_info.startswith(_FIRST_PASSWORD_OPEN):
+            return self.get_response(request)  # before touching request.user: public answers read no session
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not getattr(user, "must_change_password", False):
+            return self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            from django.http import JsonResponse
+
+            return JsonResponse({"detail": MUST_CHANGE_PASSWORD}, status=403, json_dumps_params={"ensure_ascii": False})
+        from urllib.parse import urlencode
+
+        from django.http import HttpResponse
+        from django.shortcuts import redirect
+
+        target = "/account/password/"
+        if request.headers.get("HX-Request"):  # a fragment would swap the whole page in: go there
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        if request.method == "GET" and request.path_info != "/":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(target)

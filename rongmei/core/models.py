@@ -128,6 +128,10 @@ class User(AbstractUser):
     display_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
     is_demo = models.BooleanField("演示账号", default=False, help_text="演示账号只能在演示模式下登录")
+    must_change_password = models.BooleanField(
+        "须修改初始密码", default=False,
+        help_text="管理员创建账号或代设密码后为真：本人登录后先修改密码才能使用系统和 API",
+    )
 
     class Meta:
         verbose_name = "用户"

@@ -4,7 +4,9 @@ a person sees only the entries their roles in the active center allow."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
+from django.templatetags.static import static
 from django.urls import reverse
 
 
@@ -16,7 +18,10 @@ class NavItem:
     permission: str | None = None
     platform_admin_only: bool = False
     order: int = 100
-    icon: str = "•"
+    icon: str = "•"  # a glyph, or a static path ending in .svg where fonts may lack the glyph
+    # A further test (user, center) -> bool for entries a permission alone does not decide:
+    # 部门办件 is for people bound to a department, whom a platform admin is not.
+    visible: Callable | None = None
 
 
 _ITEMS: dict[str, NavItem] = {}
@@ -26,16 +31,19 @@ def register(item: NavItem) -> None:
     _ITEMS[item.key] = item
 
 
-def items_for(user, center_perms: frozenset[str], path: str = "") -> list[dict]:
-    """Entries the person may see; the one whose address is the longest prefix of `path`
-    is marked active."""
+def items_for(user, center_perms: frozenset[str], path: str = "", center=None) -> list[dict]:
+    """Entries the person may see (and open: none answers 403); the one whose address is
+    the longest prefix of `path` is marked active."""
     visible = []
     for item in sorted(_ITEMS.values(), key=lambda i: (i.order, i.key)):
         if item.platform_admin_only and not user.is_superuser:
             continue
         if item.permission and item.permission not in center_perms:
             continue
-        visible.append({"key": item.key, "label": item.label, "url": reverse(item.url_name), "icon": item.icon, "active": False})
+        if item.visible is not None and not item.visible(user, center):
+            continue
+        visible.append({"key": item.key, "label": item.label, "url": reverse(item.url_name), "icon": item.icon,
+                        "icon_src": static(item.icon) if item.icon.endswith(".svg") else "", "active": False})
     matches = [i for i in visible if path.startswith(i["url"]) and (i["url"] != "/" or path == "/")]
     if matches:
         max(matches, key=lambda i: len(i["url"]))["active"] = True

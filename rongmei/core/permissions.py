@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, str] = {
     "planning.decide_topic": "审批选题、管理策划",
     "planning.assign": "派发采访任务",
     "planning.take_assignment": "领取和执行采访任务",
+    "planning.manage_duty": "排定值班表、批准换班",
     # newsroom
     "newsroom.view_stories": "查看稿件、素材与检索",
     "newsroom.view_drafts": "查看本中心未发布稿件",
@@ -39,6 +40,7 @@ PERMISSIONS: dict[str, str] = {
     "review.review": "在审核环节办理稿件（审核、校对、签发）",
     "review.manage_workflows": "设置审核流程",
     "review.view_stats": "查看审核用时统计",
+    "review.reassign": "改派审核环节（作者本人的稿件等无人可签时，交给其他有权办理的人或角色）",
     # distribution
     "distribution.publish": "一键分发、撤稿、重发",
     "distribution.manage_accounts": "管理渠道账号与账号矩阵",
@@ -79,8 +81,10 @@ _ROLES = [
     Role("reviewer3", "三审", "终审：政治导向与是否刊发", frozenset(_STAFF | _REVIEW | {"core.view_audit", "review.manage_lists", "review.view_stats"})),
     Role("proofreader", "校对", "一校、二校、三校：文字、数字、标点", frozenset(_STAFF | _REVIEW)),
     Role("chief_editor", "总编辑", "总体把关，签发，统筹指挥调度", frozenset(_STAFF | _DESK | _REVIEW | {"core.view_audit", "newsroom.manage_columns", "review.manage_lists",
-                                              "review.manage_workflows", "review.view_stats", "distribution.publish",
-                                              "portal.manage_site", "inquiry.view_stats"})),
+                                              "review.manage_workflows", "review.view_stats", "review.reassign", "distribution.publish",
+                                              "portal.manage_site", "inquiry.view_stats", "planning.manage_duty"})),
+    # 副总编辑: signs in the chief editor's place when a step is reassigned to them (issue 13).
+    Role("deputy_chief", "副总编辑", "协助总编辑把关，可受改派办理审核环节、签发", frozenset(_STAFF | _REVIEW | {"review.view_stats"})),
     Role("operator", "运营", "一键分发到各渠道与账号矩阵，管理账号",
          frozenset(_STAFF | {"distribution.publish", "distribution.manage_accounts", "portal.manage_site"})),
     Role("analyst", "舆情分析", "舆情监测、预警与研判", frozenset(_STAFF)),
@@ -94,7 +98,8 @@ _ROLES = [
     Role(
         "center_admin", "中心管理员", "管理本中心的人员、角色、组织机构，查阅审计日志",
         frozenset(_STAFF | {"core.manage_org", "core.manage_people", "core.view_audit", "newsroom.view_drafts", "review.manage_lists",
-                            "review.manage_workflows", "review.view_stats", "inquiry.manage", "inquiry.view_stats"}),
+                            "planning.manage_duty",
+                            "review.manage_workflows", "review.view_stats", "review.reassign", "inquiry.manage", "inquiry.view_stats"}),
     ),
 ]
 

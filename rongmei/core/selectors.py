@@ -29,6 +29,15 @@ def members(center: Center) -> list[dict]:
     return list(people.values())
 
 
+def staff(center: Center) -> QuerySet:
+    """The center's own working people, for bylines, authors and assignees: active, holding
+    a role of the center itself. Department liaisons (they work for a government department)
+    and system accounts (the platform admin) are not staff."""
+    own_roles = [code for code, role in ROLES.items() if not role.needs_department]
+    return (User.objects.filter(is_active=True, is_superuser=False, memberships__center=center,
+                                memberships__role__in=own_roles).distinct().order_by("username"))
+
+
 def member_or_none(center: Center, user_id: int) -> User | None:
     """A person of this center (someone with no role here is not found)."""
     return User.objects.filter(pk=user_id, memberships__center=center).distinct().first()
@@ -78,9 +87,10 @@ def audit_events(center: Center, *, action: str = "", actor: str = "", object_ty
     if action:
         events = events.filter(action__startswith=action)
     if actor:
-        events = events.filter(Q(actor_repr__icontains=actor) | Q(actor__display_name__icontains=actor))
+        events = events.filter(Q(actor_repr__icontains=actor) | Q(actor__display_name__icontains=actor)
+                               | Q(actor__username__icontains=actor))
     if object_type:
-        events = events.filter(object_type__icontains=object_type)
+        events = events.filter(object_type=object_type)
     tz = timezone.get_current_timezone()
     if date_from:
         events = events.filter(created_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=tz))

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from rongmei.core import requestcontext
+from rongmei.core import audit_labels, requestcontext
 from rongmei.core.auth import forget_permissions, new_token
 from rongmei.core.models import (
     AccountChangeApproval,
@@ -42,11 +42,12 @@ def record(
     return AuditEvent.objects.create(
         center=center,
         actor=actor if actor is not None and actor.pk else None,
-        actor_repr=actor_repr or (actor.get_username() if actor is not None else "系统"),
+        # by name, as the log shows them (the username stays reachable through `actor`)
+        actor_repr=(actor_repr or (str(actor) if actor is not None else "系统"))[:150],
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
+        object_repr=audit_labels.describe(obj)[:200] if obj is not None else "",
         before=before,
         after=after,
         ip=info.ip,
@@ -155,10 +156,13 @@ def create_person(
     org_unit: OrgUnit | None = None,
     department: Department | None = None,
     is_demo: bool = False,
+    must_change_password: bool = False,
 ) -> User:
     """Create an account and give it roles in `center`. Passwords of real accounts must
-    pass the password rules; demo accounts (demo data only) skip them."""
-    user = User(username=username, display_name=display_name, phone=phone, is_demo=is_demo)
+    pass the password rules; demo accounts (demo data only) skip them. An account an admin
+    creates gets `must_change_password`: the initial password is someone else's choice."""
+    user = User(username=username, display_name=display_name, phone=phone, is_demo=is_demo,
+                must_change_password=must_change_password and not is_demo)
     _check_roles(center, roles, department, org_unit)
     if User.objects.filter(username__iexact=username).exists():
         # The account may belong to another center: say nothing about it, attach no one.
@@ -341,7 +345,9 @@ def change_password(*, user: User, new_password: str, actor: User | None, center
         if refusal:
             raise PermissionDenied(refusal)
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    # A password someone else set is theirs, not the person's: it must be changed again.
+    user.must_change_password = actor is not None and actor.pk != user.pk
+    user.save(update_fields=["password", "must_change_password"])
     record_for_person("user.password_change", person=user, actor=actor, center=center)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,13 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from rongmei.core import selectors, services, throttle
+from rongmei.core import selectors, services, throttle, todo
 from rongmei.core.auth import centers_for
 from rongmei.core.forms import (
     AuditFilterForm,
@@ -84,16 +85,12 @@ def logout_view(request):
 
 @login_required
 def home(request):
+    """工作台: the person's own to-dos from every room, most urgent first (rongmei.core.todo)."""
     center = request.center
     if center is None:
         return render(request, "core/no_center.html", status=403)
     my_roles = [ROLES[r] for r in selectors.roles_of(request.user, center) if r in ROLES]
-    perms = sorted(request.user.get_all_permissions(center))
-    return render(request, "core/home.html", {
-        "roles": my_roles,
-        "perm_labels": [PERMISSIONS[p] for p in perms if p in PERMISSIONS],
-        "org": selectors.org_overview(center),
-    })
+    return render(request, "core/home.html", {"roles": my_roles, "todos": todo.todos_for(request.user, center)})
 
 
 @require_POST
@@ -160,11 +157,12 @@ def person_create(request):
                 center=request.center, actor=request.user, username=data["username"],
                 display_name=data["display_name"], phone=data["phone"], password=data["password"],
                 roles=data["roles"], org_unit=data["org_unit"], department=data["department"],
+                must_change_password=True,
             )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"已创建账号“{person.username}”。请把初始密码当面告知本人。")
+            messages.success(request, f"已创建账号“{person.username}”。请把初始密码当面告知本人；本人首次登录后须先修改密码。")
             return redirect("core:person", pk=person.pk)
     return render(request, "core/person_form.html", {"form": form})
 
@@ -324,8 +322,9 @@ def password_change(request):
             throttle.password_change_succeeded(request.user)
             update_session_auth_hash(request, request.user)
             messages.success(request, "密码已修改。")
-            return redirect("core:home")
-    return render(request, "core/password.html", {"form": form}, status=429 if form.throttled else 200)
+            return redirect(safe_next(request) or "core:home")
+    return render(request, "core/password.html", {"form": form, "next": safe_next(request) or ""},
+                  status=429 if form.throttled else 200)
 
 
 # --- Notifications --------------------------------------------------------------------------
@@ -360,6 +359,17 @@ def notification_open(request, pk: int):
 
 
 # --- Health and errors ------------------------------------------------------------------------
+
+_FAVICON = Path(__file__).resolve().parent / "static" / "core" / "favicon.ico"
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links; it is the same icon as the
+    pages' own link (core/favicon.ico in static), cached for a day."""
+    response = HttpResponse(_FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
 
 @never_cache
 def healthz(request):

@@ -23,11 +23,23 @@ class DistributionConfig(AppConfig):
 
         panels.register_action(publish_button)
 
+        from rongmei.distribution import preflight
+        from rongmei.review import submit_checks
+
+        submit_checks.register(preflight.submit_check)
+
         from rongmei.distribution import selectors as distribution_selectors
         from rongmei.newsroom import media_access
 
         media_access.register_public_test(distribution_selectors.asset_is_public)
+        from rongmei.newsroom import public_life
+
+        public_life.register(distribution_selectors.public_lives, distribution_selectors.stories_in_public_state)
         demo.register(distribution_demo.load)
+        audit_labels.register_objects({"distribution.channelaccount": ("渠道账号", None)})
+        from rongmei.core import todo
+
+        todo.register("distribution", distribution_selectors.todo_for)
 
         audit_labels.register({
             "distribution.publish": "一键分发", "distribution.takedown": "撤稿", "distribution.resend": "重发",

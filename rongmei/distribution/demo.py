@@ -1,5 +1,6 @@
-"""Distribution demo data: the own site, a sandbox WeChat and Weibo account, and 30 village
-accounts in a group, all publishing to the local fake platforms (RONGMEI_SANDBOX=1 starts
+"""Distribution demo data: the own site, a sandbox WeChat and Weibo account, six village
+accounts in a group (each run by its village's clerk) and a department's account run by its
+liaison, all publishing to the local fake platforms (RONGMEI_SANDBOX=1 starts
 them with `rongmei serve`), so pressing 一键发布 makes real HTTP deliveries; a TV programme
 for the rundown and a village account without an API whose clerk posts by hand."""
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from rongmei.core.models import Area, Center, User
+from rongmei.core.models import Area, Center, Department, Membership, User
 from rongmei.distribution import services
 from rongmei.distribution.models import AccountGroup, ChannelAccount
 
@@ -17,6 +18,29 @@ def _account(center, kind, name, **fields) -> tuple[ChannelAccount, bool]:
     if existing:
         return existing, False
     return services.create_account(center=center, user=None, kind=kind, name=name, **fields), True
+
+
+# The villages (and communities) that run an account, each by its own clerk (村社通讯员,
+# a login of their own: they post by hand where there is no API and answer for a quiet
+# account). Invented names; every other village simply has no account yet.
+VILLAGE_CLERKS = [
+    ("青山村", "cun_qingshan", "梁春生"), ("石桥村", "cun_shiqiao", "宋玉兰"), ("竹林村", "cun_zhulin", "唐志强"),
+    ("上坪村", "cun_shangping", "邓卫东"), ("云雾村", "cun_yunwu", "袁小芬"), ("茶园村", "cun_chayuan", "蔡正权"),
+    ("西岭村", "cun_xiling", "潘长青"),
+]
+HAND_VILLAGE = "西岭村"  # its account has no API: the clerk posts by hand
+
+
+def _clerk(center: Center, username: str, name: str) -> User | None:
+    """The village's clerk: a demo login (role 记者, as county centers register their 通讯员)."""
+    from rongmei.core import services as core_services
+    from rongmei.core.demo import DEMO_PASSWORD
+
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    return core_services.create_person(center=center, username=username, display_name=name, password=DEMO_PASSWORD,
+                                       roles=["reporter"], actor=None, is_demo=True)
 
 
 def load(center: Center) -> tuple[int, int]:
@@ -31,20 +55,71 @@ def load(center: Center) -> tuple[int, int]:
                  responsible=operator, leader=leader),
     ]
     group, _ = AccountGroup.objects.get_or_create(center=center, name="全部村社号")
-    villages = list(Area.objects.filter(center=center).exclude(parent=None).order_by("id"))
-    for i in range(30):
-        area = villages[i % len(villages)] if villages else None
-        name = f"{area.name if area else '村社'}公众号" + (f"{i // len(villages) + 1}" if villages and i >= len(villages) else "")
-        account, created = _account(center, "wechat", name, base_url=wechat, options={"appid": f"wx-village-{i + 1:02d}"},
-                                    secret=f"secret-wx-village-{i + 1:02d}", owner="village", area=area,
-                                    responsible=operator, leader=leader)
+    areas = {a.name: a for a in Area.objects.filter(center=center).exclude(parent=None)}
+    for number, (village, username, name) in enumerate(VILLAGE_CLERKS, 1):
+        area, clerk = areas.get(village), _clerk(center, username, name)
+        if area is None or clerk is None or village == HAND_VILLAGE:
+            continue
+        account, created = _account(center, "wechat", f"{village}公众号", base_url=wechat,
+                                    options={"appid": f"wx-village-{number:02d}"}, secret=f"secret-wx-village-{number:02d}",
+                                    owner="village", area=area, responsible=clerk, leader=leader)
         made.append((account, created))
         group.accounts.add(account)
-    # A programme for the broadcast rundown and a village account without an API (hand work).
+    # A department's own account, run by that department's liaison.
+    department = Department.objects.filter(center=center, name="示例县住房和城乡建设局").first()
+    liaison = Membership.objects.filter(center=center, role="liaison", department=department).select_related("user").first()
+    if department is not None and liaison is not None:
+        made.append(_account(center, "wechat", f"{department.short_name or department.name}公众号", base_url=wechat,
+                             options={"appid": "wx-dept-zhujian"}, secret="secret-wx-dept-zhujian", owner="department",
+                             department=department, responsible=liaison.user, leader=leader))
+    # A programme for the broadcast rundown and a village account without an API (hand work):
+    # its clerk posts by hand and confirms.
     made.append(_account(center, "broadcast", "县电视台·示例新闻联播", responsible=operator,
                          options={"program": "示例新闻联播", "slot_start": "18:30", "slot_seconds": 600}))
-    clerk = User.objects.filter(username="reporter").first()
+    hand = next((row for row in VILLAGE_CLERKS if row[0] == HAND_VILLAGE), None)
+    clerk = _clerk(center, hand[1], hand[2]) if hand else None
     made.append(_account(center, "assisted", "西岭村微信群公众号（人工代发）", owner="village",
-                         area=villages[-1] if villages else None, responsible=clerk or operator, leader=leader))
+                         area=areas.get(HAND_VILLAGE), responsible=clerk or operator, leader=leader))
+    made.append(_signed_notice(center))
     created = sum(1 for _, c in made if c)
     return created, len(made) - created
+
+
+NOTICE = {
+    "key": "water_outage_notice", "kicker": "", "subheadline": "", "summary": "",
+    "headline": "关于城区部分路段临时停水的通告",
+    "body_html": ("<p>因城区供水管网改造施工，12月10日8时至18时，人民路（中山路至解放路段）、"
+                  "建设街及沿线小区将临时停水。请沿线居民和单位提前做好储水准备，施工期间注意用水安全。"
+                  "恢复供水初期水质可能浑浊，放水片刻即可正常使用。咨询电话：0000-1234567。</p>"
+                  "<p>特此通告。</p>"),
+    "column": "bianmin", "tags": ["停水通告"], "location": "示例县城关镇", "source": "示例县融媒体中心",
+    "author": "editor", "bylines": [("editor", "李娜", "editor", 100)], "images": [], "days_ago": 0,
+}
+
+
+def _signed_notice(center: Center) -> tuple[object, bool]:
+    """A text-only 通告, signed off for the site, WeChat and Weibo and not yet published: it
+    goes to WeChat with the 便民服务 column's default cover (一键分发 shows the pre-flight)."""
+    from rongmei.newsroom import demo as newsroom_demo
+    from rongmei.newsroom.models import Story
+    from rongmei.review import engine
+    from rongmei.review.models import Review
+
+    existing = Story.objects.filter(center=center, headline=NOTICE["headline"]).first()
+    columns = newsroom_demo.demo_columns(center)
+    users = {u.username: u for u in User.objects.filter(memberships__center=center).distinct()}
+    if existing is not None or "bianmin" not in columns or "editor" not in users:
+        return existing, False
+    story, _ = newsroom_demo.create_demo_story(center, NOTICE, users, columns, "ready")
+    review = engine.submit(story=story, user=users["editor"], channels=["web", "wechat", "weibo"])
+    for _ in range(len(review.steps)):
+        step = review.steps[review.current_step]
+        signer = next((u for u in User.objects.filter(memberships__center=center, memberships__role=step["role"],
+                                                     is_active=True).exclude(pk=users["editor"].pk).distinct()), None)
+        if signer is None:
+            break
+        review = engine.approve(review=review, user=signer, seen_hash=review.content_hash, reason="",
+                                override_blocking=True)
+        if review.status == Review.Status.SIGNED_OFF:
+            break
+    return story, True

@@ -143,6 +143,10 @@ class Publication(TenantModel):
     chased_at = models.DateTimeField("最近催办", null=True, blank=True)
     correction_note = models.CharField("更正说明", max_length=500, blank=True)
     corrected_at = models.DateTimeField("更正时间", null=True, blank=True)
+    takedown_note = models.CharField("撤稿内部说明", max_length=500, blank=True,
+                                     help_text="为什么撤：留在审计日志和分发看板，不对外")
+    takedown_notice = models.CharField("撤稿公开说明", max_length=200, blank=True,
+                                       help_text="本站撤稿页和对外撤稿通知里读者看到的话；留空用默认说明")
     position = models.PositiveIntegerField("串联单顺序", default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

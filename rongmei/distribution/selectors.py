@@ -16,7 +16,52 @@ LIVE = (Publication.Status.SENT, Publication.Status.CORRECTED)
 
 
 def board(story) -> list[Publication]:
-    return list(Publication.objects.filter(story=story).select_related("account").order_by("account__kind", "account__name"))
+    """The story's publications, each with what its board row says: a link that opens the
+    published piece (`link`, `link_label`) or why there is none (`no_link`), and whether
+    its note is an error (red) or only news (a publish the platform is still working on)."""
+    rows = list(Publication.objects.filter(story=story).select_related("account").order_by("account__kind", "account__name"))
+    for p in rows:
+        p.link, p.link_label, p.no_link = _link(p)
+        p.note_is_error = p.status in (Publication.Status.FAILED, Publication.Status.RETRYING, Publication.Status.TAKING_DOWN)
+    return rows
+
+
+_LINK_LABELS = {ChannelAccount.Kind.OWN_SITE: "打开本站页面", ChannelAccount.Kind.WECHAT: "打开微信文章",
+                ChannelAccount.Kind.WEIBO: "打开微博", ChannelAccount.Kind.BROADCAST: "打开串联单",
+                ChannelAccount.Kind.ASSISTED: "打开代发的文章"}
+_NO_LINK_WHEN = {
+    Publication.Status.SCHEDULED: "定时发出后显示链接",
+    Publication.Status.QUEUED: "发出后显示链接",
+    Publication.Status.SENDING: "发出后显示链接",
+    Publication.Status.PUBLISHING: "平台发布完成后显示链接",
+    Publication.Status.RETRYING: "发出后显示链接",
+    Publication.Status.FAILED: "没有发出，没有链接",
+    Publication.Status.CANCELLED: "已取消，没有发出",
+    Publication.Status.AWAITING: "负责人手工完成并填写链接后显示",
+    Publication.Status.TAKING_DOWN: "正在撤下",
+    Publication.Status.TAKEN_DOWN: "已撤下，原文不再可读",
+}
+_NO_LINK_KIND = {
+    ChannelAccount.Kind.EMAIL: "以邮件发出，没有网页链接",
+    ChannelAccount.Kind.NEWSPAPER: "已送报纸排版，报纸没有网页链接",
+    ChannelAccount.Kind.HTTP_PUSH: "已推送给订阅方，由对方刊发，没有本方链接",
+    ChannelAccount.Kind.WECHAT: "微信没有返回文章链接，请到公众号后台查看",
+    ChannelAccount.Kind.WEIBO: "微博没有返回链接，请到微博后台查看",
+}
+
+
+def _link(p: Publication) -> tuple[str, str, str]:
+    from rongmei.core.validators import safe_url_or_empty
+
+    url = safe_url_or_empty(p.remote_url, allow_relative=True)
+    kind = p.account.kind
+    if p.status in LIVE:
+        if url:
+            return url, _LINK_LABELS.get(kind, "打开已发布的稿件"), ""
+        return "", "", _NO_LINK_KIND.get(kind, "该渠道没有返回链接")
+    if p.status == Publication.Status.TAKEN_DOWN and kind == ChannelAccount.Kind.OWN_SITE and url:
+        return url, "打开撤稿页", ""
+    return "", "", _NO_LINK_WHEN.get(p.status, "")
 
 
 def board_summary(publications: list[Publication]) -> dict:
@@ -48,14 +93,61 @@ def stale_accounts(center: Center, days: int, now: dt.datetime | None = None):
 
 
 def monthly_ranking(center: Center, year: int, month: int, size: int = 10) -> dict:
-    """红黑榜: the most and least active accounts of a month, by publications sent."""
+    """红黑榜: the most and least active accounts of a month, by publications sent. The
+    红榜 lists only accounts that posted in the month (a quiet account is never praised);
+    the 黑榜 starts with the quiet ones."""
     start = dt.datetime(year, month, 1, tzinfo=timezone.get_current_timezone())
     end = (start + dt.timedelta(days=32)).replace(day=1)
     rows = list(accounts(center).filter(is_active=True).annotate(
         posts=Count("publications", filter=Q(publications__status__in=LIVE,
                                              publications__sent_at__gte=start, publications__sent_at__lt=end)),
         last=Max("last_published_at")).order_by("-posts", "name"))
-    return {"red": rows[:size], "black": list(reversed(rows[-size:])) if rows else [], "start": start}
+    return {"red": [a for a in rows if a.posts][:size], "black": list(reversed(rows[-size:])) if rows else [], "start": start}
+
+
+# How a channel is named in a story's public status (短名, the list has little room).
+_SHORT_KIND = {ChannelAccount.Kind.OWN_SITE: "网站/客户端", ChannelAccount.Kind.WECHAT: "微信",
+               ChannelAccount.Kind.WEIBO: "微博", ChannelAccount.Kind.HTTP_PUSH: "合作方推送",
+               ChannelAccount.Kind.EMAIL: "邮件", ChannelAccount.Kind.NEWSPAPER: "报纸",
+               ChannelAccount.Kind.BROADCAST: "广播电视", ChannelAccount.Kind.ASSISTED: "微信（人工代发）"}
+_GONE = (Publication.Status.TAKING_DOWN, Publication.Status.TAKEN_DOWN)
+
+
+def public_lives(story_ids):
+    """For the newsroom (`newsroom.public_life`): each story's public life — 已发布 with
+    its channels while any outlet carries it, else 撤稿中/已撤稿 once it was taken down."""
+    from rongmei.newsroom.public_life import PublicLife
+
+    rows = Publication.objects.filter(story_id__in=list(story_ids), status__in=LIVE + _GONE).values_list(
+        "story_id", "status", "account__kind")
+    live: dict[int, dict[str, int]] = {}
+    gone: dict[int, set[str]] = {}
+    for story_id, status, kind in rows:
+        if status in LIVE:
+            counts = live.setdefault(story_id, {})
+            counts[kind] = counts.get(kind, 0) + 1
+        else:
+            gone.setdefault(story_id, set()).add(status)
+    order = list(_SHORT_KIND)
+    lives = {}
+    for story_id, counts in live.items():
+        channels = tuple(_SHORT_KIND.get(k, k) + (f"（{n} 个号）" if n > 1 else "")
+                         for k, n in sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+        lives[story_id] = PublicLife("published", "已发布", channels)
+    for story_id, statuses in gone.items():
+        if story_id not in lives:
+            taking = Publication.Status.TAKING_DOWN in statuses
+            lives[story_id] = PublicLife("taking_down" if taking else "taken_down", "撤稿中" if taking else "已撤稿")
+    return lives
+
+
+def stories_in_public_state(center: Center, state: str):
+    """Ids of the center's stories that are 已发布 (somewhere live) or 已撤稿 (taken down,
+    live nowhere)."""
+    live = Publication.objects.filter(center=center, status__in=LIVE).values("story_id")
+    if state == "published":
+        return live
+    return Publication.objects.filter(center=center, status__in=_GONE).exclude(story_id__in=live).values("story_id")
 
 
 def live_on_own_site(center: Center, *, including: int | None = None):
@@ -77,13 +169,58 @@ def own_site_account(center: Center) -> ChannelAccount | None:
     return ChannelAccount.objects.filter(center=center, kind=ChannelAccount.Kind.OWN_SITE).first()
 
 
-def takedown_reason(publication: Publication) -> str:
-    """The reason given when the publication was taken down ("" when none)."""
+# What readers are told when the operator wrote no public notice.
+DEFAULT_TAKEDOWN_NOTICE = "该稿件已撤回。"
+
+
+def takedown_notice(publication: Publication) -> str:
+    """What the public may read about a takedown: the operator's public notice, else the
+    default. The internal note (why it was really taken down) never leaves the newsroom."""
+    return publication.takedown_notice.strip() or DEFAULT_TAKEDOWN_NOTICE
+
+
+def untouched_publishes(publication: Publication):
+    """Its publish deliveries that never reached a platform: pending, never tried, nothing
+    in flight or waited for. Only those can be cancelled; anything else may be live."""
     from rongmei.distribution.models import OutboxMessage
 
-    message = (OutboxMessage.objects.filter(publication=publication, action=OutboxMessage.Action.TAKEDOWN)
-               .order_by("-id").first())
-    return (message.progress or {}).get("reason", "") if message else ""
+    return OutboxMessage.objects.filter(publication=publication, action=OutboxMessage.Action.PUBLISH,
+                                        status=OutboxMessage.Status.PENDING, in_flight=False, waiting=False,
+                                        attempts=0)
+
+
+def never_reached(publication: Publication) -> bool:
+    """Whether 撤稿 only cancels it: it has publish deliveries and none may have reached the platform."""
+    from rongmei.distribution.models import OutboxMessage
+
+    publishes = OutboxMessage.objects.filter(publication=publication, action=OutboxMessage.Action.PUBLISH)
+    return publishes.exists() and not publishes.exclude(pk__in=untouched_publishes(publication)).exists()
+
+
+def takedown_plan(story) -> list[dict]:
+    """What 全部撤稿 will do, account by account, for the confirmation page: 撤下 where the
+    story is (or may be) out, 取消发送 where it never reached the platform."""
+    rows = []
+    for p in (Publication.objects.filter(story=story).exclude(
+            status__in=[Publication.Status.TAKEN_DOWN, Publication.Status.CANCELLED])
+              .select_related("account").order_by("account__kind", "account__name")):
+        cancel = never_reached(p)
+        rows.append({"publication": p, "account": p.account, "kind": p.account.get_kind_display(),
+                     "status": p.get_status_display(), "cancel": cancel,
+                     "what": "取消发送（尚未到达平台）" if cancel else _TAKEDOWN_WHAT.get(p.account.kind, "撤下")})
+    return rows
+
+
+_TAKEDOWN_WHAT = {
+    ChannelAccount.Kind.OWN_SITE: "下线，原地址显示撤稿说明",
+    ChannelAccount.Kind.WECHAT: "删除已发图文",
+    ChannelAccount.Kind.WEIBO: "删除微博",
+    ChannelAccount.Kind.HTTP_PUSH: "推送撤稿通知",
+    ChannelAccount.Kind.EMAIL: "发送撤稿通知邮件",
+    ChannelAccount.Kind.NEWSPAPER: "上传撤稿通知",
+    ChannelAccount.Kind.BROADCAST: "从串联单撤下",
+    ChannelAccount.Kind.ASSISTED: "通知负责人手工删除",
+}
 
 
 def awaiting_handoff(center: Center, user=None):
@@ -169,3 +306,63 @@ def asset_is_public(asset) -> bool:
     """Whether a story using this asset is published on some channel (newsroom's /media/ rule)."""
     return Publication.objects.filter(center_id=asset.center_id, story__story_assets__asset=asset,
                                       status__in=MEDIA_PUBLIC).exists()
+
+
+# --- 工作台 -------------------------------------------------------------------------------------
+
+def _signed_not_sent(center) -> list:
+    """签发待发: pieces signed off in the last week that no account has received yet."""
+    from rongmei.core.todo import Todo
+    from rongmei.review.selectors import signed_off_since
+
+    reviews = signed_off_since(center, timezone.now() - dt.timedelta(days=7))
+    sent = set(Publication.objects.filter(story_id__in=[r.story_id for r in reviews]).values_list("story_id", flat=True))
+    return [Todo(room="分发", title=r.story.headline, url=f"/distribution/stories/{r.story_id}/", since=r.updated_at,
+                 action="一键分发", note=f"已签发，可发：{'、'.join(_channel_names(r.channels))}")
+            for r in reviews if r.story_id not in sent][:20]
+
+
+def _channel_names(channels) -> list[str]:
+    from rongmei.newsroom.models import Rendition
+
+    labels = dict(Rendition.Channel.choices)
+    return [labels.get(c, c) for c in channels]
+
+
+def todo_for(user, center) -> list:
+    """Signed-off pieces not yet sent, hand work waiting for me, failed deliveries (for who may resend them) and the
+    accounts I am responsible for that went quiet."""
+    from django.conf import settings
+
+    from rongmei.core.todo import Todo
+
+    items = []
+    operator = user.has_perm("distribution.publish", center)
+    mine = Q(account__responsible=user) | (Q(account__responsible__isnull=True) if operator else Q(pk__in=[]))
+    for p in awaiting_handoff(center).filter(mine).order_by("updated_at")[:20]:
+        verb = {"takedown": "删除", "correct": "更正"}.get(p.handoff, "代发")
+        items.append(Todo(room="分发", title=f"{p.account.name}：{p.story.headline}", url=f"/distribution/publications/{p.pk}/handoff/",
+                          since=p.updated_at, action=f"手工{verb}并确认", note="无接口账号，等您手工完成"))
+    if operator:
+        items.extend(_signed_not_sent(center))
+        recent = timezone.now() - dt.timedelta(days=14)
+        failed: dict[int, list[Publication]] = {}
+        for p in (Publication.objects.filter(center=center, status=Publication.Status.FAILED, updated_at__gte=recent)
+                  .select_related("story", "account").order_by("-updated_at")[:100]):
+            failed.setdefault(p.story_id, []).append(p)
+        for pubs in list(failed.values())[:20]:
+            names = "、".join(p.account.name for p in pubs[:3]) + (f"等 {len(pubs)} 个账号" if len(pubs) > 3 else "")
+            items.append(Todo(room="分发", title=pubs[0].story.headline, url=f"/distribution/stories/{pubs[0].story_id}/",
+                              since=pubs[0].updated_at, alert=True, action="查看并重发",
+                              note=f"发布失败：{names}" + (f"（{pubs[0].last_error[:60]}）" if pubs[0].last_error else "")))
+    days = int(getattr(settings, "RONGMEI_MATRIX_WARN_DAYS", 10))
+    quiet = stale_accounts(center, days).filter(Q(responsible=user) | (
+        Q(responsible__isnull=True) if user.has_perm("distribution.manage_accounts", center) else Q(pk__in=[])))
+    manager = user.has_perm("distribution.manage_accounts", center)
+    for account in quiet.order_by("last_published_at", "created_at")[:20]:
+        last = account.last_published_at
+        items.append(Todo(room="账号", title=f"{account.name} 久未更新", since=last or account.created_at,
+                          url=f"/distribution/accounts/{account.pk}/" if manager else "/distribution/handoffs/",
+                          action="安排发布" if manager else "查看",
+                          note=f"最近发布 {timezone.localtime(last):%m月%d日}" if last else "还没有发布过"))
+    return items

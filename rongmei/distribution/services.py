@@ -63,6 +63,17 @@ def _require_reviewed_channels(story: Story, needed: set[str]) -> None:
                               "请把它们一并送审，签发后再发布。")
 
 
+def _require_preflight(story: Story, accounts: list[ChannelAccount]) -> None:
+    """Nothing is sent when a chosen account would refuse it (the same check the publish
+    screen shows, `preflight.for_publish`): said now, not after publishing."""
+    from rongmei.distribution import preflight
+
+    problems = [p for p in preflight.for_publish(story, accounts) if p.blocking]
+    if problems:
+        lines = preflight.summarize(problems)
+        raise ValidationError(["发布前检查未通过，没有发出任何内容。" + lines[0], *lines[1:]])
+
+
 @transaction.atomic
 def publish(*, story: Story, user: User, account_ids=(), group_ids=(), scheduled_at: dt.datetime | None = None) -> list[Publication]:
     """Publish the signed-off content to every chosen account, now or at `scheduled_at`
@@ -73,6 +84,7 @@ def publish(*, story: Story, user: User, account_ids=(), group_ids=(), scheduled
         raise ValidationError("只有已签发、且签发后未改动的稿件才能发布。")
     accounts = _accounts(story.center, account_ids, group_ids)
     _require_reviewed_channels(story, {CHANNEL_FOR_KIND[a.kind] for a in accounts})
+    _require_preflight(story, accounts)
     now = timezone.now()
     when = max(filter(None, [scheduled_at, story.embargo_until, now]))
     digest = signed_off_hash(story)
@@ -95,29 +107,36 @@ def publish(*, story: Story, user: User, account_ids=(), group_ids=(), scheduled
 
 
 def _untouched(publication: Publication):
-    """Its publish deliveries that never reached a platform: pending, never tried, nothing
-    in flight or waited for. Only those can be cancelled; anything else may be live."""
-    return OutboxMessage.objects.filter(publication=publication, action=OutboxMessage.Action.PUBLISH,
-                                        status=OutboxMessage.Status.PENDING, in_flight=False, waiting=False,
-                                        attempts=0)
+    from rongmei.distribution.selectors import untouched_publishes
+
+    return untouched_publishes(publication)
 
 
 @transaction.atomic
-def take_down(*, story: Story, user: User, reason: str) -> int:
+def take_down(*, story: Story, user: User, reason: str, notice: str = "") -> int:
     """撤稿 everywhere the story may be: deliveries that never reached a platform are
     cancelled; every other account — sent, failed, still publishing, outcome unknown — gets
     a takedown delivery (delete where the platform allows it, a notice where not), which the
     worker runs after the publish has settled. Pressing it again retries takedowns that
-    failed, until the platform confirms."""
-    reason = (reason or "").strip()
+    failed, until the platform confirms.
+
+    `reason` is the internal note (the audit log and the board keep it); `notice` is the
+    optional public notice, the only words that reach readers and outlets (the own site's
+    410 page shows a default when it is empty)."""
+    from rongmei.distribution.selectors import never_reached
+
+    reason, notice = (reason or "").strip(), (notice or "").strip()
     if not reason:
-        raise ValidationError("撤稿必须写明原因，它会出现在撤稿说明里。")
+        raise ValidationError("请写明撤稿的内部说明（为什么撤），它记入审计日志，不对外公开。")
+    if len(reason) > 500:
+        raise ValidationError("内部说明不能超过 500 字。")
+    if len(notice) > 200:
+        raise ValidationError("公开说明不能超过 200 字，读者看到的是一两句话。")
     count = 0
     now = timezone.now()
     for publication in Publication.objects.select_for_update().filter(story=story).exclude(
             status__in=[Publication.Status.TAKEN_DOWN, Publication.Status.CANCELLED]):
-        publishes = OutboxMessage.objects.filter(publication=publication, action=OutboxMessage.Action.PUBLISH)
-        if publishes.exists() and not publishes.exclude(pk__in=_untouched(publication)).exists():
+        if never_reached(publication):
             _untouched(publication).update(status=OutboxMessage.Status.CANCELLED)
             Publication.objects.filter(pk=publication.pk).update(status=Publication.Status.CANCELLED)
             continue
@@ -125,14 +144,17 @@ def take_down(*, story: Story, user: User, reason: str) -> int:
             idempotency_key=f"p{publication.pk}-a{publication.account_id}-takedown",
             defaults={"publication": publication, "account_id": publication.account_id,
                       "action": OutboxMessage.Action.TAKEDOWN, "available_at": now,
-                      "progress": {"reason": reason}})
+                      "progress": {"reason": notice}})
         if not created and message.status in (OutboxMessage.Status.DEAD, OutboxMessage.Status.DONE,
                                               OutboxMessage.Status.CANCELLED):
             OutboxMessage.objects.filter(pk=message.pk).update(
-                status=OutboxMessage.Status.PENDING, attempts=0, available_at=now, last_error="", done_at=None)
-        Publication.objects.filter(pk=publication.pk).update(status=Publication.Status.TAKING_DOWN, last_error="")
+                status=OutboxMessage.Status.PENDING, attempts=0, available_at=now, last_error="", done_at=None,
+                progress={**(message.progress or {}), "reason": notice})
+        Publication.objects.filter(pk=publication.pk).update(status=Publication.Status.TAKING_DOWN, last_error="",
+                                                             takedown_note=reason, takedown_notice=notice)
         count += 1
-    record("distribution.takedown", actor=user, center=story.center, obj=story, after={"reason": reason, "outlets": count})
+    record("distribution.takedown", actor=user, center=story.center, obj=story,
+           after={"note": reason, "notice": notice, "outlets": count})
     return count
 
 

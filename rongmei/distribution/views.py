@@ -43,10 +43,31 @@ def story_board(request, pk: int):
     context = {"story": story, "publications": publications, "summary": summary,
                "summary_labels": selectors.summary_labels(summary),
                "signed_off": is_signed_off(story), "accounts": selectors.accounts(request.center).filter(is_active=True),
-               "groups": selectors.groups(request.center)}
+               "groups": selectors.groups(request.center),
+               "takedown": next((p for p in publications if p.takedown_note), None),
+               "default_notice": selectors.DEFAULT_TAKEDOWN_NOTICE}
     if request.htmx:
         return render(request, "distribution/_board.html", context)
+    if context["signed_off"]:
+        context.update(_preflight(story, context["accounts"]))
     return render(request, "distribution/story.html", context)
+
+
+def _preflight(story, accounts) -> dict:
+    """发布前检查 on the publish screen: what each account would refuse (the same check the
+    publish service makes), shown beside the account and summed up above the button."""
+    from rongmei.distribution import preflight
+
+    accounts = list(accounts)
+    problems = preflight.for_publish(story, accounts)
+    refusals = [p for p in problems if p.blocking]
+    by_account: dict[str, list[str]] = {}
+    for problem in refusals:
+        by_account.setdefault(problem.account, []).append(problem.message)
+    for account in accounts:
+        account.preflight = by_account.get(account.name, [])
+    return {"accounts": accounts, "preflight_lines": preflight.summarize(refusals),
+            "preflight_notes": preflight.summarize([p for p in problems if not p.blocking])}
 
 
 def _when(raw: str):
@@ -71,10 +92,27 @@ def _story_action(request, pk: int, action, field: str, done: str):
     return redirect("distribution:story", pk=story.pk)
 
 
-@require_POST
 @require_perm("distribution.publish")
 def takedown(request, pk: int):
-    return _story_action(request, pk, services.take_down, "reason", "撤稿已提交，{count} 个渠道正在撤下。")
+    """全部撤稿, asked first: the page names every account it will touch and what happens
+    there, and takes the internal note and the optional public notice. Only a POST that
+    says `confirm` acts (no script needed); anything else shows the page again, keeping
+    what was typed."""
+    story = story_for_page(request.center, pk)
+    data = request.POST if request.method == "POST" else request.GET
+    note, notice = data.get("note", "").strip(), data.get("notice", "").strip()
+    error = ""
+    if request.method == "POST" and data.get("confirm") == "1":
+        try:
+            count = services.take_down(story=story, user=request.user, reason=note, notice=notice)
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+        else:
+            messages.success(request, f"撤稿已提交，{count} 个渠道正在撤下。")
+            return redirect("distribution:story", pk=story.pk)
+    return render(request, "distribution/takedown_confirm.html", {
+        "story": story, "plan": selectors.takedown_plan(story), "note": note, "notice": notice, "error": error,
+        "default_notice": selectors.DEFAULT_TAKEDOWN_NOTICE})
 
 
 @require_POST

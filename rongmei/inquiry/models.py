@@ -236,6 +236,26 @@ class HolidayOverride(models.Model):
         return f"{self.day} {'上班' if self.is_workday else '放假'} {self.note}"
 
 
+class HolidayYear(models.Model):
+    """The platform admin's word that a year's State Council schedule (放假 and 调休) is
+    entered in full as platform ``HolidayOverride`` rows. Until then the computed legal
+    holidays stand in and the warning stays: one override row alone must not silence it."""
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    complete = models.BooleanField("该年放假安排已完整录入", default=False)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name="确认人")
+    updated_at = models.DateTimeField("确认时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "年度放假安排"
+        verbose_name_plural = "年度放假安排"
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年放假安排"
+
+
 class Open311Key(TenantModel):
     """An API key for POST requests (stored as its SHA-256)."""
 

@@ -258,7 +258,9 @@ def accept(*, case: Case, user: User, departments: list[Department] = (), lead: 
         Assignment.objects.update_or_create(case=case, department=department, defaults={
             "is_lead": department == lead, "assigned_at": now, "status": Assignment.Status.OPEN, "return_reason": "",
             "reminded_at": None, "chased_at": None, "escalated_at": None})
-    names = "、".join(d.short_name or d.name for d in departments)
+    # Full names first (首次出现用全称, as the review room's wording check requires); the lead
+    # department's short name may follow them.
+    names = "、".join(d.name for d in departments)
     _event(case, "accepted", f"已受理，转{names}办理（{'主办：' + (lead.short_name or lead.name) + '；' if len(departments) > 1 else ''}"
                              f"{days} 个工作日内答复）。", user, public=True)
     record("inquiry.accept", actor=user, center=case.center, obj=case, after={"departments": [d.pk for d in departments],
@@ -395,10 +397,26 @@ def check_reply(center: Center, text: str) -> list[dict]:
     found = [{"check": "vague", "text": word, "message": f"“{word}”是含糊的承诺，请写明具体时间、措施和责任人。"}
              for word in VAGUE if word in text]
     lists = {k: v for k, v in check_lists(center).items() if k in ("lexicon", "wording")}
+    printed = _printed_spans(center, text)
     for finding in run_checks({"body": text}, typos=None, **lists):
+        if finding.check == "wording" and any(a <= finding.start and finding.end <= b for a, b in printed):
+            continue  # a name the system itself shows (the department's name on the case) is never refused
         if finding.check in ("sensitive", "wording"):
             found.append({"check": finding.check, "text": finding.text, "message": finding.message})
     return found
+
+
+def _printed_spans(center: Center, text: str) -> list[tuple[int, int]]:
+    """Where the reply writes a name the system prints itself: a department's full or short
+    name as the center registered it (shown on the case, the queue and the ranking)."""
+    names = {n for pair in Department.objects.filter(center=center).values_list("name", "short_name") for n in pair if n}
+    spans = []
+    for name in names:
+        start = text.find(name)
+        while start >= 0:
+            spans.append((start, start + len(name)))
+            start = text.find(name, start + 1)
+    return spans
 
 
 @transaction.atomic
@@ -422,7 +440,7 @@ def reply(*, case: Case, user: User, text: str, confirm_flags: bool = False) -> 
     answer = Reply.objects.create(case=case, department=assignment.department, author=user, text=text, findings=findings)
     record("inquiry.reply", actor=user, center=case.center, obj=case, after={"reply": answer.pk, "flags": len(findings)})
     if getattr(settings, "RONGMEI_INQUIRY_REVIEW_REPLIES", True):
-        _event(case, "reply_pending", f"{assignment.department.short_name or assignment.department.name}提交了答复，待审核。", user)
+        _event(case, "reply_pending", f"{assignment.department.name}提交了答复，待审核。", user)
         notify(center=case.center, recipients=_people(case.center, "coordinator"), title=f"答复待审核：{case.title}"[:200],
                url=f"/inquiry/cases/{case.pk}/")
         return answer
@@ -645,6 +663,21 @@ def save_holiday(*, center: Center, user: User, day: dt.date, is_workday: bool, 
     record("inquiry.holiday_save", actor=user, center=center, obj=holiday,
            after={"day": day.isoformat(), "is_workday": is_workday, "platform": platform, "created": created})
     return holiday
+
+
+@transaction.atomic
+def set_holiday_year_complete(*, center: Center, user: User, year: int, complete: bool):
+    """The platform admin says a year's State Council schedule is (or is no longer) entered
+    in full; until then the computed legal holidays stand in and the warning stays."""
+    from rongmei.inquiry.models import HolidayYear
+
+    if not can_edit_platform_holidays(user):
+        raise PermissionDenied("只有平台管理员可以确认某一年的放假安排已完整录入。")
+    if not 2000 <= year <= 2099:
+        raise ValidationError("年份应在 2000 到 2099 之间。")
+    flag, _ = HolidayYear.objects.update_or_create(year=year, defaults={"complete": complete, "updated_by": user})
+    record("inquiry.holiday_year", actor=user, center=center, obj=flag, after={"year": year, "complete": complete})
+    return flag
 
 
 @transaction.atomic

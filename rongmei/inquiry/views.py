@@ -201,8 +201,31 @@ def settings_page(request):
         "holidays": HolidayOverride.objects.filter(day__year__gte=year, center=center),
         "platform_holidays": HolidayOverride.objects.filter(day__year__gte=year, center__isnull=True),
         "attention": _attention(center),
+        "computed_years": _computed_years(year),
         "can_edit_holidays": request.user.has_perm("inquiry.manage", center),
         "can_edit_platform_holidays": services.can_edit_platform_holidays(request.user)})
+
+
+def _computed_years(year: int) -> list[dict]:
+    """This year and next where the package has no schedule: the legal holidays computed by
+    the rules, and whether the platform admin has entered the whole schedule."""
+    from rongmei.inquiry.models import HolidayYear
+
+    complete = set(HolidayYear.objects.filter(complete=True).values_list("year", flat=True))
+    return [{"year": y, "complete": y in complete, "holidays": _runs(workdays.legal_holidays(y))}
+            for y in (year, year + 1) if not workdays.package_knows(y)]
+
+
+def _runs(days: dict) -> list[str]:
+    """{day: name} as "春节 2月5日–2月10日", one entry per run of consecutive days."""
+    runs: list[list] = []
+    for day, name in sorted(days.items()):
+        if runs and runs[-1][0] == name and (day - runs[-1][2]).days == 1:
+            runs[-1][2] = day
+        else:
+            runs.append([name, day, day])
+    fmt = "{d.month}月{d.day}日".format
+    return [f"{name} {fmt(d=first)}" + (f"–{fmt(d=last)}" if last != first else "") for name, first, last in runs]
 
 
 def _save_setting(request) -> None:
@@ -234,6 +257,13 @@ def _save_setting(request) -> None:
         return
     elif what == "holiday_delete":
         services.delete_holiday(center=center, user=request.user, holiday_id=parse_id(post.get("holiday")) or 0)
+        return
+    elif what == "holiday_year":
+        raw = (post.get("year") or "").strip()
+        if not raw.isdigit():
+            raise ValidationError("请选择年份。")
+        services.set_holiday_year_complete(center=center, user=request.user, year=int(raw),
+                                           complete=post.get("complete") == "1")
         return
     else:
         raise ValidationError("未知的设置。")

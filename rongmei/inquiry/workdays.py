@@ -8,10 +8,13 @@ Rules
   ``chinesecalendar`` package decides: it knows the statutory holidays *and* the 调休
   make-up working days (e.g. Sunday 2026-09-20 and Saturday 2026-10-10 are working days).
 * **Fallback.** For a year the package has no data for (it raises ``NotImplementedError``,
-  e.g. "no available data for year 2027") the calendar falls back to Monday–Friday and
-  records the year in ``Calendar.unknown_years``. ``years_needing_attention`` tells the UI
-  when the current or next year is in that state with no override rows, so that an admin
-  enters the State Council's schedule under “节假日调整”.
+  e.g. "no available data for year 2027") the legal holidays are computed from the rules
+  of 全国年节及纪念日放假办法 (``legal_holidays``: 元旦, 春节 除夕–初三 by the lunar
+  calendar, 清明 by the solar term, 劳动节, 端午, 中秋, 国庆, and 补假 for a holiday on a
+  weekend); other days fall back to Monday–Friday. Only the 调休 make-up working days stay
+  unknown, so the year is recorded in ``Calendar.unknown_years``, and
+  ``years_needing_attention`` keeps warning until the platform admin marks the year's
+  schedule as entered in full (``HolidayYear.complete``): one override row is not enough.
 * **Local days.** Everything is counted on the center's local calendar (``center.timezone``,
   Beijing time by default). All datetimes passed in must be aware; results are aware
   datetimes in the requested time zone.
@@ -44,6 +47,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from lunardate import LunarDate
 
 DEFAULT_TZ = "Asia/Shanghai"
 DAY_END = time(18, 0)
@@ -85,6 +89,43 @@ def package_knows(year: int) -> bool:
     return True
 
 
+# 全国年节及纪念日放假办法 (2024 revision, in force since 2025): the days every citizen has off.
+# Lunar dates are (month, day); 除夕 is the day before 正月初一 (the 29th or the 30th).
+_LUNAR_HOLIDAYS = (("端午节", 5, 5), ("中秋节", 8, 15))
+_FIXED_HOLIDAYS = (("元旦", 1, 1), ("劳动节", 5, 1), ("劳动节", 5, 2),
+                   ("国庆节", 10, 1), ("国庆节", 10, 2), ("国庆节", 10, 3))
+
+
+@lru_cache(maxsize=None)
+def legal_holidays(year: int) -> dict[date, str]:
+    """The statutory days off of ``year`` by the rules alone, ``{day: holiday name}``.
+
+    元旦 1-1; 春节 除夕 and 正月初一–初三; 清明节 on the solar term 清明; 劳动节 5-1, 5-2;
+    端午节 五月初五; 中秋节 八月十五; 国庆节 10-1..10-3. A day of these on a Saturday or
+    Sunday is made up on the next weekday that is not a holiday itself (第六条: 适逢星期六、
+    星期日，应当在工作日补假), named after its holiday. The 调休 make-up *working* days are
+    not in the rules (the State Council announces them each year), so they are not here.
+    """
+    days: dict[date, str] = {date(year, m, d): name for name, m, d in _FIXED_HOLIDAYS}
+    new_year = LunarDate(year, 1, 1).to_solar_date()
+    for offset in range(-1, 3):
+        days[new_year + timedelta(days=offset)] = "春节"
+    for name, month, day in _LUNAR_HOLIDAYS:
+        days[LunarDate(year, month, day).to_solar_date()] = name
+    for day, term in chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 10)):
+        if term == "清明":
+            days[day] = "清明节"
+    made_up: dict[date, str] = {}
+    for day in sorted(days):
+        if day.weekday() >= 5:
+            candidate = day + timedelta(days=1)
+            while candidate.weekday() >= 5 or candidate in days or candidate in made_up:
+                candidate += timedelta(days=1)
+            made_up[candidate] = days[day]
+    days.update(made_up)
+    return {day: days[day] for day in sorted(days) if day.year == year}
+
+
 class Calendar:
     """Which days are working days, and deadline arithmetic over them.
 
@@ -93,8 +134,10 @@ class Calendar:
     decided by the Monday–Friday fallback (neither override nor package data).
     """
 
-    def __init__(self, overrides: dict[date, bool] | None = None):
+    def __init__(self, overrides: dict[date, bool] | None = None, complete_years: set[int] | None = None):
         self.overrides: dict[date, bool] = dict(overrides or {})
+        #: years whose whole schedule the platform admin has entered (``HolidayYear.complete``)
+        self.complete_years: set[int] = set(complete_years or ())
         self.unknown_years: set[int] = set()
 
     @classmethod
@@ -104,7 +147,7 @@ class Calendar:
         ``center=None`` gives the platform layer alone. Another center's rows never count."""
         from django.db.models import Q
 
-        from rongmei.inquiry.models import HolidayOverride
+        from rongmei.inquiry.models import HolidayOverride, HolidayYear
 
         rows = HolidayOverride.objects.filter(Q(center__isnull=True) | Q(center=center) if center is not None
                                               else Q(center__isnull=True))
@@ -113,12 +156,14 @@ class Calendar:
         for day, is_workday, _ in sorted(rows.values_list("day", "is_workday", "center_id"),
                                          key=lambda row: row[2] is not None):
             overrides[day] = is_workday
-        return cls(overrides)
+        complete = set(HolidayYear.objects.filter(complete=True).values_list("year", flat=True))
+        return cls(overrides, complete)
 
     # -- days -------------------------------------------------------------------------
 
     def is_workday(self, day: date) -> bool:
-        """Override table first, then the package, then Monday–Friday (year remembered)."""
+        """Override table first, then the package, then the computed legal holidays and
+        Monday–Friday (the year remembered as unknown unless marked complete)."""
         if isinstance(day, datetime):
             day = day.date()
         if day in self.overrides:
@@ -126,8 +171,9 @@ class Calendar:
         try:
             return chinese_calendar.is_workday(day)
         except NotImplementedError:
-            self.unknown_years.add(day.year)
-            return day.weekday() < 5
+            if day.year not in self.complete_years:
+                self.unknown_years.add(day.year)
+            return day.weekday() < 5 and day not in legal_holidays(day.year)
 
     def next_workday(self, day: date, include: bool = False) -> date:
         """The first working day after ``day`` (or ``day`` itself if ``include`` and it is one)."""
@@ -263,14 +309,15 @@ def deadline_days(center, kind: str, *, joint: bool, emergency: bool) -> int:
 
 
 def years_needing_attention(calendar: Calendar, today: date) -> list[int]:
-    """This year and next, where the package has no schedule and no override row exists.
+    """This year and next, where the package has no schedule and the platform admin has
+    not marked the year's schedule as entered in full (``HolidayYear.complete``).
 
-    For those years working days fall back to Monday–Friday; admins must enter the State
-    Council's schedule under “节假日调整” (see ``attention_message``).
+    For those years the legal holidays are computed but the 调休 days are unknown; the
+    platform admin enters the State Council's schedule under “节假日调整” and then ticks
+    “该年放假安排已完整录入” (see ``attention_message``). Override rows alone never count.
     """
-    years_with_rows = {day.year for day in calendar.overrides}
     return [year for year in (today.year, today.year + 1)
-            if not package_knows(year) and year not in years_with_rows]
+            if not package_knows(year) and year not in calendar.complete_years]
 
 
 def attention_message(years: list[int]) -> str:
@@ -278,5 +325,6 @@ def attention_message(years: list[int]) -> str:
     if not years:
         return ""
     label = "、".join(f"{year}年" for year in sorted(years))
-    return (f"{label}的法定节假日和调休安排尚未录入：系统暂按周一至周五计算工作日。"
-            "请在“节假日调整”中录入国务院公布的安排。")
+    return (f"{label}的放假和调休安排尚未完整录入：系统已按《全国年节及纪念日放假办法》算出法定节假日，"
+            "调休上班日暂按周一至周五计算。请平台管理员在“节假日调整”中录入国务院公布的安排，"
+            "录完后勾选“该年放假安排已完整录入”。")

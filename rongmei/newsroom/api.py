@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -218,13 +218,16 @@ def list_renditions(request, story_id: Id):
     return [_rendition_out(r) for r in selectors.renditions(story)]
 
 
-@router.post("/stories/{story_id}/renditions", response=list[RenditionOut], summary="生成渠道稿（channels 为空则全部）")
-def generate_renditions(request, story_id: Id, channels: list[str] | None = None):
+@router.post("/stories/{story_id}/renditions", response=list[RenditionOut],
+             summary="生成渠道稿（channels 为空则全部；人工修改过的只在 replace_edited 中列出时才重新生成）")
+def generate_renditions(request, story_id: Id, channels: list[str] | None = None,
+                        replace_edited: list[str] | None = Query(None, description="覆盖人工修改的渠道（可重复）")):
     require(request, "newsroom.produce_renditions")
     story = selectors.story_for_page(request.center, story_id, request.user)
-    if channels and any(c not in Rendition.Channel.values for c in channels):
+    if any(c not in Rendition.Channel.values for c in (channels or []) + (replace_edited or [])):
         raise HttpError(400, f"渠道只能是：{'、'.join(Rendition.Channel.values)}。")
-    return [_rendition_out(r) for r in rendition_services.generate(story=story, user=request.user, channels=channels or None)]
+    return [_rendition_out(r) for r in rendition_services.generate(story=story, user=request.user, channels=channels or None,
+                                                                     replace_edited=replace_edited or ())]
 
 
 def _rendition_out(r: Rendition) -> RenditionOut:

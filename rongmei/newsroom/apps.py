@@ -13,10 +13,18 @@ class NewsroomConfig(AppConfig):
         nav.register(nav.NavItem("stories", "稿件", "newsroom:stories", "newsroom.view_stories", order=200, icon="✎"))
         nav.register(nav.NavItem("assets", "素材库", "newsroom:assets", "newsroom.view_stories", order=210, icon="▣"))
         nav.register(nav.NavItem("search", "全文检索", "newsroom:search", "newsroom.view_stories", order=220, icon="⌕"))
+        nav.register(nav.NavItem("columns", "栏目与封面", "newsroom:columns", "newsroom.manage_columns", order=225, icon="▤"))
         audit_labels.register({
             "story.create": "新建稿件", "story.save": "保存稿件", "story.status": "稿件状态变更",
             "story.conflict": "保存冲突（已保留）", "asset.upload": "上传素材", "asset.update": "修改素材说明",
             "rendition.generate": "生成渠道稿", "rendition.save": "修改渠道稿", "column.create": "新建栏目",
+            "column.default_cover": "设置栏目默认封面", "center.default_cover": "设置中心默认封面",
+        })
+        audit_labels.register_objects({
+            "newsroom.story": ("稿件", lambda s: f"稿件《{s}》"),
+            "newsroom.asset": ("素材", None),
+            "newsroom.rendition": ("渠道稿", lambda r: f"稿件《{r.story}》的{r.get_channel_display()}稿"),
+            "newsroom.column": ("栏目", None),
         })
         demo.register(newsroom_demo.load)
 

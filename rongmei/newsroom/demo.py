@@ -97,7 +97,34 @@ def load(center: Center) -> tuple[int, int]:
         _, made = create_demo_story(center, spec, users, columns, spec["status"])
         created += made
     _show_a_stale_rendition(center, users["editor"])
+    _show_hand_edited_versions(center, users["editor"])
+    created += _default_covers(center, users["editor"], columns)
     return created, existing
+
+
+# Default covers (栏目与默认封面): the center's, and one for the 便民服务 column where the
+# text-only notices (通知、通告) go, so those can go to WeChat, which wants a cover.
+DEFAULT_COVERS = {"": "lake_festival", "bianmin": "street_lamps"}
+
+
+def _default_covers(center: Center, editor: User, columns: dict[str, Column]) -> int:
+    """Once per center (its settings row marks it): a later choice, a cleared one too, is kept."""
+    from rongmei.newsroom.models import CenterDefaults
+    from rongmei.newsroom.services import covers
+
+    if CenterDefaults.objects.filter(center=center).exists():
+        return 0
+    made = 0
+    for slug, key in sorted(DEFAULT_COVERS.items(), reverse=True):  # columns first; the center's row last
+        if slug and (slug not in columns or columns[slug].default_cover_id):
+            continue
+        asset, _ = _image(center, editor, key)
+        if slug:
+            covers.set_column_cover(column=columns[slug], user=editor, asset_id=asset.pk)
+        else:
+            covers.set_center_cover(center=center, user=editor, asset_id=asset.pk)
+        made += 1
+    return made
 
 
 def _show_a_stale_rendition(center: Center, editor: User) -> None:
@@ -110,3 +137,31 @@ def _show_a_stale_rendition(center: Center, editor: User) -> None:
         body=story.body + "<p>（编辑补充：本文数据已与相关部门再次核实。）</p>", column_id=story.column_id,
         tags=story.tags, location=story.location, source=story.source)
     story_services.save_story(story=story, user=editor, data=data, base_version=story.version, note="补充核实说明")
+
+
+def _show_hand_edited_versions(center: Center, editor: User) -> None:
+    """One story whose WeChat version was edited in the visual editor (a closing heading and
+    line added, its second picture picked as cover) and whose Weibo version was rewritten by
+    hand: the story page marks both 已修改, and 全部重新生成 asks which of them to replace."""
+    from django.core.exceptions import ValidationError
+
+    from rongmei.newsroom import wechat_html
+
+    spec = next(s for s in demo_content.STORIES if s["key"] == "late_rice_harvest")
+    story = Story.objects.filter(center=center, headline=spec["headline"], renditions__channel="wechat").first()
+    pictures = [link.asset_id for link in story.story_assets.select_related("asset")
+                if link.asset.kind == "image"] if story is not None else []
+    wechat = story.renditions.get(channel="wechat") if len(pictures) >= 2 else None
+    if wechat is None or wechat.edited:
+        return
+    article = wechat_html.to_editor(wechat.body) + "<h1>记者手记</h1><p>更多图片和视频，请点击“阅读原文”。</p>"
+    rendition_services.save(rendition=wechat, user=editor, base_version=wechat.version, title=wechat.title,
+                            body=article, fields={k: wechat.fields.get(k, "") for k in ("digest", "author", "source_url")},
+                            visual=True, cover=pictures[1])
+    weibo = story.renditions.filter(channel="weibo", edited=False).first()
+    if weibo is not None:
+        try:
+            rendition_services.save(rendition=weibo, user=editor, base_version=weibo.version, title=weibo.title,
+                                    body=weibo.body + "（编辑改写）", fields={"short_text": weibo.fields.get("short_text", "")})
+        except ValidationError:
+            pass  # over Weibo's 140: the demo keeps the generated post

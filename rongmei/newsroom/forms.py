@@ -68,7 +68,9 @@ class BylineForm(forms.Form):
     def __init__(self, *args, center=None, **kwargs):
         super().__init__(*args, **kwargs)
         if center is not None:
-            self.fields["user"].queryset = User.objects.filter(memberships__center=center, is_active=True).distinct().order_by("username")
+            from rongmei.core.selectors import staff
+
+            self.fields["user"].queryset = staff(center)
 
     def clean(self):
         data = super().clean()

@@ -16,6 +16,9 @@ class Column(TenantModel):
     description = models.CharField("说明", max_length=200, blank=True)
     order = models.PositiveIntegerField("排序", default=0)
     is_active = models.BooleanField("启用", default=True)
+    default_cover = models.ForeignKey("Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                      limit_choices_to={"kind": "image"}, verbose_name="默认封面",
+                                      help_text="本栏目稿件没有图片时，微信等需要封面的渠道用这张图")
 
     class Meta:
         verbose_name = "栏目"
@@ -28,6 +31,25 @@ class Column(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CenterDefaults(TenantModel):
+    """The center's newsroom settings: for now its default cover picture (used when neither
+    the story nor its column has one). It lives here, not on core's Center, because assets
+    are the newsroom's and core depends on no app."""
+
+    default_cover = models.ForeignKey("Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                      limit_choices_to={"kind": "image"}, verbose_name="中心默认封面",
+                                      help_text="稿件和栏目都没有封面时，微信等需要封面的渠道用这张图")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "中心默认设置"
+        verbose_name_plural = "中心默认设置"
+        constraints = [models.UniqueConstraint(fields=["center"], name="centerdefaults_unique_center")]
+
+    def __str__(self) -> str:
+        return f"{self.center} 默认设置"
 
 
 class Story(TenantModel):

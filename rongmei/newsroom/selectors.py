@@ -9,7 +9,7 @@ from diff_match_patch import diff_match_patch
 from rongmei.core.models import Center, User
 from rongmei.core.tenancy import scoped
 from rongmei.newsroom.html import plain_text
-from rongmei.newsroom.models import Asset, Byline, Column, Rendition, Story, StoryAsset, StoryRevision
+from rongmei.newsroom.models import Asset, Byline, CenterDefaults, Column, Rendition, Story, StoryAsset, StoryRevision
 
 FIELD_LABELS = {
     "kicker": "引题", "headline": "主标题", "subheadline": "副标题", "summary": "摘要", "body": "正文",
@@ -164,3 +164,69 @@ def latest_revision(story: Story) -> StoryRevision | None:
 def rendition_for(story_id: int, channel: str) -> Rendition | None:
     """A story's rendition for one channel (for the rooms that publish it)."""
     return Rendition.objects.filter(story_id=story_id, channel=channel).first()
+
+
+def effective_cover(story: Story) -> Asset | None:
+    """The picture that goes out as the piece's cover (the WeChat 封面, list pictures): the
+    story's own first image, else its column's default cover, else the center's. Callers
+    (the WeChat adapter, `newsroom.published`, the pre-flight) ask here and nowhere else."""
+    return cover_source(story)[0]
+
+
+COVER_SOURCES = {"story": "稿件图片", "column": "栏目默认封面", "center": "中心默认封面"}
+
+
+def cover_source(story: Story) -> tuple[Asset | None, str]:
+    """(the effective cover, where it comes from: "story", "column", "center" or "").
+
+    What the sign-off hash covers: the story's own cover is content (it is a picture of the
+    piece, chosen by its authors) and belongs in the hash; a default cover is settled
+    configuration of the column or the center, set on the 栏目与默认封面 page by people with
+    "newsroom.manage_columns" and audited there. It is deliberately NOT part of the hash:
+    configuring a default for a text-only 通告 that was signed with no cover must not
+    withdraw its sign-off (that is the point of a default: such notices go to WeChat
+    without a new review round). The reviewer still sees which default will go out
+    (`newsroom.published` shows the resolved cover with its source)."""
+    own = story.cover
+    if own is not None:
+        return own, "story"
+    column = story.column if story.column_id else None
+    if column is not None and column.default_cover_id:
+        cover = _usable_image(column.default_cover)
+        if cover is not None:
+            return cover, "column"
+    defaults = CenterDefaults.objects.filter(center_id=story.center_id).select_related("default_cover").first()
+    if defaults is not None and defaults.default_cover_id:
+        cover = _usable_image(defaults.default_cover)
+        if cover is not None:
+            return cover, "center"
+    return None, ""
+
+
+def _usable_image(asset: Asset | None) -> Asset | None:
+    """A configured default only counts while it is an image of the same center."""
+    return asset if asset is not None and asset.kind == Asset.Kind.IMAGE else None
+
+
+def center_defaults(center: Center) -> CenterDefaults | None:
+    return CenterDefaults.objects.filter(center=center).select_related("default_cover").first()
+
+
+def chosen_wechat_cover(story: Story) -> Asset | None:
+    """The cover the editor picked for the WeChat version (its `cover_asset`, chosen in the
+    WeChat editor from the story's pictures), while it is still one of them; else None and
+    the effective cover applies (`newsroom.published.wechat_cover`)."""
+    rendition = rendition_for(story.pk, Rendition.Channel.WECHAT)
+    chosen = rendition.fields.get("cover_asset") if rendition is not None else None
+    if not isinstance(chosen, int):
+        return None
+    link = story.story_assets.select_related("asset").prefetch_related("asset__renditions").filter(
+        asset_id=chosen, asset__kind=Asset.Kind.IMAGE).first()
+    return link.asset if link is not None else None
+
+
+def wechat_source_url(story: Story) -> str:
+    """The 原文链接 set on the WeChat version ("阅读原文"), or "" when the editor left it empty
+    and the story's own page is used."""
+    rendition = rendition_for(story.pk, Rendition.Channel.WECHAT)
+    return str(rendition.fields.get("source_url") or "").strip() if rendition is not None else ""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rongmei.newsroom import views
+from rongmei.newsroom import column_views, views
 
 app_name = "newsroom"
 
@@ -14,7 +14,9 @@ urlpatterns = [
     path("stories/<id:pk>/revisions/", views.story_revisions, name="revisions"),
     path("stories/<id:pk>/conflict/<id:number>/", views.story_conflict, name="conflict"),
     path("stories/<id:pk>/renditions/generate/", views.renditions_generate, name="renditions_generate"),
+    path("stories/<id:pk>/renditions/regenerate/", views.renditions_confirm, name="renditions_confirm"),
     path("stories/<id:pk>/renditions/<str:channel>/", views.rendition_edit, name="rendition"),
+    path("columns/", column_views.columns, name="columns"),
     path("assets/", views.asset_list, name="assets"),
     path("assets/<id:pk>/", views.asset_detail, name="asset"),
     path("assets/upload/", views.asset_upload_inline, name="asset_upload"),

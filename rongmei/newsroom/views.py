@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from rongmei.core import search
 from rongmei.core.ids import bounded, parse_id
 from rongmei.core.views import apply_errors, require_perm, safe_next
-from rongmei.newsroom import panels, selectors
+from rongmei.newsroom import panels, public_life, selectors
 from rongmei.newsroom.forms import (
     AssetEditForm,
     AssetUploadForm,
@@ -43,9 +43,13 @@ def story_list(request):
     mine = request.GET.get("mine") == "1"
     qs = selectors.stories(request.center, status=status if status in Story.Status.values else "",
                            column_id=parse_id(column), mine=request.user if mine else None, user=request.user)
+    if status in public_life.STATES:  # 已发布 / 已撤稿: the story's public life, from the publishing room
+        qs = public_life.filter_stories(qs, request.center, status)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page.object_list = public_life.attach(page.object_list)
     return render(request, "newsroom/story_list.html", {
-        "page": page, "statuses": Story.Status.choices, "columns": selectors.columns(request.center),
+        "page": page, "statuses": Story.Status.choices, "public_states": public_life.STATES.items(),
+        "columns": selectors.columns(request.center),
         "status": status, "column": column, "mine": mine,
     })
 
@@ -83,11 +87,13 @@ def story_create(request):
 @require_perm("newsroom.view_stories")
 def story_detail(request, pk: int):
     story = selectors.story_for_page(request.center, pk, request.user)
+    public_life.attach([story])
     return render(request, "newsroom/story_detail.html", {
         "story": story, "assets": selectors.story_assets(story), "renditions": selectors.renditions(story),
         "revisions": selectors.revisions(story)[:30], "can_edit": can_edit(request.user, request.center, story),
         "can_produce": request.user.has_perm("newsroom.produce_renditions", request.center),
         "channels": Rendition.Channel.choices, "panels": panels.for_story(story, request),
+        "has_edited_renditions": story.renditions.filter(edited=True).exists(),
         "actions": panels.actions_for(story, request.user.get_all_permissions(request.center)),
     })
 
@@ -108,7 +114,8 @@ def story_edit(request, pk: int):
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                messages.success(request, f"已保存为第 {story.version + 1} 版。")
+                # save_story re-reads the story: its version is already the one just saved.
+                messages.success(request, f"已保存为第 {story.version} 版。")
                 return redirect("newsroom:story", pk=story.pk)
     else:
         form = StoryForm(initial=StoryForm.initial_for(story), center=request.center)
@@ -193,36 +200,96 @@ def story_revisions(request, pk: int):
 @require_POST
 @require_perm("newsroom.produce_renditions")
 def renditions_generate(request, pk: int):
+    """生成 / 重新生成. A hand-edited version is regenerated only when ticked on the
+    confirmation page (`replace`); without that confirmation, edited versions are kept and
+    named, and the editor is sent to the page where they can be ticked."""
     story = selectors.story_for_page(request.center, pk, request.user)
     channel = request.POST.get("channel") or None
     if channel is not None and channel not in Rendition.Channel.values:
         raise Http404("没有这个渠道。")
-    made = rendition_services.generate(story=story, user=request.user, channels=[channel] if channel else None)
-    messages.success(request, f"已生成 {len(made)} 个渠道稿。" if not channel else f"已重新生成{made[0].get_channel_display()}稿。")
+    channels = [channel] if channel else None
+    confirmed = request.POST.get("confirmed") == "1"
+    replace = [c for c in request.POST.getlist("replace") if c in Rendition.Channel.values] if confirmed else []
+    made = rendition_services.generate(story=story, user=request.user, channels=channels, replace_edited=replace)
+    done = {r.channel for r in made}
+    kept = [r for r in selectors.renditions(story) if r.edited and r.channel not in done and (not channel or r.channel == channel)]
+    if made:
+        messages.success(request, f"已生成 {len(made)} 个渠道稿。" if not channel
+                         else f"已重新生成{rendition_services.channel_noun(made[0].channel)}。")
+    if kept:
+        names = "、".join(rendition_services.channel_noun(r.channel) for r in kept)
+        messages.warning(request, f"{names}有人工修改，没有重新生成，原样保留。" + (
+            "" if confirmed else "如要用母稿重新生成并覆盖修改，请在确认页勾选。"))
+        if not confirmed:
+            target = reverse("newsroom:renditions_confirm", args=[story.pk])
+            return redirect(f"{target}?channel={channel}" if channel else target)
     return redirect("newsroom:story", pk=story.pk)
+
+
+@require_perm("newsroom.produce_renditions")
+def renditions_confirm(request, pk: int):
+    """全部重新生成, confirmed: names the versions edited by hand, each with a box to tick if
+    the editor wants it replaced; the others are regenerated. A plain form, no script."""
+    story = selectors.story_for_page(request.center, pk, request.user)
+    channel = request.GET.get("channel") or ""
+    if channel and channel not in Rendition.Channel.values:
+        raise Http404("没有这个渠道。")
+    renditions = [r for r in selectors.renditions(story) if not channel or r.channel == channel]
+    return render(request, "newsroom/renditions_confirm.html", {
+        "story": story, "channel": channel,
+        "edited": [r for r in renditions if r.edited],
+        "plain": [r for r in renditions if not r.edited],
+        "missing": [] if channel else [label for value, label in Rendition.Channel.choices
+                                       if value not in {r.channel for r in renditions}],
+    })
 
 
 @require_perm("newsroom.produce_renditions")
 def rendition_edit(request, pk: int, channel: str):
     story = selectors.story_for_page(request.center, pk, request.user)
     rendition = get_object_or_404(story.renditions, channel=channel)
+    wechat = rendition.channel == Rendition.Channel.WECHAT
+    initial_body = rendition.body
+    if wechat:
+        from rongmei.newsroom import wechat_html
+
+        initial_body = wechat_html.to_editor(rendition.body)
     form = RenditionForm(request.POST or None, rendition=rendition,
-                         initial={"version": rendition.version, "title": rendition.title, "body": rendition.body})
+                         initial={"version": rendition.version, "title": rendition.title, "body": initial_body})
+    field_errors: dict[str, list[str]] = {}
     if request.method == "POST" and form.is_valid():
+        mode_html = wechat and request.POST.get("mode") == "html"
         try:
-            rendition_services.save(rendition=rendition, user=request.user, base_version=form.cleaned_data["version"],
-                                    title=form.cleaned_data["title"], body=form.cleaned_data["body"],
-                                    fields=rendition_services.fields_from_post(rendition.channel, request.POST))
+            saved = rendition_services.save(
+                rendition=rendition, user=request.user, base_version=form.cleaned_data["version"],
+                title=form.cleaned_data["title"],
+                body=request.POST.get("body_html", "") if mode_html else form.cleaned_data["body"],
+                fields=rendition_services.fields_from_post(rendition.channel, request.POST),
+                visual=wechat and not mode_html, cover=request.POST.get("cover") if wechat else None)
         except rendition_services.StaleRendition as stale:
             form.add_error(None, str(stale))
         except ValidationError as exc:
-            apply_errors(form, exc)
+            for key, errors in exc.message_dict.items():
+                if key in form.fields:
+                    form.add_error(key, errors)
+                else:
+                    field_errors[key] = errors
         else:
-            messages.success(request, f"{rendition.get_channel_display()}稿已保存。")
+            messages.success(request, f"{rendition_services.channel_noun(saved.channel)}已保存为第 {saved.version} 版。")
             return redirect("newsroom:story", pk=story.pk)
+    fields = rendition_services.editable_fields(rendition)
+    for f in fields:
+        if request.method == "POST":
+            f["value"] = request.POST.get(f"field_{f['name']}", f["value"])
+        f["errors"] = field_errors.pop(f"field_{f['name']}", [])
     return render(request, "newsroom/rendition_form.html", {
-        "story": story, "rendition": rendition, "form": form,
-        "editable_fields": rendition_services.editable_fields(rendition),
+        "story": story, "rendition": rendition, "form": form, "editable_fields": fields,
+        "noun": rendition_services.channel_noun(rendition.channel),
+        "cover_choices": rendition_services.cover_choices(rendition) if wechat else [],
+        "cover_errors": field_errors.pop("cover", []), "other_errors": [e for es in field_errors.values() for e in es],
+        "body_html": request.POST.get("body_html", rendition.body) if request.method == "POST" else rendition.body,
+        "mode": request.POST.get("mode", "visual") if request.method == "POST" else "visual",
+        "chosen_cover": request.POST.get("cover", "") if request.method == "POST" else "",
     })
 
 
@@ -313,11 +380,11 @@ def search_page(request):
             limit=20, offset=(page_no - 1) * 20,
             only=selectors.readable_search_objects(request.center, request.user),
         )
-    from rongmei.core.selectors import members
+    from rongmei.core.selectors import staff
 
     return render(request, "newsroom/search.html", {
         "q": query, "results": results, "statuses": Story.Status.choices, "columns": selectors.columns(request.center),
-        "people": members(request.center), "status": status, "column": column, "author": author,
+        "people": [{"user": person} for person in staff(request.center)], "status": status, "column": column, "author": author,
         "kinds": kinds, "date_from": request.GET.get("from", ""), "date_to": request.GET.get("to", ""),
     })
 

@@ -95,6 +95,45 @@ def _story_specs():
     return newsroom_content.STORIES
 
 
+# 值班表: weekdays a day desk and a night desk, weekends one desk; names rotate.
+DUTY_DAY = ["editor", "editor", "reviewer3", "editor", "editor"]
+DUTY_NIGHT = ["reviewer1", "reviewer2", "proofreader", "reviewer1", "reviewer2"]
+DUTY_WEEKEND = ["editor", "reviewer3"]
+
+
+def _duty_roster(center, users) -> int:
+    """The current and the next week (filled in for whichever days have nobody yet, so a
+    later `rongmei demo` extends it), and one swap waiting for the other person and the chief."""
+    from rongmei.planning import services
+    from rongmei.planning.models import DutyShift, DutySwap
+
+    chief = users.get("reviewer3")
+    if chief is None:
+        return 0
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    made = 0
+    for offset in range(14):
+        day = monday + dt.timedelta(days=offset)
+        if DutyShift.objects.filter(center=center, date=day).exists():
+            continue
+        weekday = day.weekday()
+        plan = ([("weekend", DUTY_WEEKEND[(offset // 7 + weekday) % 2])] if weekday >= 5 else
+                [("day", DUTY_DAY[weekday]), ("night", DUTY_NIGHT[(weekday + offset // 7) % 5])])
+        for desk, username in plan:
+            if username in users:
+                services.assign_duty(center=center, user=chief, date=day, desk=desk, person=users[username],
+                                     quiet=True)
+                made += 1
+    requester, other = users.get("reviewer1"), users.get("reviewer2")
+    waiting = DutySwap.objects.filter(center=center, status=DutySwap.Status.PENDING, shift__date__gte=today).exists()
+    shift = DutyShift.objects.filter(center=center, user=requester, date__gt=today, desk="night").order_by("date").first()
+    if requester and other and shift and not waiting:
+        services.request_swap(shift=shift, user=requester, counterpart=other, reason="孩子当晚开家长会，请帮忙代一次夜班")
+        made += 1
+    return made
+
+
 @transaction.atomic
 def load(center: Center) -> tuple[int, int]:
     users = {u.username: u for u in User.objects.filter(memberships__center=center).distinct()}
@@ -104,5 +143,6 @@ def load(center: Center) -> tuple[int, int]:
     topics, _ = _topics(center, users, columns, plans)
     _leads(center, users, topics)
     _assignments(center, users, topics)
+    made = _duty_roster(center, users)
     after = sum(m.objects.filter(center=center).count() for m in (Plan, Topic, Lead, Assignment))
-    return after - before, before
+    return after - before + made, before

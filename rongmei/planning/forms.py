@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from rongmei.core.models import User
 from rongmei.core.tenancy import scoped
 from rongmei.newsroom.models import Column
-from rongmei.planning.models import Assignment, AssignmentMember, Lead, Plan
+from rongmei.planning.models import Assignment, AssignmentMember, DutyShift, Lead, Plan
 
 DATETIME = {"widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             "input_formats": ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -72,3 +73,52 @@ class AssignmentForm(_CenterForm):
         taken = {u.pk for u, _ in chosen}
         chosen += [(u, AssignmentMember.Role.CAMERA) for u in self.cleaned_data["camera"] if u.pk not in taken]
         return chosen
+
+
+def duty_staff(center):
+    """People who can sit a desk: the center's staff (roles that see the board), not
+    department liaisons or system accounts."""
+    from rongmei.core.permissions import ROLES
+
+    roles = [code for code, role in ROLES.items() if "planning.view_board" in role.permissions]
+    return (User.objects.filter(memberships__center=center, memberships__role__in=roles, is_active=True)
+            .distinct().order_by("display_name", "username"))
+
+
+class DutyForm(_CenterForm):
+    """排班: put a colleague on a desk on a day."""
+
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                           error_messages=DATE["error_messages"])
+    desk = forms.ChoiceField(label="班次", choices=[("", "请选择")] + list(DutyShift.Desk.choices))
+    person = forms.ModelChoiceField(label="值班人", queryset=User.objects.none(), empty_label="请选择",
+                                    error_messages={"required": "请选择值班人。", "invalid_choice": "请选择本中心的采编人员。"})
+
+    def __init__(self, *args, center, **kwargs):
+        super().__init__(*args, center=center, **kwargs)
+        self.fields["person"].queryset = duty_staff(center)
+        self.fields["date"].error_messages["required"] = "请选择日期。"
+        self.fields["desk"].error_messages["required"] = "请选择日班、夜班或周末班。"
+
+
+class SwapForm(_CenterForm):
+    """换班: whom I ask, optionally which of their shifts I take in return, and why."""
+
+    counterpart = forms.ModelChoiceField(label="请谁换班", queryset=User.objects.none(), empty_label="请选择同事",
+                                         error_messages={"required": "请选择换班的同事。",
+                                                         "invalid_choice": "请选择本中心的另一位同事。"})
+    counterpart_shift = forms.ModelChoiceField(label="对调对方的班次（可不选，即请对方代班）", queryset=DutyShift.objects.none(),
+                                               required=False, empty_label="不对调，请对方代班",
+                                               error_messages={"invalid_choice": "请选择对方今后的班次。"})
+    reason = forms.CharField(label="原因", max_length=200, error_messages={"required": "请写明换班原因。",
+                                                                          "max_length": "原因最多 200 个字。"})
+
+    def __init__(self, *args, center, exclude=None, **kwargs):
+        super().__init__(*args, center=center, **kwargs)
+        staff = duty_staff(center)
+        self.fields["counterpart"].queryset = staff.exclude(pk=exclude.pk) if exclude is not None else staff
+        upcoming = scoped(DutyShift, center).filter(date__gte=timezone.localdate()).select_related("user")
+        if exclude is not None:
+            upcoming = upcoming.exclude(user=exclude)
+        self.fields["counterpart_shift"].queryset = upcoming
+        self.fields["counterpart_shift"].label_from_instance = lambda s: f"{s.date:%m月%d日} {s.get_desk_display()} · {s.user}"

@@ -193,3 +193,65 @@ class AssignmentMember(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["assignment", "user"], name="assignmentmember_unique")]
+
+
+class DutyShift(TenantModel):
+    """值班表: one person on one desk on one day (日班, 夜班, 周末班)."""
+
+    class Desk(models.TextChoices):
+        DAY = "day", "日班"
+        NIGHT = "night", "夜班"
+        WEEKEND = "weekend", "周末班"
+
+    date = models.DateField("日期", db_index=True)
+    desk = models.CharField("班次", max_length=10, choices=Desk.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="值班人")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "值班"
+        verbose_name_plural = "值班表"
+        ordering = ["date", "desk", "id"]
+        constraints = [models.UniqueConstraint(fields=["center", "date", "desk", "user"], name="dutyshift_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%m-%d} {self.get_desk_display()} {self.user}"
+
+
+class DutySwap(TenantModel):
+    """换班: the person on `shift` asks `counterpart` to take it (代班), or to trade it for
+    `counterpart_shift` (对调). It takes effect when the counterpart has agreed and the chief
+    editor (whoever holds planning.manage_duty) has approved, in either order; a request
+    made by such a person needs only the counterpart's agreement."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待处理"
+        APPROVED = "approved", "已生效"
+        REJECTED = "rejected", "未同意"
+        CANCELLED = "cancelled", "已撤回"
+
+    shift = models.ForeignKey(DutyShift, on_delete=models.CASCADE, related_name="swaps", verbose_name="我的班")
+    counterpart_shift = models.ForeignKey(DutyShift, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                          verbose_name="对方的班")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="申请人")
+    counterpart = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="换班对象")
+    reason = models.CharField("原因", max_length=200)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    peer_agreed_at = models.DateTimeField("对方同意时间", null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="批准人")
+    approved_at = models.DateTimeField("批准时间", null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="处理人")
+    decision_note = models.CharField("意见", max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "换班申请"
+        verbose_name_plural = "换班申请"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.requester} → {self.counterpart}：{self.shift}"

@@ -137,3 +137,90 @@ def story_origin(story, request=None) -> dict | None:
         if assignment.topic.plan_id:
             rows.append(("策划", assignment.topic.plan.title, f"/planning/topics/?plan={assignment.topic.plan_id}"))
     return {"title": "来自策划调度", "rows": rows}
+
+
+# --- Duty roster (值班表) ----------------------------------------------------------------------
+
+def duty_week(center: Center, monday: dt.date) -> list[dict]:
+    """Seven days from `monday`, each with its desks and who is on them."""
+    from rongmei.planning.models import DutyShift
+
+    days = [monday + dt.timedelta(days=i) for i in range(7)]
+    shifts = scoped(DutyShift, center).filter(date__range=(days[0], days[-1])).select_related("user")
+    by_day: dict[dt.date, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for shift in shifts:
+        by_day[shift.date][shift.desk].append(shift)
+    today = timezone.localdate()
+    return [{"date": d, "today": d == today, "weekend": d.weekday() >= 5, "past": d < today,
+             "desks": [{"code": code, "label": label, "shifts": by_day[d].get(code, [])}
+                       for code, label in DutyShift.Desk.choices]} for d in days]
+
+
+def duty_on(center: Center, day: dt.date | None = None) -> list[dict]:
+    """Who is on duty on `day` (today by default), desk by desk; empty desks left out."""
+    from rongmei.planning.models import DutyShift
+
+    day = day or timezone.localdate()
+    labels = dict(DutyShift.Desk.choices)
+    rows: dict[str, list] = {}
+    for shift in scoped(DutyShift, center).filter(date=day).select_related("user").order_by("desk", "id"):
+        rows.setdefault(shift.desk, []).append(shift.user)
+    return [{"desk": code, "label": labels[code], "people": rows[code]} for code in labels if code in rows]
+
+
+def my_shifts(center: Center, user: User, start: dt.date, days: int = 14) -> list:
+    from rongmei.planning.models import DutyShift
+
+    return list(scoped(DutyShift, center).filter(user=user, date__range=(start, start + dt.timedelta(days=days)))
+                .order_by("date", "desk"))
+
+
+def swaps(center: Center, user: User) -> dict:
+    """Pending swaps: those waiting for my yes, my own requests, and (for who may approve)
+    those waiting for approval; plus the last decided ones."""
+    from rongmei.planning.models import DutySwap
+
+    qs = scoped(DutySwap, center).select_related("shift", "counterpart_shift", "requester", "counterpart", "approved_by",
+                                                  "decided_by")
+    pending = qs.filter(status=DutySwap.Status.PENDING)
+    approver = user.has_perm("planning.manage_duty", center)
+    return {
+        "to_answer": list(pending.filter(counterpart=user, peer_agreed_at__isnull=True)),
+        "to_approve": list(pending.filter(approved_at__isnull=True).exclude(requester=user)) if approver else [],
+        "mine": list(pending.filter(requester=user)),
+        "recent": list(qs.exclude(status=DutySwap.Status.PENDING).filter(Q(requester=user) | Q(counterpart=user)
+                                                                          | Q(decided_by=user))[:10]),
+        "approver": approver,
+    }
+
+
+# --- 工作台 -------------------------------------------------------------------------------------
+
+def todo_for(user: User, center: Center) -> list:
+    """My active assignments with their deadlines, today's and tomorrow's duty, and swaps
+    waiting for my answer or approval."""
+    from rongmei.core.todo import Todo
+
+    if not user.has_perm("planning.view_board", center):  # the pages below are the board's
+        return []
+    items = []
+    steps = {"open": "接单", "accepted": "出发采访", "on_site": "交稿"}
+    for a in assignments(center).filter(members__user=user, status__in=ACTIVE).distinct()[:30]:
+        items.append(Todo(room="任务", title=a.title, url=f"/planning/assignments/{a.pk}/", due=a.deadline,
+                          since=a.created_at, action=steps.get(a.status, "查看"),
+                          note=a.get_status_display() + (f" · {a.location}" if a.location else "")))
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    for shift in my_shifts(center, user, today, days=1):
+        starts = dt.datetime.combine(shift.date, dt.time(8, 0), tzinfo=tz)
+        items.append(Todo(room="值班", title=f"{'今天' if shift.date == today else '明天'}您值{shift.get_desk_display()}",
+                          url="/planning/duty/", since=starts, note=f"{shift.date:%m月%d日}", action="看值班表"))
+    pending = swaps(center, user)
+    for swap in pending["to_answer"]:
+        items.append(Todo(room="值班", title=f"{swap.requester} 请您换班：{swap.shift.date:%m月%d日}{swap.shift.get_desk_display()}",
+                          url="/planning/duty/#swaps", since=swap.created_at, note=swap.reason, action="同意或拒绝"))
+    for swap in pending["to_approve"]:
+        items.append(Todo(room="值班", title=f"待批准换班：{swap.requester} → {swap.counterpart}，"
+                                            f"{swap.shift.date:%m月%d日}{swap.shift.get_desk_display()}",
+                          url="/planning/duty/#swaps", since=swap.created_at, note=swap.reason, action="批准"))
+    return items

@@ -287,3 +287,200 @@ def story_filed(story: Story, user: User) -> None:
         record("assignment.status", actor=user, center=assignment.center, obj=assignment, after={"status": "filed"})
         notify(center=assignment.center, recipients=[assignment.created_by], title=f"已交稿：{story.headline}",
                body=f"任务“{assignment.title}”", url=f"/stories/{story.pk}/")
+
+
+# --- Duty roster (值班表) ----------------------------------------------------------------------
+# Who may be put on a desk: staff of the center (people who see the board). A swap takes
+# effect when the other person has agreed and someone with "planning.manage_duty" (the
+# chief editor, the center admin) has approved, in either order; a request made by such a
+# person, or agreed by such a person, needs no second approval.
+
+def _on_staff(center: Center, person: User | None) -> bool:
+    return person is not None and person.is_active and person.has_perm("planning.view_board", center)
+
+
+def _duty_managers(center: Center) -> list[User]:
+    """Who approves swaps: the holders of a role that grants planning.manage_duty."""
+    from rongmei.core.permissions import ROLES
+
+    roles = [code for code, role in ROLES.items() if "planning.manage_duty" in role.permissions]
+    return list(User.objects.filter(memberships__center=center, memberships__role__in=roles, is_active=True).distinct())
+
+
+def _shift_label(shift) -> str:
+    return f"{shift.date:%m月%d日}{shift.get_desk_display()}"
+
+
+@transaction.atomic
+def assign_duty(*, center: Center, user: User, date: dt.date, desk: str, person: User, quiet: bool = False):
+    """Put `person` on `desk` on `date`; they are told unless `quiet` (the demo's roster)."""
+    from rongmei.planning.models import DutyShift
+
+    if not user.has_perm("planning.manage_duty", center):
+        raise ValidationError("只有总编辑或中心管理员可以排班。")
+    errors: dict = {}
+    if desk not in DutyShift.Desk.values:
+        errors["desk"] = ["请选择日班、夜班或周末班。"]
+    if not _on_staff(center, person):
+        errors["person"] = ["只能安排本中心的采编人员值班。"]
+    if date is None:
+        errors["date"] = ["请选择日期。"]
+    if errors:
+        raise ValidationError(errors)
+    if DutyShift.objects.filter(center=center, date=date, desk=desk, user=person).exists():
+        raise ValidationError(f"{person} 已在{date:%m月%d日}的{DutyShift.Desk(desk).label}。")
+    shift = DutyShift.objects.create(center=center, date=date, desk=desk, user=person, created_by=user)
+    record("duty.assign", actor=user, center=center, obj=shift,
+           after={"date": date.isoformat(), "desk": desk, "person": str(person)})
+    if person.pk != user.pk and not quiet:
+        notify(center=center, recipients=[person], title=f"值班安排：{_shift_label(shift)}", url="/planning/duty/")
+    return shift
+
+
+@transaction.atomic
+def remove_duty(*, shift, user: User) -> None:
+    from rongmei.planning.models import DutySwap
+
+    if not user.has_perm("planning.manage_duty", shift.center):
+        raise ValidationError("只有总编辑或中心管理员可以调整值班表。")
+    record("duty.remove", actor=user, center=shift.center, obj=shift,
+           before={"date": shift.date.isoformat(), "desk": shift.desk, "person": str(shift.user)})
+    DutySwap.objects.filter(shift=shift, status=DutySwap.Status.PENDING).update(
+        status=DutySwap.Status.CANCELLED, decided_by=user, decided_at=timezone.now(), decision_note="该班次已取消")
+    shift.delete()
+
+
+@transaction.atomic
+def request_swap(*, shift, user: User, counterpart: User | None, reason: str, counterpart_shift=None):
+    """The person on `shift` asks `counterpart` to take it, or to trade it for one of theirs."""
+    from rongmei.planning.models import DutyShift, DutySwap
+
+    center = shift.center
+    _require(shift.user_id == user.pk, "只能为自己的班次申请换班。")
+    _require(shift.date >= timezone.localdate(), "这个班次已经过去了，不能再换。")
+    errors: dict = {}
+    reason = _check_text(errors, "reason", reason, 200, label="换班原因")
+    if counterpart is None or counterpart.pk == user.pk or not _on_staff(center, counterpart):
+        errors["counterpart"] = ["请选择本中心的另一位同事。"]
+    elif DutyShift.objects.filter(center=center, date=shift.date, desk=shift.desk, user=counterpart).exists():
+        errors["counterpart"] = [f"{counterpart} 当天已在{shift.get_desk_display()}。"]
+    if counterpart_shift is not None and not errors.get("counterpart"):
+        if counterpart_shift.center_id != center.id or counterpart_shift.user_id != counterpart.pk:
+            errors["counterpart_shift"] = ["对调的班次不是对方的班。"]
+        elif counterpart_shift.date < timezone.localdate():
+            errors["counterpart_shift"] = ["对方的这个班次已经过去了。"]
+    if errors:
+        raise ValidationError(errors)
+    _require(not DutySwap.objects.filter(shift=shift, status=DutySwap.Status.PENDING).exists(),
+             "这个班次已有一份待处理的换班申请，请先撤回它。")
+    chief = user.has_perm("planning.manage_duty", center)
+    now = timezone.now()
+    swap = DutySwap.objects.create(center=center, shift=shift, counterpart_shift=counterpart_shift, requester=user,
+                                   counterpart=counterpart, reason=reason,
+                                   approved_by=user if chief else None, approved_at=now if chief else None)
+    record("duty.swap_request", actor=user, center=center, obj=swap,
+           after={"shift": _shift_label(shift), "counterpart": str(counterpart),
+                  "counterpart_shift": _shift_label(counterpart_shift) if counterpart_shift else "", "reason": reason})
+    what = f"与您对调{_shift_label(counterpart_shift)}" if counterpart_shift else "请您代班"
+    notify(center=center, recipients=[counterpart], title=f"{user} 申请换班：{_shift_label(shift)}，{what}",
+           body=reason, url="/planning/duty/")
+    return swap
+
+
+def _pending(swap):
+    from rongmei.planning.models import DutySwap
+
+    current = DutySwap.objects.select_for_update().get(pk=swap.pk)
+    _require(current.status == DutySwap.Status.PENDING, f"这份换班申请{current.get_status_display()}，不能再处理。")
+    return current
+
+
+def _apply_swap(swap, user: User) -> None:
+    """Both yeses are in: the shifts change hands (in the same transaction)."""
+    from rongmei.planning.models import DutyShift, DutySwap
+
+    shift = DutyShift.objects.select_for_update().get(pk=swap.shift_id)
+    _require(shift.user_id == swap.requester_id, "这个班次已经换过人了，申请作废。")
+    if DutyShift.objects.filter(center=shift.center, date=shift.date, desk=shift.desk, user=swap.counterpart).exists():
+        raise ValidationError(f"{swap.counterpart} 当天已在{shift.get_desk_display()}，不能再接这个班。")
+    shift.user = swap.counterpart
+    shift.save(update_fields=["user"])
+    if swap.counterpart_shift_id:
+        theirs = DutyShift.objects.select_for_update().get(pk=swap.counterpart_shift_id)
+        _require(theirs.user_id == swap.counterpart_id, "对方的班次已经换过人了，申请作废。")
+        if DutyShift.objects.filter(center=theirs.center, date=theirs.date, desk=theirs.desk, user=swap.requester).exists():
+            raise ValidationError(f"{swap.requester} 当天已在{theirs.get_desk_display()}，不能对调。")
+        theirs.user = swap.requester
+        theirs.save(update_fields=["user"])
+    swap.status = DutySwap.Status.APPROVED
+    swap.decided_by, swap.decided_at = user, timezone.now()
+    swap.save()
+    notify(center=swap.center, recipients=[swap.requester, swap.counterpart], title=f"换班已生效：{_shift_label(shift)}",
+           url="/planning/duty/")
+
+
+def _turn_down(swap, user: User, note: str, action: str, recipients: list, title: str):
+    """A swap refused by the colleague or turned down by the chief: closed, audited, told."""
+    from rongmei.planning.models import DutySwap
+
+    swap.status, swap.decided_by, swap.decided_at, swap.decision_note = DutySwap.Status.REJECTED, user, timezone.now(), note
+    swap.save()
+    record(action, actor=user, center=swap.center, obj=swap, after={"note": note})
+    notify(center=swap.center, recipients=recipients, title=title, body=note, url="/planning/duty/")
+    return swap
+
+
+@transaction.atomic
+def answer_swap(*, swap, user: User, agree: bool, note: str = ""):
+    """The counterpart says yes or no. A yes from someone who may approve swaps approves too."""
+    swap = _pending(swap)
+    _require(swap.counterpart_id == user.pk, "只有被请求换班的同事可以同意或拒绝。")
+    _require(swap.peer_agreed_at is None, "您已经同意过了，正在等总编辑批准。")
+    note = (note or "").strip()[:200]
+    now = timezone.now()
+    if not agree:
+        return _turn_down(swap, user, note, "duty.swap_refuse", [swap.requester],
+                          f"{user} 没有同意换班：{_shift_label(swap.shift)}")
+    swap.peer_agreed_at = now
+    if swap.approved_at is None and user.has_perm("planning.manage_duty", swap.center):
+        swap.approved_by, swap.approved_at = user, now
+    swap.save()
+    record("duty.swap_agree", actor=user, center=swap.center, obj=swap, after={"note": note})
+    if swap.approved_at is not None:
+        _apply_swap(swap, user)
+    else:
+        notify(center=swap.center, recipients=_duty_managers(swap.center),
+               title=f"待批准换班：{swap.requester} 与 {swap.counterpart}，{_shift_label(swap.shift)}", body=swap.reason,
+               url="/planning/duty/")
+    return swap
+
+
+@transaction.atomic
+def approve_swap(*, swap, user: User, approve: bool, note: str = ""):
+    """The chief editor (planning.manage_duty) approves or turns the swap down."""
+    swap = _pending(swap)
+    _require(user.has_perm("planning.manage_duty", swap.center), "只有总编辑或中心管理员可以批准换班。")
+    _require(swap.approved_at is None, "这份换班申请已经批准过了，正在等对方同意。")
+    note = (note or "").strip()[:200]
+    now = timezone.now()
+    if not approve:
+        return _turn_down(swap, user, note, "duty.swap_reject", [swap.requester, swap.counterpart],
+                          f"换班未获批准：{_shift_label(swap.shift)}")
+    swap.approved_by, swap.approved_at, swap.decision_note = user, now, note
+    swap.save()
+    record("duty.swap_approve", actor=user, center=swap.center, obj=swap, after={"note": note})
+    if swap.peer_agreed_at is not None:
+        _apply_swap(swap, user)
+    return swap
+
+
+@transaction.atomic
+def cancel_swap(*, swap, user: User):
+    from rongmei.planning.models import DutySwap
+
+    swap = _pending(swap)
+    _require(swap.requester_id == user.pk, "只有申请人可以撤回换班申请。")
+    swap.status, swap.decided_by, swap.decided_at = DutySwap.Status.CANCELLED, user, timezone.now()
+    swap.save()
+    record("duty.swap_cancel", actor=user, center=swap.center, obj=swap)
+    return swap

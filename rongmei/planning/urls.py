@@ -17,4 +17,8 @@ urlpatterns = [
     path("planning/plans/new/", views.plan_create, name="plan_create"),
     path("planning/mine/", views.my_assignments, name="mine"),
     path("planning/assignments/<id:pk>/", views.assignment_detail, name="assignment"),
+    path("planning/duty/", views.duty, name="duty"),
+    path("planning/duty/shifts/<id:pk>/remove/", views.duty_remove, name="duty_remove"),
+    path("planning/duty/shifts/<id:pk>/swap/", views.duty_swap, name="duty_swap"),
+    path("planning/duty/swaps/<id:pk>/", views.duty_swap_decide, name="duty_swap_decide"),
 ]

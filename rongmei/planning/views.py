@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -14,6 +15,7 @@ from rongmei.core.ids import parse_id
 from rongmei.core.tenancy import get_scoped_or_404
 from rongmei.core.views import apply_errors, require_perm
 from rongmei.planning import selectors, services
+from rongmei.planning.deadlines import default_deadline
 from rongmei.planning.forms import AssignmentForm, LeadForm, PlanForm, TopicForm
 from rongmei.planning.models import Assignment, Lead, Topic
 
@@ -37,6 +39,7 @@ def _period(request) -> tuple[str, dt.date, dt.date]:
 def board(request):
     period, start, end = _period(request)
     return render(request, "planning/board.html", {"period": period, "start": start, "end": end,
+                                                    "on_duty": selectors.duty_on(request.center),
                                                     **selectors.board(request.center, start, end)})
 
 
@@ -45,7 +48,7 @@ def screen(request):
     """Full-screen command-room view; the body refreshes itself every 30 seconds."""
     period, start, end = _period(request)
     context = {"period": period, "start": start, "end": end, "now": timezone.localtime(),
-               **selectors.board(request.center, start, end)}
+               "on_duty": selectors.duty_on(request.center), **selectors.board(request.center, start, end)}
     if request.htmx:
         return render(request, "planning/_screen_body.html", context)
     return render(request, "planning/screen.html", context)
@@ -175,7 +178,7 @@ def plan_create(request):
 def topic_detail(request, pk: int):
     topic = get_scoped_or_404(selectors.topics(request.center), request.center, pk=pk)
     assignment_form = AssignmentForm(center=request.center, initial={
-        "title": topic.title, "deadline": timezone.localtime() + dt.timedelta(hours=8)})
+        "title": topic.title, "deadline": default_deadline(request.center, timezone.now())})
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -256,3 +259,118 @@ def assignment_detail(request, pk: int):
         "can_claim": not members and request.user.has_perm("planning.take_assignment", request.center),
         "can_dispatch": request.user.has_perm("planning.assign", request.center),
     })
+
+
+# --- Duty roster (值班表) ------------------------------------------------------------------------
+
+def _monday(value: str) -> dt.date:
+    today = timezone.localdate()
+    try:
+        day = dt.date.fromisoformat(value) if value else today
+    except ValueError:
+        day = today
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _back_to_week(day: dt.date):
+    monday = day - dt.timedelta(days=day.weekday())
+    return redirect(f"{reverse('planning:duty')}?week={monday.isoformat()}")
+
+
+@require_perm("planning.view_board")
+def duty(request):
+    """值班表: a week of desks; my shifts with 申请换班; swaps waiting for me; 排班 for the chief."""
+    from rongmei.planning.forms import DutyForm, SwapForm
+
+    monday = _monday(request.GET.get("week", ""))
+    may_manage = request.user.has_perm("planning.manage_duty", request.center)
+    form = DutyForm(request.POST or None, center=request.center, initial={"date": timezone.localdate()})
+    if request.method == "POST":
+        _require(request, "planning.manage_duty")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                shift = services.assign_duty(center=request.center, user=request.user, date=data["date"], desk=data["desk"],
+                                             person=data["person"])
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"已安排 {shift.user} {shift.date:%m月%d日}{shift.get_desk_display()}。")
+                return _back_to_week(shift.date)
+        monday = _monday(request.POST.get("date", ""))
+    today = timezone.localdate()
+    return render(request, "planning/duty.html", {
+        "days": selectors.duty_week(request.center, monday), "monday": monday,
+        "previous": monday - dt.timedelta(days=7), "following": monday + dt.timedelta(days=7),
+        "this_week": today - dt.timedelta(days=today.weekday()),
+        "on_duty": selectors.duty_on(request.center), "mine": selectors.my_shifts(request.center, request.user, today),
+        "swaps": selectors.swaps(request.center, request.user), "may_manage": may_manage,
+        "form": form if may_manage else None,
+        "swap_form": SwapForm(center=request.center, exclude=request.user),
+    })
+
+
+@require_POST
+@require_perm("planning.manage_duty")
+def duty_remove(request, pk: int):
+    from rongmei.planning.models import DutyShift
+
+    shift = get_scoped_or_404(DutyShift, request.center, pk=pk)
+    day, label = shift.date, f"{shift.user} {shift.date:%m月%d日}{shift.get_desk_display()}"
+    try:
+        services.remove_duty(shift=shift, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已取消：{label}。")
+    return _back_to_week(day)
+
+
+@require_POST
+@require_perm("planning.view_board")
+def duty_swap(request, pk: int):
+    """申请换班 for one of my shifts."""
+    from rongmei.planning.forms import SwapForm
+    from rongmei.planning.models import DutyShift
+
+    shift = get_scoped_or_404(DutyShift, request.center, pk=pk)
+    form = SwapForm(request.POST, center=request.center, exclude=request.user)
+    if not form.is_valid():
+        messages.error(request, "换班申请没有提交：" + "；".join(e for errs in form.errors.values() for e in errs))
+        return _back_to_week(shift.date)
+    data = form.cleaned_data
+    try:
+        swap = services.request_swap(shift=shift, user=request.user, counterpart=data["counterpart"], reason=data["reason"],
+                                     counterpart_shift=data["counterpart_shift"])
+    except ValidationError as exc:
+        messages.error(request, "换班申请没有提交：" + "；".join(exc.messages))
+    else:
+        messages.success(request, f"已向 {swap.counterpart} 提出换班申请，对方同意并经总编辑批准后生效。"
+                         if swap.approved_at is None else f"已向 {swap.counterpart} 提出换班申请，对方同意后生效。")
+    return _back_to_week(shift.date)
+
+
+@require_POST
+@require_perm("planning.view_board")
+def duty_swap_decide(request, pk: int):
+    """The counterpart agrees or refuses, the chief approves or rejects, the requester withdraws."""
+    from rongmei.planning.models import DutySwap
+
+    swap = get_scoped_or_404(DutySwap.objects.select_related("shift"), request.center, pk=pk)
+    action, note = request.POST.get("action", ""), request.POST.get("note", "")
+    done = {"agree": "您已同意换班。", "refuse": "您已拒绝换班，已通知申请人。", "approve": "已批准换班。",
+            "reject": "已不批准这次换班，已通知双方。", "cancel": "换班申请已撤回。"}
+    try:
+        if action in ("agree", "refuse"):
+            swap = services.answer_swap(swap=swap, user=request.user, agree=action == "agree", note=note)
+        elif action in ("approve", "reject"):
+            swap = services.approve_swap(swap=swap, user=request.user, approve=action == "approve", note=note)
+        elif action == "cancel":
+            swap = services.cancel_swap(swap=swap, user=request.user)
+        else:
+            raise ValidationError("未知的操作。")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, done[action] + ("换班已生效，值班表已更新。" if swap.status == DutySwap.Status.APPROVED else ""))
+    return _back_to_week(swap.shift.date)

@@ -357,7 +357,7 @@ def list_items(request, center: str,
 
 
 def takedown_notice(publication: Publication) -> str | None:
-    return distribution_selectors.takedown_reason(publication) or None
+    return distribution_selectors.takedown_notice(publication) or None
 
 
 def _published_document(request, site: Center, story_id: int) -> HttpResponse | None:

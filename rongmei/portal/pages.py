@@ -108,6 +108,8 @@ def article(publication: Publication) -> Page:
         "publication": publication, "story": story, "item": item,
         "body": _with_dateline(web.body if web and web.body else story.body, publication, story),
         "has_header": bool(web and "</header>" in web.body),
+        # the web version's own header carries the 引题 already: never print it twice
+        "kicker_in_header": bool(web and "</header>" in web.body and 'class="kicker"' in web.body.split("</header>")[0]),
         "videos": [m for m in item.media if m.kind == "video"], "audios": [m for m in item.media if m.kind == "audio"],
         "related": [card(p) for p in selectors.related(publication)],
         "features": [feature_card(f) for f in selectors.features_of(publication)],
@@ -134,8 +136,8 @@ def _with_dateline(body: str, publication: Publication, story) -> str:
 def gone(publication: Publication) -> Page:
     """The 410 page left where a taken-down piece was: the notice, not the piece."""
     center = publication.center
-    reason = distribution.takedown_reason(publication)
-    context = _chrome(center, title="该稿件已撤稿") | {"headline": publication.story.headline, "reason": reason,
+    notice = distribution.takedown_notice(publication)
+    context = _chrome(center, title="该稿件已撤稿") | {"headline": publication.story.headline, "notice": notice,
                                                        "when": publication.updated_at}
     return Page(f"news/{publication.story_id}/410.html", "portal/gone.html", context, status=410)
 

@@ -15,11 +15,19 @@ class ReviewConfig(AppConfig):
         nav.register(nav.NavItem("checklists", "检查词表", "review:lists", "review.manage_lists", order=300, icon="☑"))
         nav.register(nav.NavItem("workflows", "审核流程", "review:workflows", "review.manage_workflows", order=310, icon="⇢"))
         nav.register(nav.NavItem("review_stats", "审核用时", "review:stats", "review.view_stats", order=320, icon="◷"))
-        nav.register(nav.NavItem("ledger", "签字链校验", "review:ledger", "core.view_audit", order=830, icon="⛓"))
+        nav.register(nav.NavItem("ledger", "签字链校验", "review:ledger", "core.view_audit", order=830,
+                                  icon="core/icons/chain.svg"))
         audit_labels.register({
             "checklist.import": "导入检查词表", "review.submit": "送审", "review.sign_off": "签发",
             "review.send_back": "退回", "review.invalidated": "修改后签字作废", "review.comment": "审核批注",
             "review.overdue": "审核超时督办", "signoff.append": "签字记录", "workflow.save": "修改审核流程",
+            "workflow.rule_add": "添加流程适用规则", "workflow.rule_delete": "删除流程适用规则",
+            "review.reassign": "改派审核环节",
+        })
+        audit_labels.register_objects({
+            "review.review": ("送审", lambda r: f"稿件《{r.story}》"),
+            "review.signoff": ("签字记录", lambda s: f"稿件《{s.review.story}》（{s.step_name}·{s.get_action_display()}）"),
+            "review.checklist": ("检查词表", None), "review.workflow": ("审核流程", None),
         })
         demo.register(review_demo.load)
         from django.urls import reverse
@@ -35,3 +43,7 @@ class ReviewConfig(AppConfig):
         from rongmei.review.selectors import review_panel
 
         panels.register(review_panel)
+        from rongmei.core import todo
+        from rongmei.review.selectors import todo_for
+
+        todo.register("review", todo_for)

@@ -52,6 +52,42 @@ def _pieces(center: Center) -> int:
     return made
 
 
+OWN_PIECE = {
+    "headline": "评论：把“家门口的好学校”办到每个乡镇",
+    "body": "<p>今年秋季学期，示例县新建和改扩建的6所乡镇学校投入使用，全县乡镇学校的大班额全部消除。</p>"
+            "<p>好学校不只是新校舍。让好老师愿意来、留得住，让每个孩子在家门口上好学，还要在教师待遇、"
+            "交流轮岗和课后服务上持续用力。</p>",
+}
+
+
+@transaction.atomic
+def _own_piece_reassigned(center: Center) -> int:
+    """Issue 13's case: the chief editor's own commentary reaches 三审签发, where she is the
+    only 三审, so nobody may sign; the center admin reassigns the step to the 副总编辑."""
+    from rongmei.newsroom.services import renditions as rendition_services
+    from rongmei.newsroom.services import stories as story_services
+
+    if Story.objects.filter(center=center, headline=OWN_PIECE["headline"]).exists():
+        return 0
+    users = {u.username: u for u in User.objects.filter(memberships__center=center).distinct()}
+    if not {"reviewer3", "deputy", "admin", "editor"} <= set(users):
+        return 0
+    chief, editor = users["reviewer3"], users["editor"]
+    story = story_services.create_story(center=center, user=chief, data=story_services.StoryData(**OWN_PIECE))
+    story_services.change_status(story=story, user=chief, action="file")
+    story_services.change_status(story=story, user=editor, action="edit")
+    rendition_services.generate(story=story, user=editor, channels=["web"])
+    story_services.change_status(story=story, user=editor, action="ready")
+    story.refresh_from_db()
+    review = engine.submit(story=story, user=editor, channels=["web"])
+    while review.current_step < len(review.steps) - 1:
+        step = review.steps[review.current_step]
+        review = engine.approve(review=review, user=users[step["role"]], seen_hash=review.content_hash)
+    engine.reassign(review=review, user=users["admin"], target=f"person:{users['deputy'].pk}",
+                    reason="总编辑本人撰写的评论，三审签发改由副总编辑办理")
+    return 1
+
+
 def load(center: Center) -> tuple[int, int]:
     created = existing = 0
     full, new = _workflow(center, "三审三校", "一审、一校、二审、二校、三校、三审签发（报纸、网站、客户端）", FULL, True)
@@ -68,4 +104,5 @@ def load(center: Center) -> tuple[int, int]:
         services.import_list(center=center, kind=kind, data=data, user=None)
         created += 1
     created += _pieces(center)
+    created += _own_piece_reassigned(center)
     return created, existing

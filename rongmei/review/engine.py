@@ -20,6 +20,7 @@ from django.utils import timezone
 from rongmei.core.models import Membership, User
 from rongmei.core.services import notify, record
 from rongmei.newsroom.models import Story
+from rongmei.newsroom.published import signed_fields
 from rongmei.newsroom.services import stories as story_services
 from rongmei.newsroom.services.stories import snapshot
 from rongmei.review import ledger
@@ -38,14 +39,16 @@ def _refuse(message: str) -> None:
 # --- What is under review ---------------------------------------------------------------------
 
 def content_hash(story: Story, channels: list[str]) -> str:
-    """A hash of exactly what is being approved: the story's content and the renditions
-    sent with it. Any edit to either changes it."""
+    """A hash of exactly what is being approved: the story's content, the renditions sent
+    with it, and every field those channels publish as it will go out — derived ones too
+    (the cover's file, checksum and size, captions, the 原文链接, the Weibo text as cut to
+    140; `newsroom.published`). Any change to any of them changes it."""
     snap = snapshot(story)
     snap.pop("embargo_until", None)
     renditions = {r.channel: {"title": r.title, "body": r.body, "fields": r.fields}
                   for r in story.renditions.filter(channel__in=channels)}
-    canonical = json.dumps({"story": snap, "renditions": renditions}, ensure_ascii=False, sort_keys=True,
-                           separators=(",", ":"), default=str)
+    canonical = json.dumps({"story": snap, "renditions": renditions, "published": signed_fields(story, channels)},
+                           ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -92,18 +95,64 @@ def _authors(story: Story) -> set[int]:
     return {story.created_by_id} | {b.user_id for b in story.bylines.all() if b.user_id}
 
 
+def authors_of(story: Story) -> set[int]:
+    """Ids of the people who wrote or are credited on the piece (they never review it)."""
+    return _authors(story)
+
+
+AUTHOR_CONFLICT = "不能审核自己采写或署名的稿件。"
+LEVEL_CONFLICT = "同一篇稿件，同一人不能签两个审级。请由其他有权限的同事办理这一环节。"
+
+
+def duty_conflict(user: User, review: Review, step_index: int | None = None) -> str:
+    """Why separation of duties keeps this person from the step ("" when it does not): the
+    author never reviews their own piece; nobody signs two review levels of one piece."""
+    index = review.current_step if step_index is None else step_index
+    if user.pk in _authors(review.story):
+        return AUTHOR_CONFLICT
+    if review.steps[index]["kind"] == "review" and user.pk in _other_level_signers(review, index):
+        return LEVEL_CONFLICT
+    return ""
+
+
+def _other_level_signers(review: Review, index: int) -> set[int]:
+    """People whose standing approval is on another review level (proofreading is no level)."""
+    return {s.signer_id for s in _valid_approvals(review)
+            if s.step_index != index and review.steps[s.step_index]["kind"] == "review"}
+
+
 def _check_duties(user: User, review: Review) -> None:
     """Separation of duties, on every action."""
-    story = review.story
-    if user.pk in _authors(story):
-        _refuse("不能审核自己采写或署名的稿件。")
-    step = review.steps[review.current_step]
-    if step["kind"] != "review":
-        return
-    other_levels = {s.step_index for s in _valid_approvals(review) if s.signer_id == user.pk}
-    other_levels.discard(review.current_step)
-    if any(review.steps[i]["kind"] == "review" for i in other_levels):
-        _refuse("同一篇稿件，同一人不能签两个审级。请由其他有权限的同事办理这一环节。")
+    conflict = duty_conflict(user, review)
+    if conflict:
+        _refuse(conflict)
+
+
+def eligible_people(review: Review, step_index: int | None = None) -> list[User]:
+    """Who may act at the step now: its named person or the holders of its role, active, and
+    not kept out by separation of duties. Empty means nobody can sign: a supervisor must
+    reassign the step."""
+    index = review.current_step if step_index is None else step_index
+    step = review.steps[index]
+    if step.get("person"):
+        people = User.objects.filter(pk=step["person"], is_active=True)
+    else:
+        people = User.objects.filter(memberships__center=review.center_id, memberships__role=step["role"],
+                                     is_active=True).distinct()
+    kept_out = _authors(review.story)
+    if step["kind"] == "review":
+        kept_out |= _other_level_signers(review, index)
+    return [u for u in people.order_by("id") if u.pk not in kept_out]
+
+
+def supervisors(review: Review) -> list[User]:
+    """Who may reassign this review's steps (review.reassign in its center), authors excepted."""
+    from rongmei.core.permissions import ROLES
+
+    roles = [code for code, role in ROLES.items() if "review.reassign" in role.permissions]
+    authors = _authors(review.story)
+    people = User.objects.filter(memberships__center=review.center_id, memberships__role__in=roles, is_active=True)
+    return [u for u in people.distinct().order_by("id") if u.pk not in authors]
 
 
 def _valid_approvals(review: Review) -> list[SignOff]:
@@ -122,18 +171,25 @@ def _open_task(review: Review, index: int) -> ReviewTask:
     step = review.steps[index]
     task = ReviewTask.objects.create(review=review, step_index=index, step_name=step["name"],
                                      due_at=timezone.now() + dt.timedelta(hours=step["hours"]))
-    notify(center=review.center, recipients=_people_for(review, index), title=f"待{step['name']}：{review.story.headline}",
+    people = _people_for(review, index)
+    notify(center=review.center, recipients=people, title=f"待{step['name']}：{review.story.headline}",
            body=f"时限 {timezone.localtime(task.due_at):%m-%d %H:%M}", url=f"/review/{review.pk}/")
+    if not people:
+        _tell_supervisors_nobody_can_act(review, step)
     return task
 
 
+def _tell_supervisors_nobody_can_act(review: Review, step: dict) -> None:
+    """Never a piece nobody can sign: when separation of duties leaves the step without
+    anyone, the supervisors are told to reassign it."""
+    notify(center=review.center, recipients=supervisors(review),
+           title=f"无人可以办理“{step['name']}”，请改派：{review.story.headline}",
+           body=f"“{step['name']}”环节的办理人都是这篇稿件的作者或已签过其他审级，请改派给其他有权办理的人。",
+           url=f"/review/{review.pk}/")
+
+
 def _people_for(review: Review, index: int) -> list[User]:
-    step = review.steps[index]
-    if step.get("person"):
-        return list(User.objects.filter(pk=step["person"]))
-    authors = _authors(review.story)
-    return [u for u in User.objects.filter(memberships__center=review.center_id, memberships__role=step["role"],
-                                           is_active=True).distinct() if u.pk not in authors]
+    return eligible_people(review, index)
 
 
 @transaction.atomic
@@ -297,6 +353,112 @@ def _send_back_target(step: dict, index: int) -> int | None:
     if to.isdigit() and int(to) - 1 < index:
         return int(to) - 1
     return None
+
+
+# --- Reassigning a step ------------------------------------------------------------------------------
+
+def reviewing_roles() -> list[tuple[str, str]]:
+    """Roles that may act at a review step (those granting review.review), as (code, label)."""
+    from rongmei.core.permissions import ROLES
+
+    return [(code, role.label) for code, role in ROLES.items() if "review.review" in role.permissions]
+
+
+def step_label(step: dict) -> str:
+    """Who a step is assigned to, in words: the named person, or the role."""
+    from rongmei.core.permissions import ROLES
+
+    if step.get("person"):
+        person = User.objects.filter(pk=step["person"]).first()
+        return str(person) if person else "指定人员"
+    return ROLES[step["role"]].label if step.get("role") in ROLES else str(step.get("role") or "")
+
+
+def reassign_choices(review: Review) -> list[tuple[str, str]]:
+    """What a supervisor may hand the current step to: each eligible person (with their
+    roles), then each reviewing role that still has someone eligible."""
+    from rongmei.core.permissions import ROLES
+
+    codes = [code for code, _ in reviewing_roles()]
+    index = review.current_step
+    kept_out = _authors(review.story) | (_other_level_signers(review, index) if review.steps[index]["kind"] == "review" else set())
+    roles_of: dict[int, list[str]] = {}
+    people: dict[int, User] = {}
+    held: set[str] = set()
+    for m in Membership.objects.filter(center=review.center_id, role__in=codes, user__is_active=True).select_related("user"):
+        if m.user_id not in kept_out:
+            people[m.user_id] = m.user
+            roles_of.setdefault(m.user_id, []).append(ROLES[m.role].label)
+            held.add(m.role)
+    current = _assignee(review.steps[index])
+    choices = [(f"person:{pk}", f"{people[pk]}（{'、'.join(roles_of[pk])}）") for pk in sorted(people)
+               if ("person", pk) != current]
+    choices += [(f"role:{code}", f"{label}（该角色的人都可办理）") for code, label in reviewing_roles()
+                if code in held and ("role", code) != current]
+    return choices
+
+
+def _assignee(step: dict) -> tuple[str, object]:
+    return ("person", step["person"]) if step.get("person") else ("role", step.get("role"))
+
+
+def _reassign_target(review: Review, target: str) -> dict:
+    """The step's new assignment from "person:<id>" or "role:<code>"; refuses what may not act."""
+    from rongmei.core.permissions import ROLES
+
+    kind, _, value = str(target or "").partition(":")
+    codes = dict(reviewing_roles())
+    if kind == "role" and value in ROLES:
+        if value not in codes:
+            _refuse(f"“{ROLES[value].label}”不能办理审核环节，请选择审核、校对或总编辑等角色。")
+        return {"role": value, "person": None}
+    person = User.objects.filter(pk=int(value), memberships__center=review.center_id).first() \
+        if kind == "person" and value.isdigit() and len(value) < 19 else None
+    if person is None:
+        _refuse("请选择要改派给的人员或角色。")
+    if person.pk in _authors(review.story):
+        _refuse(f"{person}是这篇稿件的作者，不能审核自己的稿件。")
+    if not person.is_active or not person.has_perm("review.review", review.center):
+        _refuse(f"{person}没有审核权限，不能办理这一环节。")
+    return {"person": person.pk}
+
+
+@transaction.atomic
+def reassign(*, review: Review, user: User, target: str, reason: str = "") -> Review:
+    """改派: a supervisor hands the current step to another person or role, e.g. when the
+    only holders of the step's role wrote the piece. One transaction: the step, a record in
+    the sign-off chain, an audit event, and a notification to the new assignee(s)."""
+    review, task = _current(review)
+    if not user.has_perm("review.reassign", review.center):
+        _refuse("只有总编辑或中心管理员可以改派审核环节。")
+    if user.pk in _authors(review.story):
+        _refuse("您是这篇稿件的作者，不能为它指定审核人。请由中心管理员或其他总编辑改派。")
+    index = review.current_step
+    old = dict(review.steps[index])
+    new = {**old, **_reassign_target(review, target), "reassigned_from": old.get("reassigned_from") or step_label(old)}
+    if _assignee(new) == _assignee(old):
+        _refuse("这一环节已经由所选的人员或角色办理。")
+    steps = [*review.steps]
+    steps[index] = new
+    review.steps = steps
+    people = eligible_people(review, index)
+    if not people:
+        _refuse(f"改派给“{step_label(new)}”后仍然没有可以办理的人（都是作者或已签过其他审级），请另选。")
+    reason = str(reason or "").strip()[:300]
+    note = f"改派给{step_label(new)}（原为{step_label(old)}）" + (f"：{reason}" if reason else "")
+    Review.objects.filter(pk=review.pk).update(steps=steps)
+    ReviewTask.objects.filter(pk=task.pk).update(due_at=timezone.now() + dt.timedelta(hours=old["hours"]),
+                                                 reminded_at=None, escalated_at=None)
+    ledger.append(review=review, step_index=index, step_name=task.step_name, action=SignOff.Action.REASSIGN,
+                  signer=user, content_hash=content_hash(review.story, review.channels),
+                  story_version=review.story.version, reason=note)
+    record("review.reassign", actor=user, center=review.center, obj=review,
+           before={"step": task.step_name, "assignee": step_label(old)},
+           after={"step": task.step_name, "assignee": step_label(new), "reason": reason})
+    notify(center=review.center, recipients=people, title=f"改派给您：{task.step_name}《{review.story.headline}》",
+           body=note, url=f"/review/{review.pk}/")
+    review.refresh_from_db()
+    return review
 
 
 # --- Changes during review ---------------------------------------------------------------------------

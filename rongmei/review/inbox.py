@@ -25,8 +25,19 @@ def inbox(center: Center, user: User) -> dict:
         for_me = step.get("person") == user.pk if step.get("person") else step.get("role") in roles
         task.overdue = task.due_at < now
         (mine if for_me else others).append(task)
+    _mark_who_can_act(mine + others, user)
     submitted = scoped(Review, center).filter(submitted_by=user).select_related("story").order_by("-updated_at")[:20]
     return {"tasks": mine, "others": others if user.has_perm("review.view_stats", center) else [], "submitted": submitted}
+
+
+def _mark_who_can_act(tasks: list[ReviewTask], user: User) -> None:
+    """Flag the author's own pieces and the steps nobody eligible is left for (issue 13:
+    never a piece nobody can sign, and the inbox says so)."""
+    from rongmei.review import engine
+
+    for task in tasks:
+        task.own = user.pk in engine.authors_of(task.review.story)
+        task.nobody = not engine.eligible_people(task.review, task.step_index)
 
 
 def review_page(center: Center, pk: int) -> Review:

@@ -164,6 +164,7 @@ class SignOff(models.Model):
         SEND_BACK = "send_back", "退回"
         OVERRIDE = "override", "签发人确认放行"
         SIGN_OFF = "sign_off", "签发"
+        REASSIGN = "reassign", "改派"  # a supervisor handed the step to someone else (not an approval)
 
     center = models.ForeignKey("core.Center", on_delete=models.PROTECT, related_name="+")
     seq = models.PositiveBigIntegerField("序号")

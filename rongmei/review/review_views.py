@@ -15,6 +15,7 @@ from rongmei.core.tenancy import get_scoped_or_404, scoped
 from rongmei.core.views import apply_errors, require_perm
 from rongmei.newsroom.forms import BylineFormSet, StoryForm, bylines_from, byline_initial
 from rongmei.newsroom.models import Rendition
+from rongmei.newsroom.published import published_channels
 from rongmei.newsroom.selectors import story_for_page
 from rongmei.newsroom.services.stories import StaleStory
 from rongmei.review import engine, inbox, ledger, services
@@ -33,7 +34,23 @@ def submit(request, pk: int):
         messages.error(request, "；".join(exc.messages))
         return redirect("newsroom:story", pk=story.pk)
     messages.success(request, f"已送审，按“{review.workflow_name}”流程办理，第一环节：{review.steps[0]['name']}。")
+    _warn_refusals(request, story, channels)
     return redirect("review:review", pk=review.pk)
+
+
+def _warn_refusals(request, story, channels) -> None:
+    """送审前检查: what a chosen channel would refuse at publishing (no cover for WeChat, a
+    Weibo post over 140 …) is said now, beside the checkboxes and again here, so it is fixed
+    during review, not found after. It does not stop the review: a missing WeChat cover, for
+    one, may be settled by a column's or the center's default cover without a new round;
+    the publish service refuses whatever is still unsettled then."""
+    from rongmei.review import submit_checks
+
+    refused = submit_checks.problems(story, channels)
+    if refused:
+        labels = dict(Rendition.Channel.choices)
+        messages.warning(request, "送审前检查：这些渠道稿发布时会被拒收或截断，请在签发前处理——" + "；".join(
+            f"{labels.get(channel, channel)}：{message}" for channel, message in refused))
 
 
 @require_perm("review.review")
@@ -44,16 +61,65 @@ def inbox_view(request):
 def _review_context(request, review) -> dict:
     check = services.check_story(story=review.story)
     since, changes = inbox.diff_since_last_review(review)
-    fields = [{**f, "label": field_label(f["name"])} for f in check.highlighted()
-              if not f["name"].startswith("rendition:") or f["name"].split(":", 1)[1] in review.channels]
+    highlighted = check.highlighted()
+    fields = [{**f, "label": field_label(f["name"])} for f in highlighted if not f["name"].startswith("rendition:")]
     last = review.current_step == len(review.steps) - 1
     return {
         "review": review, "story": review.story, "check": check, "fields": fields, "changes": changes, "since": since,
+        "findings": grouped_findings(check.findings),
+        "published": _published(review, {f["name"]: f for f in highlighted}),
         "may_act": review.status == review.Status.IN_REVIEW and engine.may_act(request.user, review),
         "is_last": last, "seen_hash": engine.content_hash(review.story, review.channels),
         "renditions": review.story.renditions.filter(channel__in=review.channels),
         "step": review.steps[review.current_step],
     }
+
+
+def grouped_findings(findings) -> list[dict]:
+    """One row per finding, naming every version it comes from (the same word in the master,
+    the web version and the WeChat version is one thing to fix, not three rows)."""
+    groups: dict[tuple, dict] = {}
+    for f in findings:
+        key = (f.severity, f.check, f.text, f.message, f.suggestion or "")
+        group = groups.setdefault(key, {"severity": f.severity, "text": f.text, "message": f.message,
+                                        "suggestion": f.suggestion or "", "fields": []})
+        if f.field not in group["fields"]:
+            group["fields"].append(f.field)
+    rank = {"block": 0, "warn": 1}
+    for group in groups.values():
+        group["where"] = _where(group.pop("fields"))
+    return sorted(groups.values(), key=lambda g: rank.get(g["severity"], 2))
+
+
+def _where(fields: list[str]) -> str:
+    """"母稿：正文、主标题；渠道稿：微信公众号（摘要）、微博（发出的微博）" from field names."""
+    from rongmei.review.views import PUBLISHED_LABELS
+
+    channels = dict(Rendition.Channel.choices)
+    master: list[str] = []
+    versions: dict[str, list[str]] = {}
+    for name in fields:
+        if name.startswith("rendition:"):
+            _, channel, part = (name.split(":", 2) + [""])[:3]
+            parts = versions.setdefault(channels.get(channel, channel), [])
+            if part:
+                parts.append(PUBLISHED_LABELS.get(part, part))
+        elif field_label(name) not in master:
+            master.append(field_label(name))
+    said = [f"母稿：{'、'.join(master)}"] if master else []
+    if versions:
+        said.append("渠道稿：" + "、".join(f"{c}（{'、'.join(p)}）" if p else c for c, p in versions.items()))
+    return "；".join(said)
+
+
+def _published(review, highlighted: dict) -> list[dict]:
+    """Per channel being signed: every published field as it goes out, the channel's long
+    text marked with the check findings (folded on the screen: the piece is read once)."""
+    channels = published_channels(review.story, review.channels)
+    for channel in channels:
+        marked = highlighted.get(f"rendition:{channel['channel']}")
+        channel["marked"] = marked["html"] if marked else ""
+    return channels
 
 
 @require_perm("newsroom.view_stories")
@@ -70,6 +136,10 @@ def review_detail(request, pk: int):
             elif action == "send_back":
                 engine.send_back(review=review, user=request.user, reason=request.POST.get("reason", ""))
                 messages.success(request, "已退回，并通知了相关人员。")
+            elif action == "reassign":
+                engine.reassign(review=review, user=request.user, target=request.POST.get("target", ""),
+                                reason=request.POST.get("reason", ""))
+                messages.success(request, "已改派，并通知了新的办理人。")
             elif action == "comment":
                 _comment(request, review)
                 messages.success(request, "批注已添加。")
@@ -78,7 +148,25 @@ def review_detail(request, pk: int):
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         return redirect("review:review", pk=review.pk)
-    return render(request, "review/review.html", _review_context(request, review))
+    return render(request, "review/review.html", {**_review_context(request, review), **_step_people(request, review)})
+
+
+def _step_people(request, review) -> dict:
+    """Who can act at the current step, why the viewer cannot (separation of duties), and
+    the supervisor's 改派 choices. The author's own piece shows no approve button."""
+    if review.status != review.Status.IN_REVIEW:
+        return {}
+    holds_step = engine.may_act(request.user, review)
+    is_author = request.user.pk in engine.authors_of(review.story)
+    conflict = engine.duty_conflict(request.user, review) if holds_step or is_author else ""
+    can_reassign = request.user.has_perm("review.reassign", request.center)
+    return {
+        "may_act": holds_step and not conflict, "duty_conflict": conflict, "eligible": engine.eligible_people(review),
+        "step_assignee": engine.step_label(review.steps[review.current_step]),
+        "is_author": is_author,
+        "can_reassign": can_reassign,
+        "reassign_choices": engine.reassign_choices(review) if can_reassign else [],
+    }
 
 
 def _comment(request, review) -> None:
@@ -108,6 +196,9 @@ def edit_and_approve(request, pk: int):
     story = story_for_page(request.center, review.story_id)
     if not engine.may_act(request.user, review):
         raise PermissionDenied("您不是当前环节的办理人。")
+    if review.status == review.Status.IN_REVIEW and engine.duty_conflict(request.user, review):
+        messages.error(request, engine.duty_conflict(request.user, review) + "请由本环节的其他办理人处理。")
+        return redirect("review:review", pk=review.pk)
     if request.method == "POST":
         form = StoryForm(request.POST, center=request.center)
         formset = BylineFormSet(request.POST, prefix="byline", form_kwargs={"center": request.center})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -93,7 +94,28 @@ def _story_fields(story) -> tuple[list, dict[str, str]]:
         fields = {"kicker": story.kicker, **fields}
     for rendition in story.renditions.all():
         fields[f"rendition:{rendition.channel}"] = rendition.preview_text
+        fields.update(_published_words(story, rendition))
     return images, fields
+
+
+# Published fields that are not in the version's text: the WeChat title, author and digest;
+# a long Weibo version's post (its teaser). A short post, the short-video caption and tags
+# are the version's text itself and are checked there.
+CHECKED_PUBLISHED = {"wechat": ("title", "author", "digest"), "weibo": ("text",)}
+
+
+def _published_words(story, rendition) -> dict[str, str]:
+    """The short fields a channel publishes besides its text (the Weibo teaser as posted,
+    the WeChat digest …): public words, checked like the rest. The post's own link is left
+    out (it is the story's address, not a link to ask)."""
+    from rongmei.newsroom.published import published_fields
+
+    channel = rendition.channel
+    if channel == "weibo" and rendition.fields.get("mode") != "long":
+        return {}
+    keys = CHECKED_PUBLISHED.get(channel, ())
+    return {f"rendition:{channel}:{f.key}": re.sub(r"\s*https?://\S+", "", f.text)
+            for f in published_fields(story, channel) if f.key in keys and f.text}
 
 
 def link_policy() -> checks.Policy:

@@ -11,6 +11,8 @@ from rongmei.review.forms import ImportForm
 from rongmei.newsroom.models import Rendition
 from rongmei.review.models import CheckList
 
+PUBLISHED_LABELS = {"title": "标题", "author": "作者", "digest": "摘要", "text": "发出的微博", "caption": "文案",
+                    "tags": "话题标签"}
 FIELD_LABELS = {"kicker": "引题", "headline": "主标题", "subheadline": "副标题", "summary": "摘要", "body": "正文"}
 
 
@@ -19,8 +21,9 @@ def field_label(name: str, channels: dict | None = None) -> str:
     if name.startswith("caption:"):
         return "图片说明"
     if name.startswith("rendition:"):
-        channel = name.split(":", 1)[1]
-        return f"渠道稿·{(channels or dict(Rendition.Channel.choices)).get(channel, channel)}"
+        _, channel, part = (name.split(":", 2) + [""])[:3]  # "rendition:weibo" or "rendition:weibo:text"
+        label = f"渠道稿·{(channels or dict(Rendition.Channel.choices)).get(channel, channel)}"
+        return f"{label}·{PUBLISHED_LABELS.get(part, part)}" if part else label
     return FIELD_LABELS.get(name, name)
 
 

@@ -317,6 +317,27 @@ def _planning(m: Manifest, center, who) -> None:
             m.detail("reporter", "task", f"/planning/assignments/{task.pk}/")
     m.page("editor", "/planning/", "/planning/screen/", "/planning/calendar/", "/planning/leads/", "/planning/topics/")
     m.page("reporter", "/planning/mine/")
+    _duty(m, center, who)
+
+
+def _duty(m: Manifest, center, who) -> None:
+    """值班表: swap reasons and answers show on the roster and on both people's 工作台."""
+    from rongmei.planning import services
+
+    asker, other, chief = who["reviewer1"], who["reviewer2"], who["reviewer3"]
+    for i in range(m.rounds(reason=200, note=200)):
+        shift = m.step("duty", services.assign_duty, center=center, user=chief, person=asker, desk="night",
+                       date=dt.date.today() + dt.timedelta(days=30 + i), quiet=True)
+        if not shift:
+            continue
+        swap = m.step("swap", services.request_swap, shift=shift, user=asker, counterpart=other,
+                      reason=m.value("换班.原因", 200, i))
+        if swap and i % 2:
+            m.step("swap answer", services.answer_swap, swap=swap, user=other, agree=False, note=m.value("换班.意见", 200, i))
+    m.page("reviewer2", "/", "/planning/duty/")
+    m.page("reviewer1", "/", "/planning/duty/")
+    m.page("reviewer3", "/", "/planning/duty/")
+    m.page("reporter", "/")
 
 
 def _story_data(m: Manifest, i: int, column_id, asset_ids=None):
@@ -370,7 +391,11 @@ def _newsroom(m: Manifest, center, who) -> None:
         m.step("renditions", renditions.generate, story=story, user=editor, channels=None)
         for rendition in story.renditions.all():
             fields = {row["name"]: m.value(f"渠道稿.{rendition.channel}.{row['name']}", row["limit"] or 200, 0)
-                      for row in renditions.editable_fields(rendition)}
+                      for row in renditions.editable_fields(rendition) if row["name"] != "source_url"}
+            if rendition.channel == "wechat":  # 原文链接: an address, so every URL payload is refused
+                m.expect_refused("渠道稿.wechat.原文链接", lambda url, r=rendition, f=fields: renditions.save(
+                    rendition=r, user=editor, base_version=r.version, title="原文链接", body="<p>x</p>",
+                    fields={**f, "source_url": url}))
             body = ("<section>" + "".join(f"<p>{t}</p>" for _, t in payloads()) + "</section>"
                     if rendition.channel in ("web", "wechat") else everything())
             for pid, _ in payloads():
@@ -382,7 +407,7 @@ def _newsroom(m: Manifest, center, who) -> None:
             if story == made[0] or rendition.channel in ("web", "wechat"):
                 m.page("editor", f"/stories/{story.pk}/renditions/{rendition.channel}/")
     m._stories = made  # for the review and distribution rooms
-    m.page("editor", "/stories/", "/assets/", "/search/?q=script", "/search/?q=xss", "/search/?q=onerror",
+    m.page("editor", "/stories/", "/assets/", "/columns/", "/search/?q=script", "/search/?q=xss", "/search/?q=onerror",
            "/search/?q=img", "/search/?q=%3Cscript%3E")
 
 
@@ -428,6 +453,9 @@ def _review(m: Manifest, center, who) -> None:
                                                        end=len(quote), quote=quote, body=m.value("审核.批注", None, i),
                                                        story_version=review.story.version)
                 record("review.comment", actor=reviewer, center=center, obj=review, after={"comment": comment.pk})
+        # 改派 (issue 13): the supervisor's reason shows in the sign-off trail
+        m.step("reassign", engine.reassign, review=review, user=who["admin"], target="role:reviewer2",
+               reason=m.value("审核.改派原因", 300, 0))
         for r in reviews:
             m.page("reviewer1", f"/review/{r.pk}/")
             m.page("reviewer2", f"/review/{r.pk}/")
@@ -507,7 +535,9 @@ def _distribution(m: Manifest, center, who) -> None:
                 m.expect_refused("代发确认.文章链接", lambda url, p=publication: services.confirm_handoff(
                     publication=p, user=operator, url=url))
     if len(signed) > 1:
-        m.step("take_down", services.take_down, story=signed[1], user=operator, reason=m.value("发布.撤稿原因", None, 0))
+        m.step("take_down", services.take_down, story=signed[1], user=operator,
+               reason=m.value("发布.撤稿内部说明", 500, 0), notice=m.value("发布.撤稿公开说明", 200, 0))
+        m.page("operator", f"/distribution/stories/{signed[1].pk}/takedown/")
         m.json.remove(f"/api/public/v1/{center.slug}/items/{signed[1].pk}")  # gone now
         for _ in range(3):
             for message in outbox.claim("xss", limit=20):

@@ -1,11 +1,12 @@
 """一键分发 in the browser: the operator publishes a signed-off piece to the website, a
-WeChat account, a Weibo account and the 30-account village group; the status board fills
-in live; takedown removes it everywhere. Deliveries are real HTTP to the sandbox fakes."""
+WeChat account, a Weibo account and the village group (six village accounts); the status
+board fills in live; the story shows 已发布; 全部撤稿 asks first, naming every account, with an
+internal note and a public notice, and the public 410 page shows only the notice. Deliveries are real HTTP to the sandbox fakes."""
 
 import pytest
 
 from rongmei.distribution.fakes import connect_fake
-from tests.e2e.conftest import DESKTOP, log_in, shot
+from tests.e2e.conftest import DESKTOP, PHONE, log_in, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -29,19 +30,48 @@ def test_operator_publishes_everywhere_and_takes_it_down(demo_server, new_page):
         form.locator(f"label:has-text('{name}') input").check()
     shot(page, "distribution-1-choose-desktop")
     page.click("[data-testid=publish]")
-    page.wait_for_selector("text=已提交 33 个账号的发布")
+    page.wait_for_selector("text=已提交 9 个账号的发布")
     page.wait_for_function(
-        "() => document.querySelectorAll('[data-testid=status-board] tr[data-status=sent]').length === 33", timeout=90000)
+        "() => document.querySelectorAll('[data-testid=status-board] tr[data-status=sent]').length === 9", timeout=90000)
+    assert page.locator("[data-testid=status-board] a:has-text('打开微信文章')").count() == 7
     shot(page, "distribution-2-all-sent-desktop")
     assert weibo.state()["totals"]["statuses_created"] == 1
     wechat_state = wechat.state()
     assert wechat_state["duplicate_publishes"] == []
-    page.fill("[data-testid=takedown-form] input[name=reason]", "数据需要再核实")
+    story_id = page.url.rstrip("/").split("/")[-1]
+    page.goto(f"{url}/stories/{story_id}/")
+    assert page.inner_text("[data-testid=public-status]").startswith("已发布 · 网站/客户端、微信（7 个号）、微博")
+    page.goto(f"{url}/distribution/stories/{story_id}/")
+    page.fill("[data-testid=takedown-form] input[name=note]", "当事村民对数据提出异议，法务核实中")
+    page.fill("[data-testid=takedown-form] input[name=notice]", "本文部分数据正在核实，核实后将重新发布。")
     page.click("[data-testid=takedown]")
+    confirm = page.locator("[data-testid=takedown-confirm]")
+    confirm.wait_for()
+    assert page.locator("[data-testid=takedown-plan] li").count() == 9
+    for name in ["示例县融媒网站与客户端", "示例县融媒（公众号·沙箱）", "@示例县发布（微博·沙箱）", "竹林村公众号"]:
+        assert page.locator(f"[data-testid=takedown-plan] li:has-text('{name}')").count() == 1
+    assert page.input_value("[data-testid=takedown-note]") == "当事村民对数据提出异议，法务核实中"
+    shot(page, "distribution-3-takedown-confirm-desktop")
+    phone = new_page(PHONE)  # the same confirmation on a phone (no script needed: a GET with the two notes)
+    log_in(phone, url, "operator")
+    phone.goto(f"{url}/distribution/stories/{story_id}/takedown/?note=数据核实中&notice=")
+    phone.locator("[data-testid=takedown-confirm]").wait_for()
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(phone, "distribution-3-takedown-confirm-phone")
+    page.click("[data-testid=takedown-confirm-button]")
+    page.wait_for_selector("text=撤稿已提交")
     page.wait_for_function(
-        "() => document.querySelectorAll('[data-testid=status-board] tr[data-status=taken_down]').length === 33", timeout=90000)
-    shot(page, "distribution-3-taken-down-desktop")
+        "() => document.querySelectorAll('[data-testid=status-board] tr[data-status=taken_down]').length === 9", timeout=90000)
+    assert "当事村民对数据提出异议" in page.inner_text("[data-testid=takedown-note-shown]")
+    shot(page, "distribution-4-taken-down-desktop")
     assert weibo.state()["totals"]["statuses_live"] == 0
+    reader = new_page(PHONE)
+    response = reader.goto(f"{url}/site/demo/news/{story_id}/")
+    assert response.status == 410
+    text = reader.inner_text("body")
+    assert "本文部分数据正在核实，核实后将重新发布。" in text and "法务" not in text
+    assert reader.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(reader, "distribution-5-public-410-phone")
 
 
 def test_accounts_rundown_and_hand_work(demo_server, new_page):
@@ -61,7 +91,7 @@ def test_accounts_rundown_and_hand_work(demo_server, new_page):
     page.wait_for_selector("text=已新建账号")
     page.locator("tr:has-text('@示例县文旅（微博）') a:has-text('设置')").click()
     assert "2.00secret-token-xyz" not in page.content() and page.locator("text=已设置（不显示）").count() == 1
-    shot(page, "distribution-4-account-desktop")
+    shot(page, "distribution-6-account-desktop")
 
     page.goto(f"{url}/stories/?status=signed_off")
     page.locator(f"[data-testid=story-list] h3 a:has-text('{UNPUBLISHED}')").click()
@@ -73,7 +103,7 @@ def test_accounts_rundown_and_hand_work(demo_server, new_page):
     page.click("[data-testid=publish]")
     page.wait_for_selector("[data-testid=status-board] tr[data-status=awaiting]", timeout=60000)
     page.wait_for_selector("[data-testid=status-board] tr[data-status=sent]", timeout=60000)
-    shot(page, "distribution-5-awaiting-desktop")
+    shot(page, "distribution-7-awaiting-desktop")
 
     page.goto(f"{url}/distribution/")
     page.locator("tr:has-text('县电视台·示例新闻联播') a:has-text('串联单')").click()
@@ -82,10 +112,10 @@ def test_accounts_rundown_and_hand_work(demo_server, new_page):
     with page.expect_download() as download:
         page.click("[data-testid=export-docx]")
     assert download.value.suggested_filename.endswith(".docx")
-    shot(page, "distribution-6-rundown-desktop")
+    shot(page, "distribution-8-rundown-desktop")
 
     clerk = new_page(DESKTOP)
-    log_in(clerk, url, "reporter")
+    log_in(clerk, url, "cun_xiling")  # 潘长青, 西岭村's clerk, runs its hand-posted account
     clerk.goto(f"{url}/notifications/")
     clerk.locator("a:has-text('请代发')").first.click()
     clerk.wait_for_selector("[data-testid=package] #pkg-text")
@@ -93,6 +123,6 @@ def test_accounts_rundown_and_hand_work(demo_server, new_page):
     clerk.click("[data-testid=confirm]")
     clerk.wait_for_selector("text=请填写发出后的文章链接")
     clerk.fill("#url", "https://mp.weixin.qq.com/s/xiling-demo")
-    shot(clerk, "distribution-7-handoff-desktop")
+    shot(clerk, "distribution-9-handoff-desktop")
     clerk.click("[data-testid=confirm]")
     clerk.wait_for_selector("text=已确认")

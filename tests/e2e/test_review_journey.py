@@ -82,3 +82,30 @@ def test_five_people_through_the_default_workflow(demo_server, new_page):
     reviewer3.goto(f"{url}/review/stats/")
     assert "一审" in reviewer3.inner_text("[data-testid=per-step]")
     shot(reviewer3, "review-5-stats-desktop")
+
+
+def test_reviewer_on_a_phone_sees_what_each_channel_publishes(demo_server, new_page):
+    """The reviewer reads the piece once, then per channel exactly what goes out: the Weibo
+    post with its count, the WeChat digest, author, cover and 原文链接; the inbox shows
+    deadline and workflow at 390 px; nothing scrolls sideways."""
+    url = demo_server.url
+    page = new_page(PHONE, is_mobile=True)
+    log_in(page, url, "reviewer1")
+    page.goto(f"{url}/review/")
+    inbox = page.locator("[data-testid=inbox]")
+    for cell in ("due", "workflow"):  # on the screen, not in a sideways-scrolling table
+        box = page.locator(f"[data-testid=inbox] tbody tr >> nth=0 >> [data-cell={cell}]").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert "三审三校" in inbox.inner_text()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    shot(page, "review-6-inbox-phone")
+    page.click("[data-testid=inbox] tbody a >> nth=0")
+    page.wait_for_selector("[data-testid=published]")
+    weibo = page.inner_text("[data-field='weibo.text']")
+    assert "/news/" in weibo and "按微博规则计" in weibo
+    assert page.inner_text("[data-field='wechat.digest']").strip()
+    assert "/news/" in page.inner_text("[data-field='wechat.source_url']")
+    assert page.locator("[data-field='wechat.cover'] img").count() == 1
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.locator("[data-testid=published]").scroll_into_view_if_needed()
+    shot(page, "review-7-published-fields-phone")

@@ -12,18 +12,18 @@ from tests.e2e.conftest import DESKTOP, PHONE, log_in, shot
 pytestmark = pytest.mark.e2e
 
 EXPECTED_NAV = {
-    "admin": ["工作台", "指挥调度", "线索", "选题与策划", "我的任务", "稿件", "素材库", "全文检索", "待我审核", "检查词表", "审核流程", "审核用时", "账号矩阵", "手工代发", "网站与服务", "问政受理", "部门办件", "问政设置", "问政统计", "组织机构", "人员与角色", "审计日志", "签字链校验", "API 令牌", "系统后台"],
-    "reporter": ["工作台", "指挥调度", "线索", "选题与策划", "我的任务", "稿件", "素材库", "全文检索", "组织机构", "API 令牌"],
-    "editor": ["工作台", "指挥调度", "线索", "选题与策划", "我的任务", "稿件", "素材库", "全文检索", "组织机构", "API 令牌"],
-    "reviewer1": ["工作台", "指挥调度", "线索", "选题与策划", "稿件", "素材库", "全文检索", "待我审核", "组织机构", "API 令牌"],
-    "reviewer2": ["工作台", "指挥调度", "线索", "选题与策划", "稿件", "素材库", "全文检索", "待我审核", "组织机构", "API 令牌"],
-    "reviewer3": ["工作台", "指挥调度", "线索", "选题与策划", "我的任务", "稿件", "素材库", "全文检索", "待我审核", "检查词表", "审核流程", "审核用时", "手工代发", "网站与服务", "问政统计", "组织机构", "审计日志", "签字链校验", "API 令牌"],
-    "proofreader": ["工作台", "指挥调度", "线索", "选题与策划", "稿件", "素材库", "全文检索", "待我审核", "组织机构", "API 令牌"],
-    "operator": ["工作台", "指挥调度", "线索", "选题与策划", "稿件", "素材库", "全文检索", "账号矩阵", "手工代发", "网站与服务", "组织机构", "API 令牌"],
-    "analyst": ["工作台", "指挥调度", "线索", "选题与策划", "稿件", "素材库", "全文检索", "组织机构", "API 令牌"],
-    "coordinator": ["工作台", "指挥调度", "线索", "选题与策划", "稿件", "素材库", "全文检索", "问政受理", "问政设置", "问政统计", "组织机构", "API 令牌"],
+    "admin": ["工作台", "指挥调度", "线索", "选题与策划", "我的任务", "值班表", "稿件", "素材库", "全文检索", "栏目与封面", "待我审核", "检查词表", "审核流程", "审核用时", "账号矩阵", "手工代发", "网站与服务", "问政受理", "问政设置", "问政统计", "组织机构", "人员与角色", "审计日志", "签字链校验", "API 令牌", "系统后台"],
+    "reporter": ["工作台", "指挥调度", "线索", "选题与策划", "我的任务", "值班表", "稿件", "素材库", "全文检索", "组织机构", "API 令牌"],
+    "editor": ["工作台", "指挥调度", "线索", "选题与策划", "我的任务", "值班表", "稿件", "素材库", "全文检索", "栏目与封面", "组织机构", "API 令牌"],
+    "reviewer1": ["工作台", "指挥调度", "线索", "选题与策划", "值班表", "稿件", "素材库", "全文检索", "待我审核", "组织机构", "API 令牌"],
+    "reviewer2": ["工作台", "指挥调度", "线索", "选题与策划", "值班表", "稿件", "素材库", "全文检索", "待我审核", "组织机构", "API 令牌"],
+    "reviewer3": ["工作台", "指挥调度", "线索", "选题与策划", "我的任务", "值班表", "稿件", "素材库", "全文检索", "栏目与封面", "待我审核", "检查词表", "审核流程", "审核用时", "手工代发", "网站与服务", "问政统计", "组织机构", "审计日志", "签字链校验", "API 令牌"],
+    "proofreader": ["工作台", "指挥调度", "线索", "选题与策划", "值班表", "稿件", "素材库", "全文检索", "待我审核", "组织机构", "API 令牌"],
+    "operator": ["工作台", "指挥调度", "线索", "选题与策划", "值班表", "稿件", "素材库", "全文检索", "账号矩阵", "手工代发", "网站与服务", "组织机构", "API 令牌"],
+    "analyst": ["工作台", "指挥调度", "线索", "选题与策划", "值班表", "稿件", "素材库", "全文检索", "组织机构", "API 令牌"],
+    "coordinator": ["工作台", "指挥调度", "线索", "选题与策划", "值班表", "稿件", "素材库", "全文检索", "问政受理", "问政设置", "问政统计", "组织机构", "API 令牌"],
     "liaison": ["工作台", "部门办件", "API 令牌"],
-    "appraiser": ["工作台", "指挥调度", "线索", "选题与策划", "稿件", "素材库", "全文检索", "问政统计", "组织机构", "API 令牌"],
+    "appraiser": ["工作台", "指挥调度", "线索", "选题与策划", "值班表", "稿件", "素材库", "全文检索", "问政统计", "组织机构", "API 令牌"],
 }
 ROLE_LABEL = {
     "admin": "中心管理员", "reporter": "记者", "editor": "编辑", "reviewer1": "一审", "reviewer2": "二审",
@@ -129,8 +129,32 @@ def test_admin_manages_roles_and_reads_the_audit_log(demo_server, new_page):
     page.wait_for_selector("text=的角色")
     page.click("[data-nav=audit]")
     audit = page.inner_text("[data-testid=audit]")
-    assert "user.roles_change" in audit and "user.create" in audit and "auth.login" in audit
+    # Chinese action names, objects by what they are, actors by name (not admin / user.create)
+    assert "变更角色" in audit and "新建账号" in audit and "登录" in audit
+    assert "账号「小张（xiaozhang）」" in audit and "系统管理员" in audit
+    assert "user.create" not in audit and "Review object" not in audit
+    page.select_option("select[name=action]", "review.sign_off")
+    page.click("button:has-text('筛选')")
+    signed = page.inner_text("[data-testid=audit]")
+    assert "签发" in signed and "稿件《" in signed and "reviewer3" not in signed
+    # the sign-off chain's icon is a local picture, not a glyph the font may lack
+    assert page.locator("[data-nav=ledger] img[src$='chain.svg']").count() == 1
+    assert page.evaluate("() => document.querySelector('[data-nav=ledger] img').naturalWidth") > 0
     shot(page, "audit-desktop")
+
+    # The new person logs in on a phone: first the initial password, then the work.
+    phone = new_page(PHONE)
+    log_in(phone, demo_server.url, "xiaozhang", "Qingshan-news-2026")
+    phone.wait_for_selector("[data-testid=must-change]")
+    assert phone.url.split("?")[0].endswith("/account/password/")
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+    shot(phone, "first-password-phone")
+    phone.fill("#id_old_password", "Qingshan-news-2026")
+    phone.fill("#id_new_password", "Xiaozhang-own-2027")
+    phone.fill("#id_new_password2", "Xiaozhang-own-2027")
+    phone.click("button:has-text('修改')")
+    phone.wait_for_selector("text=密码已修改")
+    assert not phone.url.split("?")[0].endswith("/account/password/")
 
 
 def test_personal_token_works_over_http_and_only_in_its_center(demo_server, new_page):

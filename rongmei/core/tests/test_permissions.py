@@ -28,7 +28,7 @@ def _nav_keys(response) -> set[str]:
 
 
 def test_navigation_follows_permissions(login):
-    newsroom = {"board", "leads", "topics", "stories", "assets", "search"}
+    newsroom = {"board", "leads", "topics", "duty", "stories", "assets", "search"}
     reporter = _nav_keys(login("reporter").get("/"))
     assert newsroom | {"home", "org", "tokens", "my_assignments"} == reporter
     reviewer1 = _nav_keys(login("reviewer1").get("/"))

@@ -209,11 +209,11 @@ def _rendition(delivery: Delivery):
 
 
 def _cover(client: _Client, delivery: Delivery) -> str:
-    story = delivery.message.publication.story
-    cover = story.cover
-    rendition = cover.rendition("wechat_cover") if cover else None
+    from rongmei.newsroom.published import wechat_cover
+
+    _, rendition = wechat_cover(delivery.message.publication.story)  # the cover the reviewer saw
     if rendition is None:
-        raise _Stop(Outcome.fail("微信图文需要封面图：请为稿件添加一张图片后重发。"))
+        raise _Stop(Outcome.fail("微信图文需要封面图：请为稿件添加一张图片，或在“栏目与封面”设置栏目或中心的默认封面，然后重发。"))
     with rendition.file.open("rb") as f:  # named by the delivery key, so an orphan can be found
         answer = client.call("/cgi-bin/material/add_material", query={"type": "image"},
                              files=("media", f.read(), f"{delivery.message.idempotency_key}-cover.jpg"))
@@ -278,8 +278,11 @@ def _retire_original(client: _Client, delivery: Delivery, posted: Outcome) -> Ou
 
 
 def _source_url(delivery: Delivery) -> str:
-    publication = delivery.message.publication
-    return publication.center.site_url(f"/news/{publication.story_id}/?rm={delivery.message.idempotency_key}")
+    """The 原文链接 the reviewer saw, with this delivery's key (to find a lost submit)."""
+    from rongmei.newsroom.published import wechat_source_url
+
+    url = wechat_source_url(delivery.message.publication.story)
+    return f"{url}{'&' if '?' in url else '?'}rm={delivery.message.idempotency_key}"
 
 
 def _draft(client: _Client, delivery: Delivery, thumb: str, content: str) -> None:
@@ -301,7 +304,12 @@ def _submit(client: _Client, delivery: Delivery) -> None:
     the database's write lock): a worker killed before it leaves at most a draft and a cover
     carrying the delivery key, which the next attempt makes again and then tidies away."""
     delivery.remember(submit_sent=True)  # with the cover, images and draft of this attempt: one write
-    answer = client.call("/cgi-bin/freepublish/submit", {"media_id": delivery.progress["draft_media_id"]})
+    try:
+        answer = client.call("/cgi-bin/freepublish/submit", {"media_id": delivery.progress["draft_media_id"]})
+    except _Stop as stop:
+        # no answer: WeChat may hold the article and be publishing it (board: 发布中, not
+        # 重试中); the next look settles what it did before anything is submitted again
+        raise _Stop(_still_waiting(delivery, f"已提交发布，未收到微信的答复（{stop.outcome.detail}），正在核对")) from stop
     if _ok(answer) and answer.get("publish_id"):
         delivery.progress.pop("submit_sent", None)
         delivery.remember(publish_id=str(answer["publish_id"]))
@@ -311,9 +319,10 @@ def _submit(client: _Client, delivery: Delivery) -> None:
         _settle_submit(client, delivery)
         if delivery.progress.get("publish_id"):
             return
-    if code != SYSTEM_BUSY:  # a refusal: nothing was submitted
-        delivery.progress.pop("submit_sent", None)
-        delivery.remember()
+    if code == SYSTEM_BUSY:  # -1 may come after WeChat took the job: settle it, like a lost answer
+        raise _Stop(_still_waiting(delivery, "提交发布时微信系统繁忙（-1），正在核对这篇是否已在发布"))
+    delivery.progress.pop("submit_sent", None)  # a refusal: nothing was submitted
+    delivery.remember()
     raise _Stop(client._error(answer, "提交发布"))
 
 

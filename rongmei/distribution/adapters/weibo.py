@@ -1,7 +1,15 @@
 """Weibo, per its documented API: statuses/share.json to post (a link to the story on the
-center's site is required; the first image goes along as `pic`), statuses/destroy.json to
-take down, and statuses/user_timeline.json to find out whether a post whose answer we never
-got was made (each post's link carries the delivery's idempotency key).
+center's site is required; one picture goes along as multipart `pic`), statuses/destroy.json
+to take down, and statuses/user_timeline.json to find out whether a post whose answer we
+never got was made (each post's link carries the delivery's idempotency key).
+
+Pictures: the story's pictures go with the post, up to 9 (`newsroom.published.weibo_pictures`,
+what the reviewer saw). share.json takes one `pic` only; several need the 高级写入接口:
+statuses/upload_pic.json (one multipart `pic` each, answering a `pic_id`) and
+statuses/upload_url_text.json (`status` and `pic_id`, "多个时使用英文半角逗号符分隔，最多不超过9个").
+The pic_ids are recorded before posting, so a retry does not upload again; the post itself
+stays under the in-flight rule below. An app without that permission (10014 "Insufficient
+app permissions") posts through share.json with the first picture, and the delivery says so.
 
 Error codes: 21327 expired token / 21332 invalid token → the account must be authorised
 again (fail); 20019 repeated content → already posted, look it up (a failed lookup is a
@@ -18,23 +26,30 @@ publication's delivery keys, and is done only when the timeline shows none.
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 
 from rongmei.distribution import secrets
 from rongmei.distribution.outbox import Delivery, Outcome
 
 TIMEOUT = 15
+NO_PERMISSION = 10014  # Insufficient app permissions: the app lacks the 高级写入接口
 RATE_LIMITED = {10022, 10023, 10024}
 TOKEN_DEAD = {21327, 21332, 21314, 21315, 21316, 21317}
 SYSTEM_BUSY = {10001, 10002, 10003, 10009}  # 系统错误、服务暂停、远程服务错误、任务过多系统繁忙
 
 
-def _call(url: str, data: dict | None = None) -> tuple[int, dict]:
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, method="POST" if data is not None else "GET")
+def _call(url: str, data: dict | None = None, pic: tuple[bytes, str] | None = None) -> tuple[int, dict]:
+    """One API call: a form POST (multipart when a picture goes along, as the documentation
+    asks), or a GET without data."""
+    headers = {}
+    if pic is not None:
+        body, headers["Content-Type"] = _multipart(data or {}, pic)
+    else:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST" if data is not None else "GET")
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             return response.status, json.loads(response.read() or b"{}")
@@ -45,6 +60,26 @@ def _call(url: str, data: dict | None = None) -> tuple[int, dict]:
             return exc.code, {}
     except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
         return 0, {"error": f"连接微博失败：{getattr(exc, 'reason', exc)}"}
+
+
+def _multipart(fields: dict, pic: tuple[bytes, str]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n".encode()
+             for name, value in fields.items()]
+    data, mime = pic
+    extension = {"image/png": "png", "image/gif": "gif"}.get(mime, "jpg")
+    parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"pic\"; filename=\"pic.{extension}\"\r\n"
+                 f"Content-Type: {mime}\r\n\r\n".encode() + data + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def picture_bytes(asset) -> tuple[bytes, str]:
+    """The bytes and type of one picture as it goes to Weibo (see `published.weibo_picture_file`)."""
+    from rongmei.newsroom.published import weibo_picture_file
+
+    file, mime = weibo_picture_file(asset)
+    with file.open("rb") as f:
+        return f.read(), mime
 
 
 def _marked_link(delivery: Delivery) -> str:
@@ -70,20 +105,11 @@ def _find_posted(base: str, token: str, key: str) -> dict | None:
 
 
 def _text(delivery: Delivery, prefix: str = "") -> str:
-    """The Weibo rendition (its teaser for long posts) with the story's link. The share
-    API refuses #话题# marks, so the topics stay as plain words; the whole post is fitted to
-    140 by Weibo's counting, the link included."""
-    from rongmei.newsroom.generators.text import truncate, weibo_length
-    from rongmei.newsroom.selectors import rendition_for
+    """The post as the reviewer saw it (`newsroom.published.weibo_text`: the Weibo version or
+    its teaser, topics as plain words, fitted to 140) with this delivery's marked link."""
+    from rongmei.newsroom.published import weibo_text
 
-    rendition = rendition_for(delivery.message.publication.story_id, "weibo")
-    text = rendition.body if rendition is not None else delivery.message.publication.story.headline
-    if rendition is not None and rendition.fields.get("mode") == "long":
-        text = rendition.fields.get("short_text") or text
-    text = re.sub(r"#([^#\s]{1,30})#", r"\1", re.sub(r"https?://\S+", "", text)).strip()
-    link = _marked_link(delivery)
-    budget = 140 - weibo_length(prefix + " " + link)
-    return f"{prefix}{truncate(text, budget, measure=weibo_length)} {link}"
+    return weibo_text(delivery.message.publication.story, _marked_link(delivery), prefix)
 
 
 def deliver(delivery: Delivery) -> Outcome:
@@ -115,13 +141,57 @@ def _post(base: str, token: str, delivery: Delivery) -> Outcome:
         if found:
             delivery.remember(status_id=found["idstr"])
             return _done(base, found["idstr"])
+    from rongmei.newsroom.published import weibo_pictures
+
     prefix = "【更正】" if message.action == "correct" else ""
+    text = _text(delivery, prefix)
+    pics = weibo_pictures(message.publication.story)
+    if len(pics) > 1 and not delivery.progress.get("single_pic"):
+        ids = _uploaded(base, token, delivery, pics)
+        if isinstance(ids, Outcome):
+            return ids
+        if ids:
+            status, answer = _call(f"{base}/2/statuses/upload_url_text.json",
+                                   {"access_token": token, "status": text, "pic_id": ",".join(ids), "rip": "127.0.0.1"})
+            if answer.get("error_code") != NO_PERMISSION:
+                return _posted(base, token, delivery, status, answer, f"已发微博（{len(ids)} 张图）")
+            delivery.remember(single_pic=True)
+    note = ""
+    if len(pics) > 1:
+        note = (f"已发微博，只带了第一张图（共 {len(pics)} 张）：该微博应用没有多图所需的“微博高级写入接口”"
+                "（statuses/upload_pic、upload_url_text，错误 10014），在微博开放平台申请后即可多图发布")
     status, answer = _call(f"{base}/2/statuses/share.json",
-                           {"access_token": token, "status": _text(delivery, prefix), "rip": "127.0.0.1"})
+                           {"access_token": token, "status": text, "rip": "127.0.0.1"},
+                           pic=picture_bytes(pics[0]) if pics else None)
+    return _posted(base, token, delivery, status, answer, note)
+
+
+def _posted(base: str, token: str, delivery: Delivery, status: int, answer: dict, detail: str = "") -> Outcome:
     if status == 200 and answer.get("idstr"):
         delivery.remember(status_id=answer["idstr"])
-        return _done(base, answer["idstr"])
+        return Outcome.ok(remote_id=answer["idstr"], remote_url=f"{base}/status/{answer['idstr']}", detail=detail)
     return _failure(base, token, delivery, status, answer)
+
+
+def _uploaded(base: str, token: str, delivery: Delivery, pics: list) -> list[str] | Outcome:
+    """The pic_ids of the post's pictures, uploaded once (statuses/upload_pic) and recorded
+    in one write before posting; [] when the app may not use the 高级写入接口 (10014)."""
+    recorded = delivery.progress.get("pic_ids")
+    if recorded and len(recorded) == len(pics):
+        return list(recorded)
+    ids = []
+    for asset in pics:
+        status, answer = _call(f"{base}/2/statuses/upload_pic.json", {"access_token": token},
+                               pic=picture_bytes(asset))
+        if answer.get("error_code") == NO_PERMISSION:
+            delivery.remember(single_pic=True)
+            return []
+        if status != 200 or not answer.get("pic_id"):
+            failed = _failure(base, token, delivery, status, answer)
+            return Outcome(failed.kind, f"上传第 {len(ids) + 1} 张图片失败：{failed.detail}", retry_after=failed.retry_after)
+        ids.append(answer["pic_id"])
+    delivery.remember(pic_ids=ids)
+    return ids
 
 
 def _retire_original(base: str, token: str, delivery: Delivery, posted: Outcome) -> Outcome:

@@ -187,6 +187,11 @@ class WeiboControls(Controls):
         undocumented window on the real platform; off = every share is a new post)."""
         self._control("POST", "weibo/duplicate_check", {"on": on})
 
+    def set_advanced_write(self, on: bool) -> None:
+        """Whether the app holds the 高级写入接口 (statuses/upload_pic and upload_url_text, for
+        posts with several pictures); off = those answer 10014 "Insufficient app permissions!"."""
+        self._control("POST", "weibo/advanced", {"on": on})
+
     def post(self, account: str, text: str) -> str:
         """Create a status on ``account`` directly (a copy nobody recorded); its id."""
         return str(self._control("POST", "weibo/post", {"account": account, "text": text})["idstr"])

@@ -1,9 +1,14 @@
-"""A fake Weibo (微博) open API: share a status with a link, destroy it, show it.
+"""A fake Weibo (微博) open API: share a status with a link, post one with up to nine
+pictures, destroy it, show it.
 
 Paths, parameters and answers follow open.weibo.com: ``2/statuses/share`` (POST, form or
 multipart with ``pic``; ``access_token``, ``status`` with at least one link of the app's
 safe domain, at most 140 Chinese characters, no ``#topic#``; ``rip``), ``2/statuses/destroy``,
-``2/statuses/show``, and the ``Error_code`` page (error body
+``2/statuses/show``, the 高级写入接口 for several pictures — ``2/statuses/upload_pic`` (multipart
+``pic`` → ``pic_id``; "the pic_id returned can only be used for publishing weibo post with
+multiple pictures", < 5 MB) and ``2/statuses/upload_url_text`` (``status``, ``pic_id``
+"多个时使用英文半角逗号符分隔，最多不超过9个", ``rip``), both answering 10014 "Insufficient app
+permissions!" to an app without that permission (control ``advanced``) — and the ``Error_code`` page (error body
 ``{"error", "error_code", "request"}``; 1xxxx system errors, 2xxxx service errors, 213xx
 OAuth2 errors). HTTP statuses: 400 for parameter and service errors, 403 for
 authorisation and rate-limit errors (the documentation gives no table; fake's choice).
@@ -30,6 +35,7 @@ from .forms import IMAGE_CONTENT_TYPES, UploadedFile, sniff_image
 # error_code -> (HTTP status, error text). Texts as on the Error_code page.
 WEIBO_ERRORS: dict[int, tuple[int, str]] = {
     10006: (403, "source paramter(appkey) is missing"),
+    10014: (403, "Insufficient app permissions!"),
     10016: (400, "miss required parameter ({0}) , see doc for more info."),
     10017: (400, "parameter ({0})'s value invalid,expect ({1}) , but get ({2}) , see doc for more info."),
     10021: (400, "HTTP method is not suported for this request!"),
@@ -63,6 +69,8 @@ _TOPIC = re.compile(r"#[^#\s]+#")
 # path -> (HTTP method, handler name)
 API_ROUTES: dict[str, tuple[str, str]] = {
     "/2/statuses/share.json": ("POST", "_api_share"),
+    "/2/statuses/upload_pic.json": ("POST", "_api_upload_pic"),
+    "/2/statuses/upload_url_text.json": ("POST", "_api_upload_url_text"),
     "/2/statuses/destroy.json": ("POST", "_api_destroy"),
     "/2/statuses/show.json": ("GET", "_api_show"),
     "/2/statuses/user_timeline.json": ("GET", "_api_user_timeline"),
@@ -125,6 +133,8 @@ class _Status:
     created_at: datetime
     pic_url: str | None = None
     deleted: bool = False
+    pic_urls: list[str] = field(default_factory=list)  # every picture, in order (pic_url is the first)
+    pic_digests: list[str] = field(default_factory=list)  # sha256 of each picture's bytes, in order
 
 
 @dataclass
@@ -168,7 +178,8 @@ class _Account:
             "repeat_rejections": self.repeat_rejections,
             "errors": {str(code): n for code, n in self.errors.items()},
             "statuses": {
-                str(s.id): {"text": s.text, "deleted": s.deleted, "pic": s.pic_url is not None}
+                str(s.id): {"text": s.text, "deleted": s.deleted, "pic": s.pic_url is not None,
+                            "pics": len(s.pic_urls), "pic_sha256": list(s.pic_digests)}
                 for s in self.statuses.values()
             },
         }
@@ -191,10 +202,12 @@ class WeiboFake(FakeEngine):
         self.limits = WeiboLimits()
         self.safe_domains: list[str] | None = None
         self.duplicate_check = True
+        self.advanced_write = True  # the app holds the 高级写入接口 (upload_pic, upload_url_text)
         self._accounts: dict[str, _Account] = {}
         self._tokens: dict[str, _Token] = {}
         self._statuses: dict[int, _Status] = {}
         self._pics: dict[str, tuple[str, bytes]] = {}
+        self._uploaded: dict[str, tuple[str, str, str]] = {}  # pic_id -> (account, url, sha256)
         self._rate_limits: list[_RateLimit] = []
         self._ids = itertools.count(4_980_000_000_000_001)
         self.now: Callable[[], datetime] = lambda: datetime.now(SHANGHAI)
@@ -237,6 +250,8 @@ class WeiboFake(FakeEngine):
         self.limits = WeiboLimits()
         self.safe_domains = None
         self.duplicate_check = True
+        self.advanced_write = True
+        self._uploaded.clear()
         self._accounts.clear()
         self._tokens.clear()
         self._statuses.clear()
@@ -255,6 +270,8 @@ class WeiboFake(FakeEngine):
             "limits": self.limits.as_dict(),
             "safe_domains": self.safe_domains,
             "duplicate_check": self.duplicate_check,
+            "advanced_write": self.advanced_write,
+            "pictures_uploaded": len(self._uploaded),
             "rate_limits": [r.as_dict() for r in self._rate_limits],
             "accounts": accounts,
             "totals": {
@@ -303,6 +320,9 @@ class WeiboFake(FakeEngine):
         if action == "duplicate_check":
             self.duplicate_check = bool(payload.get("on", True))
             return {"duplicate_check": self.duplicate_check}
+        if action == "advanced":
+            self.advanced_write = bool(payload.get("on", True))
+            return {"advanced_write": self.advanced_write}
         if action == "post":
             account = self._account(require_str(payload, "account"))
             status = self._create(account, require_str(payload, "text"), None)
@@ -448,7 +468,7 @@ class WeiboFake(FakeEngine):
             "user": self._user_json(self._account(status.account)),
         }
         if status.pic_url:
-            data["pic_urls"] = [{"thumbnail_pic": status.pic_url}]
+            data["pic_urls"] = [{"thumbnail_pic": url} for url in (status.pic_urls or [status.pic_url])]
             data["thumbnail_pic"] = data["bmiddle_pic"] = data["original_pic"] = status.pic_url
         return data
 
@@ -486,14 +506,87 @@ class WeiboFake(FakeEngine):
                 return self._fail(account, 20005, path)
             if pic.size >= self.limits.pic_bytes:
                 return self._fail(account, 20006, path)
-            pid = secrets.token_hex(16)
-            self._pics[pid] = (IMAGE_CONTENT_TYPES[fmt], pic.data)
-            pic_url = f"{self.public_url}/large/{pid}.{'jpg' if fmt == 'jpeg' else fmt}"
-        return Response.json(self._status_json(self._create(account, text, pic_url)))
+            pic_url = self._store_pic(pic.data, fmt)
+            digests = [hashlib.sha256(pic.data).hexdigest()]
+        else:
+            digests = []
+        return Response.json(self._status_json(
+            self._create(account, text, pic_url, [pic_url] if pic_url else [], digests)))
 
-    def _create(self, account: _Account, text: str, pic_url: str | None) -> _Status:
+    def _store_pic(self, data: bytes, fmt: str) -> str:
+        pid = secrets.token_hex(16)
+        self._pics[pid] = (IMAGE_CONTENT_TYPES[fmt], data)
+        return f"{self.public_url}/large/{pid}.{'jpg' if fmt == 'jpeg' else fmt}"
+
+    def _checked_pic(self, account: _Account, request: Request) -> tuple[tuple[bytes, str], None] | tuple[None, Response]:
+        """The multipart ``pic``: 10016 missing, 20005 not JPG/GIF/PNG, 20006 5 MB or more."""
+        pic: UploadedFile | None = request.files().get("pic")
+        if pic is None:
+            return None, self._fail(account, 10016, request.path, "pic")
+        fmt = sniff_image(pic.data)
+        if fmt not in ("jpeg", "png", "gif"):
+            return None, self._fail(account, 20005, request.path)
+        if pic.size >= self.limits.pic_bytes:
+            return None, self._fail(account, 20006, request.path)
+        return (pic.data, fmt), None
+
+    def _api_upload_pic(self, request: Request) -> Response:
+        """POST /2/statuses/upload_pic.json — access_token, multipart ``pic`` → {"pic_id",
+        "thumbnail_pic", "bmiddle_pic", "original_pic"}. 高级写入接口: 10014 without it. The
+        picture belongs to the uploading account and shows nowhere until a post uses it."""
+        account, error = self._authorise(request)
+        if account is None:
+            return error
+        if not self.advanced_write:
+            return self._fail(account, 10014, request.path)
+        checked, error = self._checked_pic(account, request)
+        if checked is None:
+            return error
+        data, fmt = checked
+        url = self._store_pic(data, fmt)
+        pic_id = url.rsplit("/", 1)[-1].split(".")[0]
+        self._uploaded[pic_id] = (account.name, url, hashlib.sha256(data).hexdigest())
+        return Response.json({"pic_id": pic_id, "thumbnail_pic": url, "bmiddle_pic": url, "original_pic": url})
+
+    def _api_upload_url_text(self, request: Request) -> Response:
+        """POST /2/statuses/upload_url_text.json — access_token, status, pic_id (comma-separated,
+        at most 9, uploaded by this account through upload_pic) or url; rip. 高级写入接口: 10014
+        without it. Checks in order: 10016 missing status / neither pic_id nor url, 10017 more
+        than nine or unknown pic_ids, 20012 longer than 140, 20019 repeated text. Success: the
+        created status with every picture in ``pic_urls``."""
+        path = request.path
+        account, error = self._authorise(request)
+        if account is None:
+            return error
+        if not self.advanced_write:
+            return self._fail(account, 10014, path)
+        form = request.fields()
+        text = form.get("status", "")
+        if not text.strip():
+            return self._fail(account, 10016, path, "status")
+        raw = form.get("pic_id", "").strip()
+        if not raw and not form.get("url", "").strip():
+            return self._fail(account, 10016, path, "pic_id")
+        ids = [p.strip() for p in raw.split(",") if p.strip()] if raw else []
+        if len(ids) > 9:
+            return self._fail(account, 10017, path, "pic_id", "at most 9 pic_ids", str(len(ids)))
+        unknown = [p for p in ids if self._uploaded.get(p, ("",))[0] != account.name]
+        if unknown:
+            return self._fail(account, 10017, path, "pic_id", "pic_id uploaded by this user", unknown[0])
+        if weibo_length(text, self.limits.link_length) > self.limits.status_length:
+            return self._fail(account, 20012, path)
+        if self.duplicate_check and any(s.text == text and not s.deleted for s in account.statuses.values()):
+            account.repeat_rejections += 1
+            return self._fail(account, 20019, path)
+        urls = [self._uploaded[p][1] for p in ids]
+        digests = [self._uploaded[p][2] for p in ids]
+        return Response.json(self._status_json(
+            self._create(account, text, urls[0] if urls else None, urls, digests)))
+
+    def _create(self, account: _Account, text: str, pic_url: str | None, pic_urls: list[str] | None = None,
+                pic_digests: list[str] | None = None) -> _Status:
         status = _Status(id=next(self._ids), account=account.name, text=text, created_at=self.now(),
-                         pic_url=pic_url)
+                         pic_url=pic_url, pic_urls=list(pic_urls or []), pic_digests=list(pic_digests or []))
         account.statuses[status.id] = status
         account.created_by_text[text] += 1
         account.shares += 1

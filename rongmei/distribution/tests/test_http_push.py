@@ -97,8 +97,17 @@ def test_unreachable_subscriber_is_retried(demo, operator, signed_story):
 
 
 def test_account_without_secret_fails_with_a_clear_message(demo, operator, signed_story, subscriber):
+    from django.core.exceptions import ValidationError
+
     account = services.create_account(center=demo["demo"], user=None, kind="http_push", name="没配密钥", base_url=subscriber.url)
+    with pytest.raises(ValidationError) as refused:  # the pre-flight says it before anything is sent
+        services.publish(story=signed_story, user=operator, account_ids=[account.pk])
+    assert "没配密钥" in "；".join(refused.value.messages) and "签名密钥" in "；".join(refused.value.messages)
+    assert not Publication.objects.filter(account=account).exists()
+    # a secret cleared after publishing: the delivery itself still fails with a clear message
+    services.update_account(account=account, user=operator, secret="k")
     services.publish(story=signed_story, user=operator, account_ids=[account.pk])
+    services.update_account(account=account, user=operator, clear_secret=True)
     deliver_all()
     publication = Publication.objects.get(account=account)
     assert publication.status == Publication.Status.FAILED and "推送密钥" in publication.last_error

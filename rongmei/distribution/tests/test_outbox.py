@@ -115,7 +115,7 @@ def test_takedown_cancels_queued_and_withdraws_sent(demo, operator, signed_story
     services.publish(story=signed_story, user=operator, account_ids=[site.pk])
     run_once()
     services.publish(story=signed_story, user=operator, account_ids=[other.pk], scheduled_at=timezone.now() + dt.timedelta(hours=1))
-    with pytest.raises(ValidationError, match="写明原因"):
+    with pytest.raises(ValidationError, match="内部说明"):
         services.take_down(story=signed_story, user=operator, reason="")
     assert services.take_down(story=signed_story, user=operator, reason="数据有误，撤回核实") == 1
     run_once()

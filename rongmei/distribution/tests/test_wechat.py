@@ -81,8 +81,12 @@ def test_story_without_a_picture_fails_clearly(demo, operator, signed_story, fak
     from rongmei.distribution.models import OutboxMessage
     from rongmei.newsroom.models import StoryAsset
 
+    from rongmei.newsroom.models import CenterDefaults, Column
+
     acc = account(demo, fake, "wx-nocover")
     StoryAsset.objects.filter(story=signed_story).delete()
+    Column.objects.filter(center=demo["demo"]).update(default_cover=None)  # no default cover either
+    CenterDefaults.objects.filter(center=demo["demo"]).update(default_cover=None)
     publication = Publication.objects.create(center=demo["demo"], story=signed_story, account=acc, channel="wechat",
                                              story_version=signed_story.version, content_hash="x", created_by=operator)
     OutboxMessage.objects.create(publication=publication, account=acc, action="publish", idempotency_key="nocover",

@@ -312,7 +312,8 @@ def test_routing_sets_expected_datetime_and_agency(demo, client, cases, people):
     assert one["expected_datetime"] == case.due_at.astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat()
     assert one["expected_datetime"].endswith("T18:00:00+08:00")
     assert one["agency_responsible"] == "示例县住房和城乡建设局" and one["status"] == "open"
-    assert "县住建局" in one["status_notes"] and "示例县住房和城乡建设局" in one["service_notice"]
+    # the system's own texts name the department in full (首次出现用全称, issue 13)
+    assert "示例县住房和城乡建设局" in one["status_notes"] and "示例县住房和城乡建设局" in one["service_notice"]
 
 
 def test_rejected_and_merged_cases_are_closed_with_notes(demo, client, cases, people):

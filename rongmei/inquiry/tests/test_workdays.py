@@ -96,10 +96,10 @@ def test_naive_and_negative_are_refused(cal):
 # -- the year the package does not know ----------------------------------------------
 
 
-def test_2027_without_overrides_falls_back_to_monday_to_friday(cal):
+def test_2027_without_overrides_computes_legal_holidays_else_monday_to_friday(cal):
     due = cal.add_working_days(bj(2026, 12, 30, 10), 5)
-    # Dec 31, Jan 1 (Friday, counted: no data), Jan 4, 5, 6
-    assert due == bj(2027, 1, 6, 18)
+    # Dec 31, Jan 1 (Friday, 元旦 by the rules: off), Jan 4, 5, 6, 7
+    assert due == bj(2027, 1, 7, 18)
     assert cal.unknown_years == {2027}
 
 
@@ -115,6 +115,9 @@ def test_2027_with_overrides_from_the_table():
     cal = Calendar.load()                               # read fresh: nothing cached
     # Dec 31, Jan 2 (Saturday, 调休), Jan 4, 5, 6
     assert cal.add_working_days(bj(2026, 12, 30, 10), 5) == bj(2027, 1, 6, 18)
+    HolidayOverride.objects.create(day=date(2027, 1, 4), is_workday=False, note="本地")
+    # a row wins over the computed days too: Dec 31, Jan 2, 5, 6, 7
+    assert Calendar.load().add_working_days(bj(2026, 12, 30, 10), 5) == bj(2027, 1, 7, 18)
     assert not cal.is_workday(date(2027, 1, 1))
     assert cal.unknown_years == {2027}                  # Jan 4–6 still came from the fallback
 
@@ -189,10 +192,15 @@ def test_deadline_days_center_rules(demo):
 
 @pytest.mark.django_db
 def test_years_needing_attention():
+    from rongmei.inquiry.models import HolidayYear
+
     HolidayOverride.objects.filter(day__year__in=[2026, 2027]).delete()
+    HolidayYear.objects.filter(year=2027).delete()
     today = date(2026, 12, 15)
     assert years_needing_attention(Calendar.load(), today) == [2027]
     HolidayOverride.objects.create(day=date(2027, 1, 1), is_workday=False, note="元旦")
+    assert years_needing_attention(Calendar.load(), today) == [2027]   # one row is not the schedule
+    HolidayYear.objects.create(year=2027, complete=True)
     assert years_needing_attention(Calendar.load(), today) == []
     assert years_needing_attention(Calendar(), date(2026, 6, 1)) == [2027]
     assert years_needing_attention(Calendar(), date(2025, 6, 1)) == []
@@ -202,7 +210,8 @@ def test_years_needing_attention():
 def test_attention_message():
     assert attention_message([]) == ""
     assert attention_message([2027]) == (
-        "2027年的法定节假日和调休安排尚未录入：系统暂按周一至周五计算工作日。"
-        "请在“节假日调整”中录入国务院公布的安排。"
+        "2027年的放假和调休安排尚未完整录入：系统已按《全国年节及纪念日放假办法》算出法定节假日，"
+        "调休上班日暂按周一至周五计算。请平台管理员在“节假日调整”中录入国务院公布的安排，"
+        "录完后勾选“该年放假安排已完整录入”。"
     )
     assert attention_message([2028, 2027]).startswith("2027年、2028年的")

@@ -4,11 +4,12 @@ bylines, photo credits, a summary that fits, topic words, and the editor's warni
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from .segment import keywords
-from .summary import SummaryBackend, get_summary_backend
+from .segment import topic_words
+from .summary import SummaryBackend, candidate_sentences, get_summary_backend
 from .text import Block, Measure, blocks_to_text, html_to_blocks, truncate
 from .types import BylineInput, ImageInput, StoryInput
 
@@ -165,23 +166,44 @@ def summary_within(
         note = warning("缺少正文", "稿件没有正文，摘要只能用标题代替", "请补充正文或填写摘要")
         return truncate(story.headline, budget, measure), [note]
     backend = summarizer or get_summary_backend()
-    made = backend.summarize(text, budget, measure=measure, user_words=story.user_words)
+    extra = {"title": story.headline} if _takes_title(backend) else {}
+    made = backend.summarize(text, budget, measure=measure, user_words=story.user_words, **extra)
     if not made or measure(made) > budget:
-        made = truncate(made or text, budget, measure)
+        standing = candidate_sentences(text)
+        made = truncate(made or (standing[0] if standing else text), budget, measure)
     return made, []
 
 
-def topics(story: StoryInput, limit: int, *, extra: Sequence[str] = ()) -> list[str]:
-    """Up to `limit` topic words for hashtags: editor's tags, then `extra`, then keywords.
+def _takes_title(backend: SummaryBackend) -> bool:
+    """Whether a backend's `summarize` accepts the headline (backends written before it
+    was offered do not)."""
+    try:
+        return "title" in inspect.signature(backend.summarize).parameters
+    except (TypeError, ValueError):
+        return False
 
-    Keywords are computed only when the editor's words run short; everything but letters
+
+def topics(story: StoryInput, limit: int, *, extra: Sequence[str] = ()) -> list[str]:
+    """Up to `limit` topic words for hashtags: editor's tags, then `extra`, then the story's.
+
+    The story's own topics (`segment.topic_words`: the names and the event its headline
+    is about) are found only when the editor's words run short; everything but letters
     and digits is removed, because # and spaces break a topic on every platform.
     """
     found: list[str] = []
     _add_topics(found, [*story.tags, *extra], limit)
     if len(found) < limit:
-        text = story.headline + "\n" + body_text(story)
-        _add_topics(found, keywords(text, limit * 3, story.user_words), limit)
+        words = topic_words(
+            story.headline, body_text(story), limit - len(found), story.user_words, known=found,
+        )
+        _add_topics(found, words, limit)
+    return found
+
+
+def editor_topics(story: StoryInput, limit: int) -> list[str]:
+    """The editor's own tags as topics (cleaned as `topics` cleans them), at most `limit`."""
+    found: list[str] = []
+    _add_topics(found, story.tags, limit)
     return found
 
 

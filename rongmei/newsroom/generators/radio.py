@@ -26,7 +26,10 @@ def generate_radio(
     story: StoryInput, *, summarizer: SummaryBackend | None = None
 ) -> RenditionDraft:
     """A script to read on air, with its reading time."""
-    lead_text, warnings = summary_within(story, LEAD_LIMIT, summarizer=summarizer)
+    # Measured as it will be read: "10℃" is said "10摄氏度" and must still fit.
+    lead_text, warnings = summary_within(
+        story, LEAD_LIMIT, measure=lambda text: len(for_listening(text)), summarizer=summarizer,
+    )
     lead = for_listening(lead_text)
     blocks = text_blocks(story_blocks(story))
     said = [spoken_text(b) for b in blocks]

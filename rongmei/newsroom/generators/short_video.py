@@ -24,7 +24,8 @@ def generate_short_video(
     """Caption and hashtags for the story's video."""
     warnings: list[str] = []
     caption = _caption(story, summarizer, warnings)
-    tags = [f"#{t}" for t in topics(story, MAX_TAGS, extra=(story.location, story.column))]
+    # The location is a topic; the column (要闻, 政策解读) is the center's shelf, not one.
+    tags = [f"#{t}" for t in topics(story, MAX_TAGS, extra=(story.location,))]
     if len(tags) < MIN_TAGS:
         warnings.append(warning(
             "话题不足", f"只找到{len(tags)}个话题，短视频建议带{MIN_TAGS}至{MAX_TAGS}个",

@@ -74,20 +74,24 @@ def speaking_seconds(text: str, chars_per_minute: int) -> int:
 
 
 def drop_repeated_lead(lead: str, paragraphs: list[str]) -> list[str]:
-    """The body without the lead's sentences where it opens with them.
+    """The body without the sentences the lead has already said, wherever they stand.
 
-    On air the lead is heard once; a body that starts by saying it again wastes seconds
-    and sounds like a mistake. Only the opening run of repeated sentences goes: a
-    sentence repeated later, after new information, is a deliberate recap.
+    On air the lead is heard once. A body that opens by saying it again wastes seconds
+    and sounds like a mistake; so does one that ends on it, which is what happens when
+    the lead took its last sentence from the end of the story. Sentences are compared
+    without punctuation and without a 【提醒】 label, as a listener hears them.
     """
-    said = set(split_sentences(lead))
+    said = {_heard(s) for s in split_sentences(lead)}
     kept: list[str] = []
-    repeating = bool(said)
     for paragraph in paragraphs:
-        sentences = split_sentences(paragraph)
-        while repeating and sentences and sentences[0] in said:
-            sentences.pop(0)
+        sentences = [s for s in split_sentences(paragraph) if _heard(s) not in said]
         if sentences:
-            repeating = False
             kept.append("".join(sentences))
     return kept
+
+
+_LABEL = re.compile(r"^【[^】]{1,10}】")
+
+
+def _heard(sentence: str) -> str:
+    return re.sub(r"[^\w]", "", _LABEL.sub("", sentence.strip()))

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+from .quotes import unattributed
 from .segment import content_words
-from .text import CLOSERS, SENTENCE_ENDS, Measure, split_sentences, strip_dateline
+from .text import CLOSERS, Measure, strip_dateline, whole_sentences
 
 # PageRank's damping factor, as in the TextRank paper (Mihalcea and Tarau, 2004).
 DAMPING = 0.85
@@ -28,9 +29,22 @@ TOLERANCE = 1e-6
 # first sentences keeps the quadratic similarity graph cheap for very long pieces.
 MAX_SENTENCES = 150
 
+# How much a sentence that says all of the headline is raised over its TextRank score.
+HEADLINE_WEIGHT = 2.0
+_FIGURES = re.compile(r"\d+(?:\.\d+)?")
+
 # Fragments this short ("他说。") say too little to summarize anything.
 MIN_SENTENCE_CHARS = 6
-_FINAL = tuple(SENTENCE_ENDS + CLOSERS)
+# A summary sentence ends on a full stop (behind any closing quotes), never on ；or ：.
+_FULL_STOPS = tuple("。！？!?…")
+# Lines and sentences that never stand alone in a summary: list items ("· ", "1. ", as
+# `text.list_marker` writes them), enumerated clauses of a notice ("二、管制路段：……"),
+# form fields ("咨询电话：……", "停水范围：……"), and the bracketed label of a notice
+# (【提醒】, 【温馨提示】), which goes while its sentence stays.
+_LIST_LINE = re.compile(r"^(?:· |\d+\. )")
+_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[、．]|[①-⑩])")
+_FORM_FIELD = re.compile(r"^[^，。：:]{0,6}(?:时间|地点|范围|路段|电话|方式|对象|条件|地址|热线)[：:]")
+_LABEL = re.compile(r"^【[^】]{1,10}】")
 # The first sentence of a news story is written to stand alone (the lead); at least this
 # long, it opens every extractive summary it fits in.
 MIN_LEAD_CHARS = 12
@@ -46,7 +60,8 @@ class SummaryBackend(Protocol):
 
     `summarize` returns text whose `measure` is at most `budget` (an empty string when it
     cannot), built from `text` only. `user_words` are the county's names that must stay
-    whole when the text is segmented.
+    whole when the text is segmented. A backend whose `summarize` also takes `title` is
+    given the headline, which says what the news is.
     """
 
     name: str
@@ -63,9 +78,10 @@ class ExtractiveSummary:
     name: str = "extractive"
 
     def summarize(
-        self, text: str, budget: int, *, measure: Measure = len, user_words: Sequence[str] = ()
+        self, text: str, budget: int, *, measure: Measure = len, user_words: Sequence[str] = (),
+        title: str = "",
     ) -> str:
-        return extractive_summary(text, budget, measure=measure, user_words=user_words)
+        return extractive_summary(text, budget, measure=measure, user_words=user_words, title=title)
 
 
 _BACKENDS: dict[str, Callable[[], SummaryBackend]] = {"extractive": ExtractiveSummary}
@@ -86,19 +102,26 @@ def get_summary_backend(name: str = "extractive") -> SummaryBackend:
 
 
 def extractive_summary(
-    text: str, budget: int, *, measure: Measure = len, user_words: Sequence[str] = ()
+    text: str, budget: int, *, measure: Measure = len, user_words: Sequence[str] = (),
+    title: str = "",
 ) -> str:
     """The best whole sentences of `text` that fit `budget`, in their original order.
 
     The lead sentence goes first (news is written so that it can stand alone), then
-    sentences by TextRank rank while they fit; a sentence too long for the room left is
-    skipped, not cut, and so is one that leans on a sentence left out ("他……", "此外……").
-    Returns "" when no sentence fits.
+    sentences by TextRank rank, raised by what they share with the headline (`title`),
+    while they fit; a sentence too long for the room left is skipped, not cut, and so is
+    one that leans on a sentence left out ("他……", "此外……"). Returns "" when no
+    sentence fits.
     """
     sentences = _candidates(text)
     if not sentences or budget <= 0:
         return ""
     scores = _ranked(tuple(sentences), tuple(user_words))
+    if title:
+        scores = tuple(
+            score * (1 + HEADLINE_WEIGHT * share)
+            for score, share in zip(scores, _headline_shares(sentences, title, user_words))
+        )
     order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
     if len(sentences[0]) >= MIN_LEAD_CHARS:
         order = [0] + [i for i in order if i != 0]
@@ -115,21 +138,58 @@ def extractive_summary(
 
 
 def _candidates(text: str) -> list[str]:
-    """Distinct, whole-thought sentences without datelines, from the top of the story.
+    return candidate_sentences(text)
 
-    A line without closing punctuation is a subhead, a caption or a phone number, and a
-    sentence ending in a colon announces what it leaves out; neither can stand alone.
+
+def _headline_shares(sentences: Sequence[str], title: str, user_words: Sequence[str]) -> list[float]:
+    """How much of the headline each sentence says: its words and its figures (87个, 20万元).
+
+    The headline is the desk's own summary of the news; a sentence that carries its
+    facts belongs in a summary more than a sentence that is merely central.
+    """
+    wanted = set(content_words(title, user_words)) | set(_FIGURES.findall(title))
+    if not wanted:
+        return [0.0] * len(sentences)
+    shares = []
+    for sentence in sentences:
+        have = set(content_words(sentence, user_words)) | set(_FIGURES.findall(sentence))
+        shares.append(len(wanted & have) / len(wanted))
+    return shares
+
+
+def candidate_sentences(text: str) -> list[str]:
+    """Distinct sentences of the story that can stand alone, from its top, in order.
+
+    Left out: datelines and 【…】 labels (the sentence stays); a line without a full stop
+    (a subhead, a caption, a phone number), or ending on a colon or a semicolon (a
+    semicolon's clause runs on into the next, see `text.whole_sentences`); list items,
+    enumerated clauses and form fields of a notice; and a sentence opening or closing on
+    somebody's words without saying whose (“今天又接了1800多单！”…), which out of its
+    paragraph leaves the reader asking who spoke.
     """
     seen: set[str] = set()
     sentences: list[str] = []
-    for sentence in split_sentences(text):
-        sentence = strip_dateline(sentence).strip()
-        if len(sentence) < MIN_SENTENCE_CHARS or not sentence.endswith(_FINAL):
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or _LIST_LINE.match(line):
             continue
-        if sentence not in seen:
+        for sentence in whole_sentences(line):
+            sentence = _LABEL.sub("", strip_dateline(sentence).strip()).strip()
+            if not _stands_alone(sentence) or sentence in seen:
+                continue
             seen.add(sentence)
             sentences.append(sentence)
     return sentences[:MAX_SENTENCES]
+
+
+def _stands_alone(sentence: str) -> bool:
+    return (
+        len(sentence) >= MIN_SENTENCE_CHARS
+        and sentence.rstrip(CLOSERS).endswith(_FULL_STOPS)
+        and not _ENUMERATED.match(sentence)
+        and not _FORM_FIELD.match(sentence)
+        and not unattributed(sentence)
+    )
 
 
 @lru_cache(maxsize=64)

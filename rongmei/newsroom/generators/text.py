@@ -45,7 +45,7 @@ _DATELINE = re.compile(
 # What follows a closing quote when the speaker is named after the quotation:
 # “……。”沿街商户刘桂芳说。 is one sentence, not two.
 _ATTRIBUTION = re.compile(
-    r"^[^“”「」。！？]{1,16}?(?:说|表示|介绍|坦言|感慨|告诉记者|说道|笑着说|称|道)[。！？]?$"
+    r"^[^“”「」。！？]{1,24}?(?:说|表示|介绍|坦言|感慨|告诉记者|说道|笑着说|称|道)[。！？]?$"
 )
 
 SENTENCE_ENDS = "。！？；!?;…"
@@ -240,6 +240,24 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     for line in text.splitlines():
         sentences.extend(_split_line(line.strip()))
+    return sentences
+
+
+def whole_sentences(text: str) -> list[str]:
+    """Sentences as `split_sentences` cuts them, but a clause ending in ； runs on into the
+    next: "……不要超负荷用电；使用炭火取暖务必保持通风。" is one thought, and a summary or a
+    lead that stops on its semicolon stops mid-thought. Line breaks still end a sentence.
+    """
+    sentences: list[str] = []
+    for line in text.splitlines():
+        pending = ""
+        for piece in _split_line(line.strip()):
+            pending += piece
+            if not pending.rstrip(CLOSERS).endswith(("；", ";")):
+                sentences.append(pending)
+                pending = ""
+        if pending:
+            sentences.append(pending)
     return sentences
 
 

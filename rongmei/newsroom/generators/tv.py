@@ -12,8 +12,8 @@ from __future__ import annotations
 from .parts import body_text, byline_line, story_blocks, summary_within, text_blocks, warning
 from .segment import keywords
 from .spoken import drop_repeated_lead, for_listening, speaking_seconds, spoken_length, spoken_text
-from .summary import SummaryBackend
-from .text import Block, split_sentences, strip_dateline
+from .summary import SummaryBackend, candidate_sentences
+from .text import Block, whole_sentences
 from .types import RenditionDraft, StoryInput
 
 # TV news narration (解说) is voiced at about 250 characters a minute, a little slower
@@ -54,13 +54,16 @@ def generate_tv(
 
 
 def _lead(story: StoryInput, summarizer: SummaryBackend | None) -> tuple[str, list[str]]:
-    """Two or three sentences for the anchor: the summary's, topped up from the body."""
-    summary, warnings = summary_within(story, LEAD_LIMIT, summarizer=summarizer)
-    sentences = split_sentences(summary)[:LEAD_SENTENCES]
-    for sentence in map(strip_dateline, split_sentences(body_text(story))):
+    """Two or three sentences for the anchor: the summary's, topped up from the body with
+    sentences that stand alone (no quotation without its speaker, no half sentence)."""
+    summary, warnings = summary_within(
+        story, LEAD_LIMIT, measure=lambda text: len(for_listening(text)), summarizer=summarizer,
+    )
+    sentences = whole_sentences(summary)[:LEAD_SENTENCES]
+    for sentence in candidate_sentences(body_text(story)):
         if len(sentences) >= 2:
             break
-        if sentence not in sentences and len("".join(sentences) + sentence) <= LEAD_LIMIT:
+        if sentence not in sentences and len(for_listening("".join(sentences) + sentence)) <= LEAD_LIMIT:
             sentences.append(sentence)
     return for_listening("".join(sentences)), warnings
 
@@ -68,22 +71,18 @@ def _lead(story: StoryInput, summarizer: SummaryBackend | None) -> tuple[str, li
 def _segments(story: StoryInput, blocks: list[Block], lead: str) -> list[dict[str, str]]:
     """画面/解说 rows: each text block with the pictures that came just before it.
 
-    The anchor has just read the lead, so the first narration does not repeat it. A list,
+    The anchor has just read the lead, so no narration repeats its sentences. A list,
     and the sentence that announces it ("……以下三项技术："), is voiced as one row.
     """
     pending = [m.caption or "（视频素材）" for m in story.media if m.kind == "video"]
     rows: list[dict[str, str]] = []
-    repeating = True        # still inside the run of sentences the lead already said
     for block in blocks:
         if block.kind == "image":
             pending.append(block.text.rstrip("。") or "（图片，缺说明）")
             continue
         if block.kind not in ("paragraph", "list_item", "quote"):
             continue
-        narration = spoken_text(block)
-        if not rows and repeating:
-            narration = "".join(drop_repeated_lead(lead, [narration]))
-            repeating = not narration
+        narration = "".join(drop_repeated_lead(lead, [spoken_text(block)]))
         if not narration:
             continue
         if block.kind == "list_item" and rows and not pending and _continues(rows[-1]):

@@ -16,7 +16,8 @@ from rongmei.core import search
 from rongmei.core.models import Center, User
 from rongmei.core.services import record
 from rongmei.newsroom import media
-from rongmei.newsroom.models import Asset, AssetRendition
+from rongmei.newsroom.models import Asset, AssetRendition, Story
+from rongmei.newsroom.signals import story_changed
 
 FFPROBE = getattr(settings, "RONGMEI_FFPROBE", "ffprobe")
 FFMPEG = getattr(settings, "RONGMEI_FFMPEG", "ffmpeg")
@@ -140,4 +141,8 @@ def update(*, asset: Asset, user: User, caption: str, credit: str) -> Asset:
     _index(asset)
     record("asset.update", actor=user, center=asset.center, obj=asset, before=before,
            after={"caption": asset.caption, "credit": asset.credit})
+    if before != {"caption": asset.caption, "credit": asset.credit}:
+        # a caption and a credit are published words: every piece showing this picture changed
+        for story in Story.objects.filter(story_assets__asset=asset).distinct():
+            story_changed.send(sender=Asset, story=story, user=user, what="asset")
     return asset

@@ -11,6 +11,8 @@ from rongmei.core import search
 from rongmei.core import selectors as core_selectors
 from rongmei.core.models import User
 from rongmei.core.services import record
+from rongmei.core.validators import MESSAGE as URL_MESSAGE
+from rongmei.core.validators import is_safe_url
 from rongmei.newsroom import generators
 from rongmei.newsroom.generators import spoken
 from rongmei.newsroom.generators import text as gtext
@@ -18,10 +20,17 @@ from rongmei.newsroom.generators.types import BylineInput, ImageInput, MediaInpu
 from rongmei.newsroom.models import Asset, Byline, Rendition, Story
 from rongmei.newsroom.signals import story_changed
 
+SOURCE_URL_LIMIT = 960  # bytes: WeChat takes 1 KB of content_source_url, and the delivery key is added
 # Channel-specific parts an editor may change by hand, with their limits.
+# A Weibo post always goes out with the story's link, which Weibo counts as 20 whatever its
+# length (`newsroom.published.weibo_text` appends it and drops links typed into the text):
+# the words themselves get what is left of 140.
+WEIBO_LINK = gtext.weibo_length(" https://t.cn/0")
+WEIBO_WORDS = 140 - WEIBO_LINK
 EDITABLE_FIELDS: dict[str, list[tuple[str, str, int | None]]] = {
-    "wechat": [("digest", "摘要（≤120字）", 120), ("author", "作者（≤8字）", 8)],
-    "weibo": [("short_text", "短微博/导读（≤140字）", 140)],
+    "wechat": [("digest", "摘要（≤120字）", 120), ("author", "作者（≤8字）", 8),
+               ("source_url", "原文链接（“阅读原文”，留空则用本站稿件页）", None)],
+    "weibo": [("short_text", f"短微博/导读（≤{WEIBO_WORDS}字，发布时另附稿件链接）", WEIBO_WORDS)],
     "short_video": [("caption", "标题（≤55字）", 55), ("tags", "话题标签（空格分隔）", None)],
     "tv": [("lead", "导语", None)],
 }
@@ -69,13 +78,19 @@ def story_input(story: Story) -> StoryInput:
 
 
 @transaction.atomic
-def generate(*, story: Story, user: User, channels: list[str] | None = None) -> list[Rendition]:
-    """(Re)generate renditions from the story as it is now. Regenerating replaces the
-    text, including hand edits: the editor asked for it explicitly."""
+def generate(*, story: Story, user: User, channels: list[str] | None = None,
+             replace_edited: list[str] | tuple[str, ...] = ()) -> list[Rendition]:
+    """(Re)generate renditions from the story as it is now and return those made. A version
+    edited by hand (Rendition.edited) is kept unless its channel is in `replace_edited`:
+    全部重新生成 never silently overwrites an editor's work (issue 13)."""
     story = Story.objects.select_for_update().get(pk=story.pk)
     source = story_input(story)
-    made = []
+    edited = set(story.renditions.filter(edited=True).values_list("channel", flat=True))
+    made, kept = [], []
     for channel in channels or Rendition.Channel.values:
+        if channel in edited and channel not in replace_edited:
+            kept.append(channel)
+            continue
         draft = generators.generate(channel, source)
         rendition, created = Rendition.objects.get_or_create(
             story=story, channel=channel,
@@ -91,9 +106,16 @@ def generate(*, story: Story, user: User, channels: list[str] | None = None) -> 
         _index(rendition)
         made.append(rendition)
     record("rendition.generate", actor=user, center=story.center, obj=story,
-           after={"channels": [r.channel for r in made], "story_version": story.version})
-    story_changed.send(sender=Rendition, story=story, user=user, what="renditions")
+           after={"channels": [r.channel for r in made], "kept_edited": kept, "story_version": story.version})
+    if made:
+        story_changed.send(sender=Rendition, story=story, user=user, what="renditions")
     return made
+
+
+def channel_noun(channel: str) -> str:
+    """The version's name in a sentence: 广播稿, 电视稿, 微博稿 (never 广播稿稿)."""
+    label = Rendition.Channel(channel).label
+    return label if label.endswith("稿") else f"{label}稿"
 
 
 def editable_fields(rendition: Rendition) -> list[dict]:
@@ -111,10 +133,12 @@ def fields_from_post(channel: str, post) -> dict:
 
 
 def _measure(channel: str, text: str) -> int:
-    return gtext.weibo_length(text) if channel == "weibo" else len(text)
+    """Length as the channel counts it; for Weibo without typed links (the post carries the
+    story's link instead, counted in WEIBO_LINK)."""
+    return gtext.weibo_length(gtext.URL_RE.sub("", text).strip()) if channel == "weibo" else len(text)
 
 
-def _validate(rendition: Rendition, title: str, body: str, fields: dict) -> dict:
+def _validate(rendition: Rendition, title: str, body: str, fields: dict, cover=None) -> dict:
     errors: dict[str, list[str]] = {}
     channel = rendition.channel
     if not title.strip():
@@ -124,32 +148,50 @@ def _validate(rendition: Rendition, title: str, body: str, fields: dict) -> dict
         errors["title"] = [f"{rendition.get_channel_display()}标题最多 {limit} 字，现在 {_measure(channel, title)} 字。"]
     if not body.strip():
         errors["body"] = ["内容不能为空。"]
-    if channel == "weibo" and rendition.fields.get("mode") == "short" and gtext.weibo_length(body) > 140:
-        errors["body"] = [f"短微博最多 140 字（按微博规则计算），现在 {gtext.weibo_length(body)} 字。请删减，或在“导读”中写短文、正文作为长微博。"]
+    if channel == "weibo" and rendition.fields.get("mode") == "short" and _measure(channel, body) > WEIBO_WORDS:
+        errors["body"] = [f"短微博最多 {WEIBO_WORDS} 字（按微博规则计算；发布时另附稿件链接，按 {WEIBO_LINK} 字计，合计 140 字），"
+                          f"现在 {_measure(channel, body)} 字。请删减，或在“导读”中写短文、正文作为长微博。"]
     if channel in ("wechat", "web") and len(body) > 200_000:
         errors["body"] = ["内容过长。"]
     for name, label, field_limit in EDITABLE_FIELDS.get(channel, []):
         value = fields.get(name, "")
         if field_limit and _measure(channel, value) > field_limit:
             errors[f"field_{name}"] = [f"{label.split('（')[0]}最多 {field_limit} 字，现在 {_measure(channel, value)} 字。"]
+    source_url = fields.get("source_url", "").strip()
+    if source_url and not is_safe_url(source_url):
+        errors["field_source_url"] = [f"原文链接有误：{URL_MESSAGE}例如 https://www.example.gov.cn/news/1.html"]
+    elif len(source_url.encode("utf-8")) > SOURCE_URL_LIMIT:
+        errors["field_source_url"] = [f"原文链接太长：微信最多接受约 {SOURCE_URL_LIMIT} 字节，请换一个短一些的地址。"]
+    chosen = _cover_fields(rendition, cover, errors) if channel == "wechat" and cover not in (None, "") else {}
     if errors:
         raise ValidationError(errors)
     cleaned = dict(rendition.fields)
     for name, value in fields.items():
         cleaned[name] = value.split() if name == "tags" else value.strip()
+    cleaned.update(chosen)
     if channel == "weibo" and rendition.fields.get("mode") == "long" and gtext.weibo_length(body) <= 140:
         cleaned["mode"] = "short"
     return cleaned
 
 
 @transaction.atomic
-def save(*, rendition: Rendition, user: User, base_version: int, title: str, body: str, fields: dict) -> Rendition:
-    """Save a hand edit; refused when someone saved the rendition after this editor opened it."""
-    if rendition.channel in ("web", "wechat"):
+def save(*, rendition: Rendition, user: User, base_version: int, title: str, body: str, fields: dict,
+         visual: bool = False, cover: str | int | None = None) -> Rendition:
+    """Save a hand edit; refused when someone saved the rendition after this editor opened it.
+
+    WeChat: `visual` means `body` comes from the visual editor (the plain article) and the
+    system writes WeChat's inline styles; otherwise it is WeChat HTML typed by hand (the
+    advanced option), kept within the safe styles. `cover` is the id of one of the story's
+    pictures, chosen as the article's cover; None keeps the current one."""
+    if rendition.channel == "web":
         from rongmei.newsroom.html import clean_body
 
-        body = clean_body(body) if rendition.channel == "web" else generators.clean_wechat_html(body)
-    new_fields = _validate(rendition, title, body, fields)
+        body = clean_body(body)
+    elif rendition.channel == "wechat":
+        from rongmei.newsroom import wechat_html
+
+        body = wechat_html.from_editor(body) if visual else generators.clean_wechat_html(body)
+    new_fields = _validate(rendition, title, body, fields, cover=cover)
     stats = dict(rendition.stats)
     stats["char_count"] = _measure(rendition.channel, gtext.html_to_text(body) if rendition.channel in ("web", "wechat") else body)
     if rendition.channel in ("radio", "tv"):
@@ -167,6 +209,38 @@ def save(*, rendition: Rendition, user: User, base_version: int, title: str, bod
            after={"title": rendition.title, "version": rendition.version})
     story_changed.send(sender=Rendition, story=rendition.story, user=user, what=f"rendition:{rendition.channel}")
     return rendition
+
+
+def cover_choices(rendition: Rendition) -> list[dict]:
+    """The story's pictures a WeChat cover may be picked from, the current one marked."""
+    current = rendition.fields.get("cover_asset")
+    rows = []
+    for link in rendition.story.story_assets.select_related("asset").prefetch_related("asset__renditions"):
+        asset = link.asset
+        if asset.kind != Asset.Kind.IMAGE:
+            continue
+        url = _cover_url(asset)
+        chosen = asset.pk == current if current else url == rendition.fields.get("cover")
+        rows.append({"asset": asset, "url": url, "chosen": chosen})
+    return rows
+
+
+def _cover_url(asset: Asset) -> str:
+    """The 2.35:1 crop WeChat shows above the headline, or the picture itself without one."""
+    return asset.url_of("wechat_cover")
+
+
+def _cover_fields(rendition: Rendition, cover, errors: dict) -> dict:
+    try:
+        asset_id = int(cover)
+    except (TypeError, ValueError):
+        asset_id = None
+    link = rendition.story.story_assets.select_related("asset").filter(
+        asset_id=asset_id, asset__kind=Asset.Kind.IMAGE).first() if asset_id else None
+    if link is None:
+        errors["cover"] = ["封面只能从这篇稿件的图片中选。请在下面的图片里点选一张；要用新图片，请先把它加到稿件里。"]
+        return {}
+    return {"cover": _cover_url(link.asset), "cover_asset": link.asset_id}
 
 
 def _index(rendition: Rendition) -> None:

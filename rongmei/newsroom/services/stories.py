@@ -114,8 +114,11 @@ def _check_bylines(center: Center, bylines: list[BylineData], errors: dict) -> N
     if bylines and total not in (Decimal(0), Decimal(100)):
         messages.append(f"各人贡献占比合计应为 100%（现在是 {total}%），或全部留空。")
     user_ids = [b.user_id for b in bylines if b.user_id]
-    if user_ids and User.objects.filter(pk__in=user_ids, memberships__center=center).distinct().count() != len(set(user_ids)):
-        messages.append("署名人员须是本中心的人员。")
+    if user_ids:
+        from rongmei.core.selectors import staff
+
+        if staff(center).filter(pk__in=user_ids).count() != len(set(user_ids)):
+            messages.append("署名人员须是本中心的采编人员（部门联络员和系统账号不能署名；外部作者请只填姓名）。")
     if messages:
         errors["bylines"] = messages
 

@@ -108,14 +108,31 @@ def test_generate_all_renditions_then_master_changes(demo, reporter, editor, pho
     assert wechat.fields["cover"]  # the 2.35:1 crop of the attached photo
 
 
-def test_weibo_edit_respects_140_and_refuses_stale(demo, reporter, editor, photo):
-    story = story_with_photo(demo["demo"], reporter, photo)
+def short_story_with_photo(center, user, photo):
+    """Short enough that the whole piece, its topics and the link fit in one Weibo post."""
+    asset = asset_svc.upload(center=center, user=user, upload=photo)
+    return story_svc.create_story(center=center, user=user, data=story_svc.StoryData(
+        headline="城关镇东门社区老旧小区改造完工", summary="",
+        body="<p>近日，城关镇东门社区老旧小区改造项目完工。改造涉及住户312户。</p>",
+        tags=["老旧小区", "城关镇"], asset_ids=[asset.pk]))
+
+
+def test_weibo_edit_respects_140_with_the_link_and_refuses_stale(demo, reporter, editor, photo):
+    story = short_story_with_photo(demo["demo"], reporter, photo)
     rendition_svc.generate(story=story, user=editor, channels=["weibo"])
     weibo = story.renditions.get(channel="weibo")
     assert weibo.fields["mode"] == "short"
+    # 120 words and the link (20) would be 141: refused, naming the link's share
     with pytest.raises(ValidationError) as exc:
-        rendition_svc.save(rendition=weibo, user=editor, base_version=weibo.version, title=weibo.title, body="长" * 141, fields={})
-    assert "140" in exc.value.message_dict["body"][0]
+        rendition_svc.save(rendition=weibo, user=editor, base_version=weibo.version, title=weibo.title, body="长" * 120, fields={})
+    assert "119" in exc.value.message_dict["body"][0] and "链接" in exc.value.message_dict["body"][0]
+    with pytest.raises(ValidationError):  # a typed link does not make room: the post carries the story's link
+        rendition_svc.save(rendition=weibo, user=editor, base_version=weibo.version, title=weibo.title,
+                           body="长" * 120 + " https://example.cn/a", fields={})
+    base = weibo.version
+    assert rendition_svc.save(rendition=weibo, user=editor, base_version=base, title=weibo.title,
+                              body="长" * 119, fields={}).version == base + 1
+    weibo.refresh_from_db()
     saved = rendition_svc.save(rendition=weibo, user=editor, base_version=weibo.version, title=weibo.title,
                                body="【城关镇东门社区老旧小区改造完工】住户312户受益。#老旧小区#", fields={"short_text": ""})
     assert saved.edited and saved.body.endswith("#老旧小区#")
@@ -124,13 +141,13 @@ def test_weibo_edit_respects_140_and_refuses_stale(demo, reporter, editor, photo
 
 
 def test_rendition_page_edit(login, demo, reporter, editor, photo):
-    story = story_with_photo(demo["demo"], reporter, photo)
+    story = short_story_with_photo(demo["demo"], reporter, photo)
     client = login("editor")
     client.post(f"/stories/{story.pk}/renditions/generate/")
     weibo = story.renditions.get(channel="weibo")
     response = client.post(f"/stories/{story.pk}/renditions/weibo/", {
         "version": weibo.version, "title": weibo.title, "body": "长" * 150, "field_short_text": ""})
-    assert "短微博最多 140 字" in response.content.decode()
+    assert "短微博最多 119 字" in response.content.decode()
     assert login("reporter").post(f"/stories/{story.pk}/renditions/generate/").status_code == 403
 
 

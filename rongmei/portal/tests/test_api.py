@@ -271,7 +271,8 @@ def test_a_story_of_another_center_is_not_found(client, live):
 
 def test_taken_down_item_is_410_with_the_notice(client, live):
     gone = live[0]
-    services.take_down(story=gone.story, user=User.objects.get(username="operator"), reason="数据有误，核实后重发")
+    services.take_down(story=gone.story, user=User.objects.get(username="operator"), reason="当事人投诉，内部核实",
+                       notice="数据有误，核实后重发")
     deliver()
     response = get(client, f"/demo/items/{gone.story_id}")
     assert response.status_code == 410

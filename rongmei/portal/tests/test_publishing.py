@@ -62,11 +62,12 @@ def test_correction_and_takedown_rewrite_the_page(demo, signed_story, operator, 
     deliver_all()
     assert "第三段投资额应为2.38亿元" in article.read_text() and "数字已核实" in article.read_text()
 
-    services.take_down(story=story, user=operator, reason="涉及的数据需重新核实")
+    services.take_down(story=story, user=operator, reason="涉及的数据需重新核实", notice="本文数据正在核实，核实后重新发布。")
     deliver_all()
     assert not article.exists()
     gone = root / "news" / str(story.pk) / "410.html"
-    assert "涉及的数据需重新核实" in gone.read_text()
+    assert "本文数据正在核实，核实后重新发布。" in gone.read_text()
+    assert "涉及的数据需重新核实" not in gone.read_text()  # the internal note stays inside
     response = client.get(f"/site/{story.center.slug}/news/{story.pk}/")
     assert response.status_code == 410 and "已撤稿" in response.content.decode()
     assert story.headline not in (root / "index.html").read_text()

@@ -13,13 +13,17 @@ CSV 表格
     格内的双引号写两遍（Excel 会自动这样保存）。空行忽略；表头之前可以有 # 开头的注释行。
 
     敏感词库      term（词条，必填）, category（分类）, severity（级别）, note（说明）
-    规范表述      wrong（错误写法，必填）, right（正确写法，必填）, severity（级别）, note（说明）
+    规范表述      wrong（错误写法，必填）, right（正确写法，必填）, severity（级别）, note（说明）,
+                  scope（范围）
     领导职务名单  name（姓名，必填）, title（职务，必填）, valid_from（任职日期）
     易错字词      wrong（错误写法，必填）, right（正确写法，必填）, note（说明）
 
     级别 severity：block（拦截：未改正或未经终审写明理由放行，不能签发）或
     warn（提示：提醒编辑核实）。也可以写中文“拦截”“提示”。敏感词默认 block，
     规范表述默认 warn，易错字词一律 warn。
+    范围 scope（规范表述）：first（首次出现用全称：错误写法是正确写法的简称，同一段文字里
+    全称出现之后可以用简称，只查全称之前的第一处简称）或 all（每处都查）。不写时，说明里
+    有“首次出现用全称”的按 first，其余按 all。
     任职日期 valid_from：写成 2025-03-01（也接受 2025/3/1、2025年3月1日）；
     同一人有几行时，已到任职日期的最新一行是现任职务，较早的是此前职务。
 
@@ -470,9 +474,25 @@ def _lexicon_conflict(first: LexiconEntry, again: LexiconEntry) -> str:
     return ""
 
 
+_SCOPE_WORDS = {"first": True, "首次": True, "首次出现": True, "首次出现用全称": True,
+                "all": False, "每处": False, "全部": False}
+FIRST_ONLY_NOTE = "首次出现用全称"
+
+
+def _scope(values: dict[str, str], note: str) -> bool:
+    """Whether a wording pair applies to the first occurrence only. Without a scope, a note
+    saying 首次出现用全称 means exactly that (the format's own example)."""
+    word = values.get("scope", "")
+    if not word:
+        return FIRST_ONLY_NOTE in note
+    if word.lower() not in _SCOPE_WORDS:
+        raise _RowError(f"范围「{word}」无法识别：只能是 first（首次出现用全称，全称之后可用简称）或 all（每处都查）。")
+    return _SCOPE_WORDS[word.lower()]
+
+
 def _wording_pair(values: dict[str, str]) -> WordingPair:
     wrong, right, note = _pair_parts(values)
-    return WordingPair(wrong, right, _severity(values, "warn"), note)
+    return WordingPair(wrong, right, _severity(values, "warn"), note, _scope(values, note))
 
 
 def _pair_conflict(first: WordingPair | TypoPair, again: WordingPair | TypoPair) -> str:
@@ -515,11 +535,12 @@ _WORDING: _Kind[WordingPair] = _Kind(
         _Column("right", "正确写法", required=True),
         _Column("severity", "级别"),
         _Column("note", "说明"),
+        _Column("scope", "范围"),
     ),
     build=_wording_pair,
     key=lambda p: p.wrong,
     conflict=_pair_conflict,
-    row=lambda p: [p.wrong, p.right, p.severity, p.note],
+    row=lambda p: [p.wrong, p.right, p.severity, p.note, "first" if p.first_only else "all"],
 )
 _OFFICIALS: _Kind[Official] = _Kind(
     label="领导职务",

@@ -35,6 +35,7 @@ class Rule:
     note: str
     check: str
     category: str
+    first_only: bool = False  # 首次出现用全称: only a short name before any full name is wrong
 
 
 @dataclass(frozen=True)
@@ -67,14 +68,35 @@ class PairMatcher:
         found = self._matcher.find_all(text)
         correct = [h for h in found if h.value.correct]
         wrong = drop_nested(Hit(h.start, h.end, h.value.rule) for h in found if h.value.rule)
-        return [
+        hits = [
             Hit(h.start, h.end, h.value)
             for h in wrong
             if h.value is not None and not _inside_correct(h, correct)
         ]
+        return _first_occurrences(text, hits, correct)
 
     def find(self, text: str, field: str = "") -> list[Finding]:
         return [_finding(text, hit, field) for hit in self.hits(text)]
+
+
+def _first_occurrences(text: str, hits: list[Hit[Rule]], correct: list[Hit[_Key]]) -> list[Hit[Rule]]:
+    """首次出现用全称 means the first occurrence only: a short name after its full name is
+    fine, and of the short names before any full name only the first is reported (writing
+    the full name there makes the rest correct). A #话题# tag is a label, not a mention: a
+    short name right after # is fine."""
+    reported: set[str] = set()
+    kept = []
+    for hit in hits:
+        rule = hit.value
+        if rule.first_only and hit.start and text[hit.start - 1] == "#":
+            continue
+        if rule.first_only:
+            full_before = any(c.start < hit.start and text[c.start:c.end] == rule.right for c in correct)
+            if full_before or rule.wrong in reported:
+                continue
+            reported.add(rule.wrong)
+        kept.append(hit)
+    return kept
 
 
 def _inside_correct(hit: Hit[Rule | None], correct: list[Hit[_Key]]) -> bool:
@@ -90,6 +112,9 @@ def _finding(text: str, hit: Hit[Rule], field: str) -> Finding:
     note = rule.note.rstrip("。") + "。" if rule.note else ""
     if rule.check == CHECK_TYPO:
         message = f"「{rule.wrong}」疑为错别字，应为「{rule.right}」。{note}请核对后改正。"
+    elif rule.first_only:
+        message = (f"「{rule.wrong}」是「{rule.right}」的简称，首次出现应写全称「{rule.right}」，"
+                   f"之后可以用简称。{'' if '首次出现' in note else note}")
     else:
         message = f"「{rule.wrong}」不是规范表述，应写作「{rule.right}」。{note}请改为规范表述。"
     return Finding(
@@ -108,7 +133,7 @@ def _finding(text: str, hit: Hit[Rule], field: str) -> Finding:
 def wording_matcher(wording: Wording) -> PairMatcher:
     """The matcher for this wording list version, built once."""
     rules = (
-        Rule(p.wrong, p.right, p.severity, p.note, CHECK_WORDING, WORDING_CATEGORY)
+        Rule(p.wrong, p.right, p.severity, p.note, CHECK_WORDING, WORDING_CATEGORY, p.first_only)
         for p in wording
     )
     return cached(f"wording|{wording.key}", lambda: PairMatcher(rules))

@@ -79,12 +79,15 @@ class LexiconEntry:
 
 @dataclass(frozen=True)
 class WordingPair:
-    """Prescribed wording (规范表述): `wrong` should be written as `right`."""
+    """Prescribed wording (规范表述): `wrong` should be written as `right`. With `first_only`
+    (首次出现用全称: `wrong` is a short name of `right`), only a `wrong` before any `right` in
+    the same text is reported; after the full name the short name is fine."""
 
     wrong: str
     right: str
     severity: Severity = "warn"
     note: str = ""
+    first_only: bool = False
 
 
 @dataclass(frozen=True)

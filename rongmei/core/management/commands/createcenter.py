@@ -25,7 +25,8 @@ class Command(BaseCommand):
             with transaction.atomic():
                 center = services.create_center(name=name, slug=slug, region=region)
                 services.create_person(center=center, username=admin, display_name=admin_name or admin,
-                                       password=password, roles=["center_admin"], actor=None)
+                                       password=password, roles=["center_admin"], actor=None,
+                                       must_change_password=True)
         except ValidationError as exc:
             messages = []
             for field, errors in getattr(exc, "message_dict", {"": exc.messages}).items():

@@ -47,9 +47,12 @@ def test_estimated_seconds_at_250_characters_a_minute():
     assert 60 < draft.stats["estimated_seconds"] < 150
 
 
-def test_short_notice_is_all_lead_without_warnings():
+def test_short_notice_leads_with_the_news_and_reads_the_number_after_it():
+    """A phone number is no lead; it is read once, after the news."""
     draft = generate_radio(notice_story())
-    assert draft.fields["paragraphs"] == []
+    assert draft.fields["lead"].startswith("因城区供水管网改造施工")
+    assert "咨询电话" not in draft.fields["lead"]
+    assert draft.fields["paragraphs"] == ["咨询电话：0000-1234567。"]
     assert draft.warnings == []
 
 

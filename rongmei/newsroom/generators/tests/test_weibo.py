@@ -73,7 +73,15 @@ def test_at_most_nine_pictures():
     assert len(generate_weibo(flood_story(images=many)).fields["images"]) == IMAGE_LIMIT
 
 
-def test_missing_link_is_warned():
-    draft = generate_weibo(notice_story())
-    assert any(w.startswith("缺少链接") for w in draft.warnings)
-    assert "http" not in draft.fields["short_text"]
+def test_a_version_without_the_link_leaves_room_for_it():
+    """The link is appended when the post goes out; a teaser written to a full 140 would be
+    cut mid-sentence then (the demo notice came to 144)."""
+    import dataclasses
+
+    from rongmei.newsroom.generators.text import weibo_length
+
+    for story in (notice_story(), flood_story(), farm_story()):
+        draft = generate_weibo(dataclasses.replace(story, url=""))
+        assert "http" not in draft.fields["short_text"]
+        assert not any(w.startswith("缺少链接") for w in draft.warnings)
+        assert weibo_length(draft.fields["short_text"] + " https://example.cn/news/1/") <= 140
