@@ -77,7 +77,7 @@ def test_lead_to_topic_to_assignment_to_story_to_renditions(demo_server, new_pag
     body = editor.locator("[data-testid=rendition-body]")
     body.fill("长" * 150)
     editor.click("[data-testid=save-rendition]")
-    assert "短微博最多 140 字" in editor.inner_text("body")
+    assert "短微博最多 119 字" in editor.inner_text("body")
     body.fill("【望江社区健身步道破损 街道将尽快维修】沿江步道十余处地砖松动，居民盼早日修复。#滨江街道# #民生关注#")
     editor.click("[data-testid=save-rendition]")
     editor.wait_for_selector("text=微博稿已保存")

@@ -149,7 +149,7 @@ def _validate(rendition: Rendition, title: str, body: str, fields: dict, cover=N
     if not body.strip():
         errors["body"] = ["内容不能为空。"]
     if channel == "weibo" and rendition.fields.get("mode") == "short" and _measure(channel, body) > WEIBO_WORDS:
-        errors["body"] = [f"短微博最多 {WEIBO_WORDS} 字（按微博规则计算；发布时另附稿件链接，按 {WEIBO_LINK} 字计，合计 140 字），"
+        errors["body"] = [f"短微博最多 {WEIBO_WORDS} 字（按微博规则计算；发布时另附稿件链接，连同空格占 {WEIBO_LINK} 字，合计 140 字），"
                           f"现在 {_measure(channel, body)} 字。请删减，或在“导读”中写短文、正文作为长微博。"]
     if channel in ("wechat", "web") and len(body) > 200_000:
         errors["body"] = ["内容过长。"]
