@@ -7,7 +7,10 @@ class InquiryConfig(AppConfig):
     verbose_name = "网络问政"
 
     def ready(self) -> None:
-        from rongmei.core import audit_labels, demo, nav
+        from rongmei.core import audit_labels, demo, nav, workcalendar
+        from rongmei.inquiry.workdays import Calendar
+
+        workcalendar.register(Calendar.load)
 
         nav.register(nav.NavItem("inquiry", "问政受理", "inquiry:queue", "inquiry.handle", order=450, icon="✉"))
         def bound_to_a_department(user, center):

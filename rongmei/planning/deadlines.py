@@ -1,7 +1,7 @@
 """The default deadline of a new assignment: eight working hours from now, counted inside
 the newsroom's working day (08:30–18:00) on working days, so a task assigned on Friday
-evening is not due at 03:00 on Saturday. Working days come from the inquiry room's public
-calendar (statutory holidays, 调休 and the center's own overrides)."""
+evening is not due at 03:00 on Saturday. Working days come from `rongmei.core.workcalendar`
+(the calendar the inquiry room keeps: statutory holidays, 调休 and the center's overrides)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ DEFAULT_HOURS = 8
 def default_deadline(center, now: dt.datetime, hours: int = DEFAULT_HOURS, calendar=None) -> dt.datetime:
     """`hours` of working time after `now`, in the center's time zone, rounded up to the
     half hour (never past 18:00)."""
-    from rongmei.inquiry.workdays import Calendar
+    from rongmei.core import workcalendar
 
-    calendar = calendar if calendar is not None else Calendar.load(center)
+    calendar = calendar if calendar is not None else workcalendar.for_center(center)
     tz = ZoneInfo(getattr(center, "timezone", None) or "Asia/Shanghai")
     local = now.astimezone(tz)
     left = dt.timedelta(hours=hours)

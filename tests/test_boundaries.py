@@ -1,0 +1,49 @@
+"""Rooms call each other in one direction only (docs/architecture.md): an import against the
+arrow (planning reaching into inquiry for working days, once) makes a cycle waiting to happen.
+Function-level imports count too; tests, demo data and migrations are outside the rule."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent / "rongmei"
+ALLOWED = {
+    "core": set(),
+    "planning": {"core", "newsroom"},
+    "newsroom": {"core"},
+    "review": {"core", "newsroom"},
+    "distribution": {"core", "newsroom", "review"},
+    "portal": {"core", "newsroom", "distribution"},
+    # the public 问政 column is a part of the public site and is drawn in its frame
+    "inquiry": {"core", "planning", "newsroom", "review", "portal"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    rooms = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+            [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        for name in names:
+            parts = name.split(".")
+            if len(parts) > 1 and parts[0] == "rongmei" and parts[1] in ALLOWED:
+                rooms.add(parts[1])
+    return rooms
+
+
+def _modules(room: str):
+    for path in sorted((ROOT / room).rglob("*.py")):
+        rel = path.relative_to(ROOT / room).parts
+        if "tests" in rel or "migrations" in rel or rel[-1].startswith(("demo", "test_")):
+            continue
+        yield path
+
+
+@pytest.mark.parametrize("room", sorted(ALLOWED))
+def test_rooms_import_only_along_the_arrows(room):
+    wrong = []
+    for path in _modules(room):
+        for other in _imports(path) - ALLOWED[room] - {room}:
+            wrong.append(f"{path.relative_to(ROOT)} imports rongmei.{other}")
+    assert not wrong, "\n".join(wrong)
