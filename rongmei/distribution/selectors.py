@@ -325,8 +325,9 @@ def _signed_not_sent(center) -> list:
 def _channel_names(channels) -> list[str]:
     from rongmei.newsroom.models import Rendition
 
+    order = list(Rendition.Channel.values)  # web, WeChat, Weibo, print, radio, TV, short video
     labels = dict(Rendition.Channel.choices)
-    return [labels.get(c, c) for c in channels]
+    return [labels.get(c, c) for c in sorted(channels, key=lambda c: order.index(c) if c in order else len(order))]
 
 
 def todo_for(user, center) -> list:
