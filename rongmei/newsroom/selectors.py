@@ -61,9 +61,13 @@ def readable_search_objects(center: Center, user: User | None) -> dict[str, Quer
     visible = readable_stories(center, user)
     return {
         "story": visible,
-        "rendition": scoped(Rendition, center).filter(story__in=visible),
+        "rendition": renditions_of(center, visible),
         "asset": readable_assets(center, user),
     }
+
+
+def renditions_of(center: Center, stories: QuerySet) -> QuerySet:
+    return scoped(Rendition, center).filter(story__in=stories)
 
 
 def stories(center: Center, *, status: str = "", column_id: int | None = None, mine: User | None = None,

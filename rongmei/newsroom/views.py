@@ -373,17 +373,23 @@ def search_page(request):
     results = None
     if query:
         page_no = bounded(request.GET.get("page"), 1, 1, 500)
+        only = selectors.readable_search_objects(request.center, request.user)
+        if status in public_life.STATES:  # 已发布 / 已撤稿: the stories in that public state and their versions
+            stories = public_life.filter_stories(selectors.readable_stories(request.center, request.user),
+                                                 request.center, status)
+            only = {"story": stories, "rendition": selectors.renditions_of(request.center, stories)}
+            kinds = [k for k in kinds if k != "asset"] or ["story"]
         results = search.search(
-            request.center, query, kinds=kinds, status=status or None,
+            request.center, query, kinds=kinds, status=status if status in Story.Status.values else None,
             column_id=parse_id(column), author_id=parse_id(author),
             date_from=_date(request.GET.get("from")), date_to=_date(request.GET.get("to")),
-            limit=20, offset=(page_no - 1) * 20,
-            only=selectors.readable_search_objects(request.center, request.user),
+            limit=20, offset=(page_no - 1) * 20, only=only,
         )
     from rongmei.core.selectors import staff
 
     return render(request, "newsroom/search.html", {
-        "q": query, "results": results, "statuses": Story.Status.choices, "columns": selectors.columns(request.center),
+        "q": query, "results": results, "statuses": Story.Status.choices, "public_states": public_life.STATES.items(),
+        "columns": selectors.columns(request.center),
         "people": [{"user": person} for person in staff(request.center)], "status": status, "column": column, "author": author,
         "kinds": kinds, "date_from": request.GET.get("from", ""), "date_to": request.GET.get("to", ""),
     })

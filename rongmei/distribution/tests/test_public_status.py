@@ -40,3 +40,24 @@ def test_published_then_taken_down_shows_in_list_page_and_filter(demo, login, op
     gone = editor.get("/stories/", {"status": "taken_down"}).content.decode()
     assert "已撤稿" in _card(gone, signed_story.headline)
     assert signed_story.headline not in editor.get("/stories/", {"status": "published"}).content.decode()
+
+
+def test_search_filters_by_public_life(demo, login, operator, signed_story):
+    """全文检索 offers the same 已发布 / 已撤稿 choices as the story list."""
+    editor = login("editor")
+    word = signed_story.headline[:4]
+
+    def found(status: str) -> bool:
+        page = editor.get("/search/", {"q": word, "status": status}).content.decode()
+        assert f'<option value="{status}" selected>' in page
+        return f"/stories/{signed_story.pk}/" in page
+
+    assert found("signed_off")
+    assert not found("published")
+    site = ChannelAccount.objects.get(center=demo["demo"], kind="own_site")
+    services.publish(story=signed_story, user=operator, account_ids=[site.pk])
+    deliver_all()
+    assert found("published") and not found("taken_down")
+    services.take_down(story=signed_story, user=operator, reason="核实中")
+    deliver_all()
+    assert found("taken_down") and not found("published")
