@@ -145,7 +145,7 @@ def _public_card(case: Case) -> dict:
 
 
 def _chrome(center: Center, title: str, description: str = "") -> dict:
-    return pages._chrome(center, title=title, description=description) | {"wz": _base(center)}
+    return pages.chrome(center, title=title, description=description) | {"wz": _base(center)}
 
 
 # --- the column ----------------------------------------------------------------------------------

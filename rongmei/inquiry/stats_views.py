@@ -82,7 +82,7 @@ def stats_export(request):
 # --- Public -----------------------------------------------------------------------------------------
 
 def public_ranking(request, center: str):
-    from rongmei.portal.pages import _chrome
+    from rongmei.portal.pages import chrome
 
     site = Center.objects.filter(slug=center, is_active=True).first()
     if site is None:
@@ -91,7 +91,7 @@ def public_ranking(request, center: str):
     report = stats.month_report(site, year, month)
     ranked = stats.ranking(report.rows)
     title = f"网络问政 部门办理排名 {stats.month_label(year, month)}"
-    context = _chrome(site, title=title,
+    context = chrome(site, title=title,
                       description=f"{site.name}网络问政：{stats.month_label(year, month)}各部门答复率、按时率、办理用时与群众满意率。") | {
         "report": report, "ranked": ranked,
         "total": report.total, "problem": problem,

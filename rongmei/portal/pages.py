@@ -35,7 +35,7 @@ class Page:
         return render_to_string(self.template, self.context)
 
 
-def _chrome(center: Center, *, title: str = "", description: str = "", feed: str = "", feed_title: str = "") -> dict:
+def chrome(center: Center, *, title: str = "", description: str = "", feed: str = "", feed_title: str = "") -> dict:
     """What every page shows: the header's columns, the footer, the feeds to advertise."""
     base = center.site_base
     feeds = [(f"{base}/feed.xml", f"{center.name} RSS", "application/rss+xml"),
@@ -82,7 +82,7 @@ def home(center: Center) -> Page:
         entries = list(selectors.column_items(center, column)[:4])
         if entries:
             blocks.append({"column": column, "items": [card(p) for p in entries]})
-    context = _chrome(center) | {
+    context = chrome(center) | {
         "headlines": [card(p) for p in with_picture], "latest": [card(p) for p in rest], "blocks": blocks,
         "features": [feature_card(f) for f in selectors.features(center)[:4]], "live_now": list(selectors.live_now(center)),
         "services": list(selectors.services(center)[:8]),
@@ -93,7 +93,7 @@ def home(center: Center) -> Page:
 def column(center: Center, col: Column) -> Page:
     entries = [card(p) for p in selectors.column_items(center, col)[:COLUMN_SIZE]]
     base = center.site_base
-    context = _chrome(center, title=col.name, description=col.description, feed=f"{base}/columns/{col.slug}/",
+    context = chrome(center, title=col.name, description=col.description, feed=f"{base}/columns/{col.slug}/",
                       feed_title=f"{center.name} · {col.name}") | {"column": col, "items": entries}
     return Page(f"columns/{col.slug}/index.html", "portal/column.html", context)
 
@@ -104,7 +104,7 @@ def article(publication: Publication) -> Page:
     item = publish_items.build(publication)
     web = item.rendition
     cover = story.cover
-    context = _chrome(center, title=item.headline, description=story.summary) | {
+    context = chrome(center, title=item.headline, description=story.summary) | {
         "publication": publication, "story": story, "item": item,
         "body": _with_dateline(web.body if web and web.body else story.body, publication, story),
         "has_header": bool(web and "</header>" in web.body),
@@ -137,19 +137,19 @@ def gone(publication: Publication) -> Page:
     """The 410 page left where a taken-down piece was: the notice, not the piece."""
     center = publication.center
     notice = distribution.takedown_notice(publication)
-    context = _chrome(center, title="该稿件已撤稿") | {"headline": publication.story.headline, "notice": notice,
+    context = chrome(center, title="该稿件已撤稿") | {"headline": publication.story.headline, "notice": notice,
                                                        "when": publication.updated_at}
     return Page(f"news/{publication.story_id}/410.html", "portal/gone.html", context, status=410)
 
 
 def features(center: Center) -> Page:
     return Page("features/index.html", "portal/features.html",
-                _chrome(center, title="专题") | {"features": [feature_card(f) for f in selectors.features(center)]})
+                chrome(center, title="专题") | {"features": [feature_card(f) for f in selectors.features(center)]})
 
 
 def feature(center: Center, feat: Feature) -> Page:
     entries = [card(p) for p in selectors.feature_items(feat)]
-    context = _chrome(center, title=feat.title, description=feat.summary) | {"feature": feature_card(feat), "items": entries}
+    context = chrome(center, title=feat.title, description=feat.summary) | {"feature": feature_card(feat), "items": entries}
     return Page(f"features/{feat.slug}/index.html", "portal/feature.html", context)
 
 
@@ -160,14 +160,14 @@ def live(center: Center) -> Page:
     for stream in streams:
         groups[stream.state(now)].append(stream)
     groups["ended"].reverse()
-    return Page("live/index.html", "portal/live.html", _chrome(center, title="直播") | {"streams": groups, "now": now})
+    return Page("live/index.html", "portal/live.html", chrome(center, title="直播") | {"streams": groups, "now": now})
 
 
 def services(center: Center) -> Page:
     return Page("services/index.html", "portal/services.html",
-                _chrome(center, title="便民服务") | {"categories": selectors.services_by_category(center)})
+                chrome(center, title="便民服务") | {"categories": selectors.services_by_category(center)})
 
 
 def service(center: Center, entry: ServiceEntry) -> Page:
     return Page(f"services/{entry.slug}/index.html", "portal/service.html",
-                _chrome(center, title=entry.name, description=entry.description) | {"entry": entry})
+                chrome(center, title=entry.name, description=entry.description) | {"entry": entry})

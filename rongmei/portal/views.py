@@ -27,7 +27,7 @@ def _page(page: pages.Page) -> HttpResponse:
 
 
 def not_found(center: Center, what: str) -> HttpResponse:
-    context = pages._chrome(center, title="页面不存在") | {"what": what}
+    context = pages.chrome(center, title="页面不存在") | {"what": what}
     return render(None, "portal/404.html", context, status=404)
 
 
@@ -115,7 +115,7 @@ def search(request, center: str):
         live = {str(p.story_id): p for p in selectors.items(site)}
         results = fulltext.search(site, query, kinds=["story"], status="signed_off", limit=50)
         hits = [{"hit": h, "card": pages.card(live[h.object_id])} for h in results.hits if h.object_id in live]
-    context = pages._chrome(site, title=f"搜索：{query}" if query else "搜索") | {"query": query, "hits": hits}
+    context = pages.chrome(site, title=f"搜索：{query}" if query else "搜索") | {"query": query, "hits": hits}
     response = render(request, "portal/search.html", context)
     response["Cache-Control"] = "no-cache"
     return response
