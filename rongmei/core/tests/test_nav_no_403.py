@@ -38,6 +38,16 @@ def _follow(client, url: str):
     return response.content.decode()
 
 
+def _broken_back_links(client, username: str, url: str, response) -> list[str]:
+    """The page's ← back-links that do not answer 200 for the same person."""
+    broken = []
+    for back, text in _links(response.content.decode(), back_only=True):
+        status = client.get(back).status_code
+        if status != 200:
+            broken.append(f"{username}: {text} on {url} -> {back} {status}")
+    return broken
+
+
 def test_every_demo_person_opens_every_navigation_entry_and_todo(login, demo):
     people = _demo_people(demo["demo"])
     assert {"admin", "reporter", "coordinator", "liaison", "liaison_jt", "operator"} <= set(people)
@@ -53,10 +63,7 @@ def test_every_demo_person_opens_every_navigation_entry_and_todo(login, demo):
             if response.status_code != 200:
                 failures.append(f"{username}: {label} {url} -> {response.status_code}")
                 continue
-            for back, text in _links(response.content.decode(), back_only=True):
-                status = client.get(back).status_code
-                if status != 200:
-                    failures.append(f"{username}: {text} on {url} -> {back} {status}")
+            failures += _broken_back_links(client, username, url, response)
     assert not failures, "\n".join(failures)
 
 
@@ -80,10 +87,7 @@ def test_back_links_of_pages_opened_from_the_board_and_lists(login, demo):
             response = client.get(page)
             if response.status_code != 200:
                 continue  # not this person's page: only what they may open must lead somewhere
-            for back, text in _links(response.content.decode(), back_only=True):
-                status = client.get(back).status_code
-                if status != 200:
-                    failures.append(f"{username}: {text} on {page} -> {back} {status}")
+            failures += _broken_back_links(client, username, page, response)
     assert not failures, "\n".join(failures)
 
 
