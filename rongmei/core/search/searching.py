@@ -77,8 +77,14 @@ def search(
     if where is None:
         return SearchResults(total=0, hits=[])
     backend = backends.current()
+    backend.prepare()
     source = backend.source(parsed.match)
-    sql, params = backends.select_sql(source, where, where_params, limit, offset)
+    # The full-text match finds candidates; containment keeps exactly those holding every word.
+    contained, contained_params = backends.containment(backend, parsed.checks)
+    where, where_params = f"{where} AND {contained}", [*where_params, *contained_params]
+    phrase = parse_query("".join(parsed.terms)).match if len(parsed.terms) > 1 else None
+    rank = backends.boost(backend, parsed.match, phrase)
+    sql, params = backends.select_sql(source, where, where_params, limit, offset, rank)
     rows = list(SearchEntry.objects.raw(sql, params))
     if rows:
         total = rows[0].total

@@ -24,6 +24,15 @@ The answer, used by both database backends:
   "王磊说", 的 in "积水的道路"): they are mostly function words that would match nearly
   every story. Because the index does not depend on jieba, adding county words with
   `add_words` improves queries at once and never requires re-indexing.
+* **The match only proposes candidates; containment decides.** Because the cut drops
+  characters (健康码 is looked up as 健康) and punctuation is not a term (6.5% is 6 and 5),
+  `backends.containment` keeps only entries whose normalized title or body contains each
+  query word as written (`ParsedQuery.terms`): 健康码 never returns a story with only 健康.
+  A word typed with a space between its parts (县城 积水) may find them apart.
+* **Mixed words are also indexed by their parts**, after the text-order terms: "110V"
+  adds "110v 110 v", and an ASCII query word is the phrase of its parts, so 110 finds 110V
+  (it contains it, and 110 is not part of a longer number there) while g318 does not find
+  G3180. Only words mixing scripts or punctuation (1998年, 6.5%) need the row check.
 * **User input never reaches the query syntax.** Text is cut into terms made only of
   letters and digits, and the backends quote every term and bind every value; FTS5 and
   tsquery operators typed by a user are simply not terms. Words separated by spaces are
@@ -69,6 +78,10 @@ def runs(text: str) -> list[str]:
     return RUN.findall(normalize(text))
 
 
+# Where a word of other scripts changes between digits and letters: "110v" = 110 + v.
+_ASCII_PARTS = re.compile(r"[0-9]+|[a-z]+")
+
+
 def run_terms(run: str) -> list[str]:
     """Index terms of one run: bigrams plus the last character for CJK, else the word."""
     if not is_cjk(run):
@@ -76,9 +89,27 @@ def run_terms(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
 
 
+def ascii_parts(run: str) -> list[str]:
+    """The digit and letter parts of a word of mixed parts ("700mhz" = 700, mhz), else none."""
+    if is_cjk(run):
+        return []
+    parts = _ASCII_PARTS.findall(run[:MAX_TERM_CHARS])
+    return parts if len(parts) > 1 else []
+
+
 def index_terms(text: str) -> str:
-    """The space-separated terms stored for `text` (a title or a body)."""
-    return " ".join(term for run in runs(text[:MAX_INDEXED_CHARS]) for term in run_terms(run))
+    """The space-separated terms stored for `text` (a title or a body).
+
+    After the terms in text order come the mixed words again, each followed by its parts
+    ("110v 110 v"), so that a query for a part (110) or a run of parts (110v in x110v) is
+    a phrase found exactly, without splitting the phrases of the text order; the whole
+    word between two words' parts keeps a phrase from running on into the next word."""
+    text_runs = runs(text[:MAX_INDEXED_CHARS])
+    terms = [term for run in text_runs for term in run_terms(run)]
+    for run in text_runs:
+        if parts := ascii_parts(run):
+            terms += [run[:MAX_TERM_CHARS], *parts]
+    return " ".join(terms)
 
 
 # --- jieba: loaded once, on first use ------------------------------------------------------
@@ -154,26 +185,60 @@ class ParsedQuery:
 
     match: Node | None
     needles: tuple[str, ...]
+    # The normalized query words as written, for ranking (see `backends.boost`).
+    terms: tuple[str, ...] = ()
+    # Those of them the match alone does not find exactly (6.5%, 1998年, 110v): the
+    # database checks that every hit contains them (see `backends.containment`).
+    checks: tuple[str, ...] = ()
 
 
 def parse_query(text: str) -> ParsedQuery:
     """Space-separated words, all required. Never raises, whatever the user typed."""
     clauses: list[Node] = []
     needles: list[str] = []
+    terms: list[str] = []
+    checks: list[str] = []
     for word in normalize(text[:MAX_QUERY_CHARS]).split()[:MAX_QUERY_WORDS]:
-        word_runs = RUN.findall(word[:MAX_WORD_CHARS])
+        word = word[:MAX_WORD_CHARS]
+        word_runs = RUN.findall(word)
         pieces = [piece for run in word_runs for piece in _pieces(run)]
         if not pieces:
             continue
-        needles.extend(dict.fromkeys([*word_runs, *pieces]))
+        written = _as_written(word)
+        terms.append(written)
+        needles.extend(dict.fromkeys([word, *word_runs, *pieces]))
         nodes = tuple(_piece_node(piece) for piece in pieces)
         required = nodes[0] if len(nodes) == 1 else All(nodes)
         exact = _exact_phrase(word_runs)
+        if len(word_runs) == 1 and is_cjk(word_runs[0]):
+            # A CJK word is exactly the phrase of its bigrams: the index alone is precise.
+            clauses.append(exact or required)
+            continue
         clauses.append(Either((exact, required)) if exact and exact != required else required)
+        if not _SIMPLE_WORD.fullmatch(written):
+            checks.append(written)
     if not clauses:
         return ParsedQuery(None, ())
     match = clauses[0] if len(clauses) == 1 else All(tuple(clauses))
-    return ParsedQuery(match, tuple(dict.fromkeys(needles)))
+    return ParsedQuery(match, tuple(dict.fromkeys(needles)), tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(checks)))
+
+
+# Digits and ASCII letters: a term, or a phrase of parts in the index, found exactly as
+# the containment rule decides (a part is never cut out of a longer run of its kind).
+_SIMPLE_WORD = re.compile(r"[0-9a-z]+")
+
+_EDGE_MARKS = re.compile(r"^[\W_]+|[\W_]+$")
+_UNIT_SIGN = re.compile(r"[^\W_][%‰]")
+
+
+def _as_written(word: str) -> str:
+    """The word a hit must contain: without quotes or brackets around it ('"积水"' is
+    积水), but with what is inside (6.5) and a unit sign after it (6.5%)."""
+    core = _EDGE_MARKS.sub("", word)
+    end = word.find(core) + len(core)
+    if core and _UNIT_SIGN.match(word[end - 1 : end + 1]):
+        core += word[end]
+    return core or word
 
 
 def _pieces(run: str) -> list[str]:
@@ -199,7 +264,7 @@ def _pieces(run: str) -> list[str]:
 
 def _piece_node(piece: str) -> Node:
     if not is_cjk(piece):
-        return Phrase((piece,))
+        return Phrase(tuple(ascii_parts(piece)) or (piece,))
     if len(piece) == 1:
         return Prefix(piece)
     return Phrase(tuple(run_terms(piece)[:-1]))

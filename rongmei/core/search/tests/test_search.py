@@ -35,7 +35,7 @@ def ids(results: search.SearchResults) -> list[str]:
         ("陈静", "陈静表示将尽快回复群众诉求。"),
         ("陈静", "副局长陈静在会上强调安全生产。"),
         ("城关镇", "城关镇东门社区开展义诊。"),
-        ("县城积水", "县城里积水的路段已经恢复通行。"),
+        ("县城 积水", "县城里积水的路段已经恢复通行。"),  # words apart: type them apart
         ("积水严重", "青山镇石桥村积水严重"),
         ("5G", "全县新建５Ｇ基站120个。"),
         ("g318", "G318国道白沙段完成改造。"),
@@ -55,6 +55,7 @@ def test_words_and_names_are_found_in_any_context(put, center, query, body):
         ("积水", "水利局积极推进工作。"),
         ("舆情", "舆论和情况都平稳。"),
         ("g318", "G3180 是另一条路。"),
+        ("县城积水", "县城里积水的路段已经恢复通行。"),  # a word is contained as written
     ],
 )
 def test_characters_that_are_merely_near_each_other_do_not_match(put, center, query, body):
@@ -190,7 +191,8 @@ def test_a_title_match_ranks_above_a_passing_mention(put, center, other_news):
 def test_the_exact_query_ranks_above_its_pieces_apart(put, center, other_news):
     put(1, "严重的是积水", "城关镇积水，有的路段情况严重。", date=dt.date(2025, 6, 12))
     put(2, "城关镇积水严重", "城关镇积水严重。", date=dt.date(2025, 6, 1))
-    assert ids(search.search(center, "积水严重")) == ["2", "1"]
+    assert ids(search.search(center, "积水严重")) == ["2"]  # 1 does not contain it
+    assert ids(search.search(center, "积水 严重")) == ["2", "1"]  # the phrase first
 
 
 def test_equal_scores_list_the_newest_first(put, center):
@@ -314,3 +316,34 @@ def test_operators_are_plain_words(put, center):
     put(1, "城关镇积水", "王磊报道")
     assert ids(search.search(center, '"积水" (王磊)')) == ["1"]
     assert ids(search.search(center, "积水 OR 张伟")) == []  # OR is a word, and absent
+
+
+# --- Precision: every hit contains every query word as written (issue 14) -----------------
+
+
+@pytest.mark.parametrize(
+    "query, hit, miss",
+    [
+        ("健康码", "进入医院仍需出示健康码。", "义诊送去了健康知识，扫码登记。"),
+        ("曹宏伟", "县委书记曹宏伟在会上强调。", "副县长曹宏到场，宏伟蓝图。"),
+        ("中央门", "中央门社区新建老年食堂。", "广场中央的喷泉，门前花坛。"),
+        ("6.5%", "生产总值增长6.5%。", "工业增长16.5%，另有6个项目5%完成。"),
+        ("1998年", "该村始建于1998年。", "这座桥1998建成，第二年通车。"),
+        ("1月", "1月份优良天数28天。", "11月起开通，全年共12个月。"),
+        ("110V", "更换110V线路。", "110指挥中心，V形支架。"),
+        ("110", "更换110V线路。", "1100户村民。"),
+        ("mhz", "完成700MHz清频。", "MHzz 不是单位。"),
+        ("300Mbps", "下载速度可达300Mbps。", "带宽300M，Mbps级专线。"),
+        ("325i", "宝马325i轿车。", "325国道，i人e人。"),
+    ],
+)
+def test_a_hit_contains_the_query_as_written(put, center, query, hit, miss):
+    put(1, "今日要闻", hit)
+    put(2, "今日要闻", miss)
+    assert ids(search.search(center, query)) == ["1"]
+
+
+def test_title_hits_rank_above_body_hits(put, center):
+    put(1, "秋粮收购", "城关镇健康码查验点撤除，健康码不再查验，健康码已停用。", date=dt.date(2025, 6, 12))
+    put(2, "健康码查验点撤除", "城关镇今天起撤除查验点。", date=dt.date(2025, 6, 1))
+    assert ids(search.search(center, "健康码")) == ["2", "1"]

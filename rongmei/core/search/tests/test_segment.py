@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from rongmei.core.search import segment
-from rongmei.core.search.segment import All, Either, Phrase, Prefix, add_words, index_terms, parse_query
+from rongmei.core.search.segment import All, Either, ParsedQuery, Phrase, Prefix, add_words, index_terms, parse_query
 
 
 def test_cjk_runs_become_bigrams_plus_their_last_character():
@@ -17,8 +17,9 @@ def test_cjk_runs_become_bigrams_plus_their_last_character():
 
 
 def test_other_scripts_become_lowercase_words_and_width_is_folded():
-    assert index_terms("5G基站沿G318国道") == "5g 基站 站沿 沿 g318 国道 道"
-    assert index_terms("Ｇ３１８ ＡＢＣ") == "g318 abc"
+    # then the digit/letter parts of mixed words, so "318" or "g" find "G318"
+    assert index_terms("5G基站沿G318国道") == "5g 基站 站沿 沿 g318 国道 道 5g 5 g g318 g 318"
+    assert index_terms("Ｇ３１８ ＡＢＣ") == "g318 abc g318 g 318"
     assert index_terms("二〇二五年") == "二〇 〇二 二五 五年 年"
 
 
@@ -36,14 +37,18 @@ def test_a_longer_word_is_a_phrase_of_its_bigrams():
     assert parse_query("王小明").match == Phrase(("王小", "小明"))
 
 
-def test_jieba_splits_a_run_into_required_pieces_and_prefers_the_exact_run():
-    match = parse_query("县城积水").match
-    assert match == Either((Phrase(("县城", "城积", "积水")), All((Phrase(("县城",)), Phrase(("积水",))))))
+def test_a_cjk_word_is_exactly_the_phrase_of_its_bigrams():
+    # Not 县城 + 积水 apart, and not 王磊 without 说: every hit contains the word (issue 14).
+    assert parse_query("县城积水") == ParsedQuery(Phrase(("县城", "城积", "积水")), ("县城积水", "县城", "积水"), ("县城积水",))
+    assert parse_query("王磊说").match == Phrase(("王磊", "磊说"))
 
 
-def test_a_lone_single_character_left_by_jieba_is_dropped_but_still_ranks():
-    match = parse_query("王磊说").match
-    assert match == Either((Phrase(("王磊", "磊说")), Phrase(("王磊",))))
+def test_a_mixed_word_is_found_by_its_pieces_and_checked_as_written():
+    parsed = parse_query("1998年洪水")
+    assert Phrase(("1998",)) in _leaves(parsed.match)
+    assert parsed.checks == ("1998年洪水",)
+    assert parse_query("6.5%").checks == ("6.5%",)
+    assert parse_query("110 mhz 积水").checks == ()  # the index alone is exact for these
 
 
 def test_single_characters_cut_apart_are_glued_back(monkeypatch):
@@ -64,12 +69,13 @@ def test_one_character_is_a_prefix_search():
 
 def test_words_separated_by_spaces_are_all_required():
     match = parse_query("积水  王磊\u3000g318").match
-    assert match == All((Phrase(("积水",)), Phrase(("王磊",)), Phrase(("g318",))))
+    # a mixed ASCII word is the phrase of its parts, indexed after the text (see index_terms)
+    assert match == All((Phrase(("积水",)), Phrase(("王磊",)), Phrase(("g", "318"))))
 
 
 def test_mixed_scripts_in_one_word():
     match = parse_query("5G基站").match
-    assert match == Either((Phrase(("5g", "基站")), All((Phrase(("5g",)), Phrase(("基站",))))))
+    assert match == Either((Phrase(("5g", "基站")), All((Phrase(("5", "g")), Phrase(("基站",))))))
 
 
 @pytest.mark.parametrize(
@@ -95,9 +101,10 @@ def test_queries_are_bounded():
 
 
 def test_add_words_keeps_a_county_name_whole():
-    assert Phrase(("滨江", "江街", "街道")) not in _leaves(parse_query("滨江街道积水").match)
+    # (a pure CJK word is looked up whole; jieba cuts the CJK runs of mixed words)
+    assert Phrase(("滨江", "江街", "街道")) not in _leaves(parse_query("5g滨江街道积水").match)
     add_words(["滨江街道", " ", ""])
-    assert Phrase(("滨江", "江街", "街道")) in _leaves(parse_query("滨江街道积水").match)
+    assert Phrase(("滨江", "江街", "街道")) in _leaves(parse_query("5g滨江街道积水").match)
 
 
 def test_jieba_loads_once_across_threads(monkeypatch):
