@@ -2,8 +2,11 @@
 interactive docs at /api/docs (served from local files, no CDN)."""
 
 import functools
+import logging
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404, JsonResponse
 from ninja import NinjaAPI
@@ -11,6 +14,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from rongmei.core.api import ApiTokenAuth, CenterSessionAuth
 from rongmei.core.api import router as core_router
+from rongmei.core.api_kit import invalid as service_refused
+from rongmei.core.api_kit import schema_errors
 from rongmei.core.ids import OUT_OF_RANGE
 from rongmei.newsroom.api import router as newsroom_router
 from rongmei.planning.api import router as planning_router
@@ -64,7 +69,15 @@ def unauthenticated(request, exc):
 
 @api.exception_handler(ValidationError)
 def invalid(request, exc):
-    return api.create_response(request, {"detail": "请求参数有误。", "errors": exc.errors}, status=422)
+    return api.create_response(request, {"detail": "请求参数有误。", "errors": schema_errors(exc.errors)}, status=422)
+
+
+@api.exception_handler(DjangoValidationError)
+def refused(request, exc):
+    """A service refused the request (a field's value, a state that does not allow it): 422
+    with the service's Chinese messages per field."""
+    status, body = service_refused(exc)
+    return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(HttpError)
@@ -78,3 +91,19 @@ def out_of_range(request, exc):
     """A number the database refused (SQLite: OverflowError, PostgreSQL: DataError) is the
     client's mistake: 400 with a Chinese message, never 500 (see rongmei.core.ids)."""
     return api.create_response(request, {"detail": OUT_OF_RANGE}, status=400)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "没有权限进行这项操作。"}, status=403)
+
+
+log = logging.getLogger("rongmei.api")
+
+
+@api.exception_handler(Exception)
+def unexpected(request, exc):
+    """A defect: logged with its traceback and answered in JSON, never Django's HTML page.
+    The fuzz suite treats any 5xx as a failure, so this is the last line, not a way out."""
+    log.exception("API %s %s failed", request.method, request.path)
+    return api.create_response(request, {"detail": "服务器内部错误，已记录，请稍后重试或联系管理员。"}, status=500)
