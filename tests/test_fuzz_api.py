@@ -51,19 +51,24 @@ def fuzz_server():
     # One shell for all of it (each process start costs seconds): keys, token, real ids.
     code = ("from rongmei.core import services; from rongmei.core.models import Center, Department, User; "
             "from rongmei.inquiry import open311_keys; from rongmei.newsroom.models import Asset, Story; "
-            "from rongmei.planning.models import Assignment; from rongmei.inquiry.models import Case; "
+            "from rongmei.planning.models import Assignment, Lead, Plan, Topic; from rongmei.inquiry.models import Case; "
+            "from rongmei.review.models import Review; "
+            "from rongmei.distribution.models import AccountGroup, ChannelAccount, Publication, WebhookEndpoint; "
             "c = Center.objects.get(slug='demo'); "
             "first = lambda m: m.objects.filter(center=c).order_by('pk').values_list('pk', flat=True).first() or 1; "
             "print(open311_keys.create_key(c, 'fuzz'), "
             "services.create_api_token(user=User.objects.get(username='admin'), center=c, name='fuzz')[1], "
-            "*(first(m) for m in (Story, Asset, Assignment, Department)), "
+            "*(first(m) for m in (Story, Asset, Assignment, Department, Lead, Topic, Plan, Case, Review, "
+            "ChannelAccount, AccountGroup, Publication, WebhookEndpoint)), "
             "Case.objects.filter(center=c, is_public=True).order_by('pk').values_list('code', flat=True).first())")
     out = inst.rongmei("shell", "-c", code).stdout.strip().splitlines()[-1].split()
     inst.open311_key, inst.api_token = out[0], out[1]
-    story, asset, assignment, department = (int(x) for x in out[2:6])
-    inst.real_ids = {"story_id": story, "asset_id": asset, "assignment_id": assignment,
-                     "department_id": department, "id": story, "center": "demo",
-                     "service_code": "complain", "service_request_id": out[6], "token": out[6]}
+    names = ("story_id", "asset_id", "assignment_id", "department_id", "lead_id", "topic_id", "plan_id", "case_id",
+             "review_id", "account_id", "group_id", "publication_id", "webhook_id")
+    inst.real_ids = dict(zip(names, (int(x) for x in out[2:2 + len(names)])))
+    code_ = out[2 + len(names)]
+    inst.real_ids.update({"id": inst.real_ids["story_id"], "center": "demo", "service_code": "complain",
+                          "service_request_id": code_, "token": code_})
     inst.start_web()
     yield inst
     inst.stop()

@@ -409,6 +409,10 @@ URLS: dict[str, Expect | list[Expect]] = {
     "distribution:account_edit": Expect(Perm("distribution.manage_accounts"), kwargs=kw(pk="account")),
     "distribution:group_new": Expect(Perm("distribution.manage_accounts")),
     "distribution:rundown": Expect(Perm("distribution.publish"), kwargs=kw(pk="broadcast_account")),
+    "distribution:webhooks": Expect(Perm("distribution.manage_webhooks")),
+    "distribution:webhook_new": Expect(Perm("distribution.manage_webhooks")),
+    "distribution:webhook": Expect(Perm("distribution.manage_webhooks"), kwargs=kw(pk="webhook")),
+    "distribution:webhook_action": Expect(Perm("distribution.manage_webhooks"), kwargs=kw(pk="webhook")),
     "distribution:wechat_callback": Expect(Nobody(), kwargs=kw(pk="wechat_account"),
                                            note="unsigned: refused to everyone, signed requests are tested in distribution"),
     # Core.
@@ -454,6 +458,15 @@ URLS: dict[str, Expect | list[Expect]] = {
                                    note="admin's catch-all: 404 for staff, the admin login for others"),
 }
 
+DIST_READ = Perm("distribution.manage_accounts") | Perm("distribution.publish")
+
+
+def _account_group(world):
+    from rongmei.distribution.models import AccountGroup
+
+    return {"group_id": AccountGroup.objects.filter(center=world.a).order_by("pk").first().pk}
+
+
 # --- Declarations: every operation of the OpenAPI documents ------------------------------------------
 # Keyed "METHOD /path/{param}" as the document writes it. Path params are filled from PATH_PARAMS.
 
@@ -478,6 +491,7 @@ API: dict[str, Expect | list[Expect]] = {
         Expect(VIEW_STORIES, kwargs=kw(asset_id="published_asset")),
     ],
     "GET /api/v1/stories/{story_id}/renditions": Expect(READ_DRAFT),
+    "GET /api/v1/search": Expect(VIEW_STORIES, query="q=@seek"),
     "POST /api/v1/stories/{story_id}/renditions": Expect(Perm("newsroom.produce_renditions"), data=lambda world: ["web"],
                                                          as_json=True),
     "GET /api/v1/assignments/mine": Expect(Perm("planning.take_assignment")),
@@ -485,6 +499,136 @@ API: dict[str, Expect | list[Expect]] = {
     "POST /api/v1/assignments/{assignment_id}/accept": Expect(Perm("planning.take_assignment")),
     "POST /api/v1/assignments/{assignment_id}/story": Expect(Perm("planning.take_assignment")),
     "POST /api/v1/leads": Expect(Perm("planning.add_lead"), data=body(title="接口线索", content="内容"), as_json=True),
+    # Review (issue 14), as the review pages: the open review waits at 一审. The actions are sent a
+    # stale seen_hash, so whoever may act gets 409 (an answer) and changes nothing; everyone else 403/404.
+    "GET /api/v1/reviews/inbox": Expect(Perm("review.review")),
+    "GET /api/v1/reviews/{review_id}": [
+        Expect(VIEW_STORIES & (Perm("newsroom.view_drafts") | StoryAuthor("open_review_story")),
+               kwargs=kw(review_id="open_review")),
+        Expect(VIEW_STORIES, kwargs=kw(review_id="signed_off_review")),
+    ],
+    "POST /api/v1/reviews/{review_id}/approve": Expect(VIEW_STORIES & HasRole("reviewer1"), kwargs=kw(review_id="open_review"),
+                                                       data=body(seen_hash="stale"), as_json=True),
+    "POST /api/v1/reviews/{review_id}/edit-approve": Expect(Perm("review.review") & HasRole("reviewer1"),
+                                                            kwargs=kw(review_id="open_review"),
+                                                            data=body(seen_hash="stale", version=1), as_json=True),
+    "POST /api/v1/reviews/{review_id}/send-back": Expect(VIEW_STORIES & HasRole("reviewer1"), kwargs=kw(review_id="open_review"),
+                                                         data=body(seen_hash="stale", reason="接口退回"), as_json=True),
+    "POST /api/v1/reviews/{review_id}/reassign": Expect(Perm("review.reassign"), kwargs=kw(review_id="open_review"),
+                                                        data=body(seen_hash="stale", target="role:reviewer2"), as_json=True),
+    "GET /api/v1/stories/{story_id}/checks": Expect(Perm("review.run_checks") & READ_DRAFT),
+    "POST /api/v1/stories/{story_id}/submit": Expect(Perm("review.submit") & READ_DRAFT, data=body(channels=["web"]),
+                                                     as_json=True),
+    "GET /api/v1/stories/{story_id}/signoffs": [
+        Expect(READ_DRAFT),
+        Expect(VIEW_STORIES, kwargs=kw(story_id="published_story")),
+    ],
+    # Planning (issue 14): the same permissions as the planning screens.
+    "GET /api/v1/leads": Expect(Perm("planning.add_lead")),
+    "GET /api/v1/leads/{lead_id}": Expect(Perm("planning.add_lead")),
+    "POST /api/v1/leads/{lead_id}/contact": Expect(Perm("planning.add_lead") & (Perm("inquiry.handle") | UserIs("@lead_creator")),
+                                                   note="the full number: handlers and whoever typed the lead in"),
+    "POST /api/v1/leads/{lead_id}/dismiss": Expect(Perm("planning.triage_lead"), data=body(reason="重复"), as_json=True),
+    "POST /api/v1/leads/{lead_id}/topic": Expect(Perm("planning.triage_lead"), data=body(title="接口选题"), as_json=True),
+    "GET /api/v1/topics": Expect(Perm("planning.view_board")),
+    "POST /api/v1/topics": Expect(Perm("planning.view_board") & Perm("planning.propose_topic"), data=body(title="接口选题"),
+                                  as_json=True),
+    "GET /api/v1/topics/{topic_id}": Expect(Perm("planning.view_board")),
+    "POST /api/v1/topics/{topic_id}/comments": Expect(Perm("planning.view_board"), data=body(body="接口意见"), as_json=True),
+    "POST /api/v1/topics/{topic_id}/approve": Expect(Perm("planning.view_board") & Perm("planning.decide_topic"),
+                                                     data=body(note=""), as_json=True),
+    "POST /api/v1/topics/{topic_id}/reject": Expect(Perm("planning.view_board") & Perm("planning.decide_topic"),
+                                                    data=body(note="本周已有同类报道"), as_json=True),
+    "GET /api/v1/plans": Expect(Perm("planning.view_board")),
+    "POST /api/v1/plans": Expect(Perm("planning.decide_topic"), data=body(title="接口策划"), as_json=True),
+    "GET /api/v1/plans/{plan_id}": Expect(Perm("planning.view_board")),
+    "GET /api/v1/assignments": Expect(Perm("planning.view_board")),
+    "POST /api/v1/assignments": Expect(Perm("planning.view_board") & Perm("planning.assign"), data=body(title="接口任务"),
+                                       as_json=True),
+    "POST /api/v1/assignments/{assignment_id}/status": Expect(Perm("planning.view_board") & Perm("planning.assign"),
+                                                              data=body(action="cancel"), as_json=True,
+                                                              note="cancelling: only the dispatcher, members get 403"),
+    "GET /api/v1/board": Expect(Perm("planning.view_board")),
+    "GET /api/v1/duty-shifts": Expect(Perm("planning.view_board")),
+    # Distribution (issue 14): the same permissions as the distribution screens. Reading the
+    # matrix: who manages accounts or publishes (the publish screen lists them); state refusals
+    # (resend a sent one, confirm one not waiting) are 409, an answer.
+    "GET /api/v1/accounts": Expect(DIST_READ),
+    "POST /api/v1/accounts": Expect(Perm("distribution.manage_accounts"), data=body(kind="broadcast", name="接口账号"),
+                                    as_json=True),
+    "GET /api/v1/accounts/{account_id}": Expect(DIST_READ, kwargs=kw(account_id="account")),
+    "PATCH /api/v1/accounts/{account_id}": Expect(Perm("distribution.manage_accounts"), kwargs=kw(account_id="account"),
+                                                  data=body(is_active=True), as_json=True),
+    "POST /api/v1/accounts/{account_id}/deactivate": Expect(Perm("distribution.manage_accounts"),
+                                                            kwargs=kw(account_id="account")),
+    "GET /api/v1/account-groups": Expect(DIST_READ),
+    "POST /api/v1/account-groups": Expect(Perm("distribution.manage_accounts"), data=body(name="接口分组"), as_json=True),
+    "GET /api/v1/account-groups/{group_id}": Expect(DIST_READ, kwargs=_account_group),
+    "PUT /api/v1/account-groups/{group_id}/accounts": Expect(Perm("distribution.manage_accounts"), kwargs=_account_group,
+                                                             data=body(account_ids=[]), as_json=True),
+    "GET /api/v1/publications": Expect(Perm("distribution.publish")),
+    "GET /api/v1/publications/{publication_id}": Expect(Perm("distribution.publish"), kwargs=kw(publication_id="publication")),
+    "POST /api/v1/publications/{publication_id}/resend": Expect(Perm("distribution.publish"),
+                                                                kwargs=kw(publication_id="publication")),
+    "POST /api/v1/publications/{publication_id}/cancel": Expect(Perm("distribution.publish"),
+                                                                kwargs=kw(publication_id="publication")),
+    "POST /api/v1/publications/{publication_id}/handoff": Expect(
+        Perm("distribution.publish") | UserIs("@publication_responsible"), kwargs=kw(publication_id="publication"),
+        data=body(url=""), as_json=True),
+    "GET /api/v1/stories/{story_id}/publications": Expect(Perm("distribution.publish"), kwargs=kw(story_id="published_story")),
+    "POST /api/v1/stories/{story_id}/publish": Expect(Perm("distribution.publish"), kwargs=kw(story_id="published_story"),
+                                                      data=body(account_ids=[]), as_json=True),
+    "POST /api/v1/stories/{story_id}/takedown": Expect(Perm("distribution.publish"), kwargs=kw(story_id="published_story"),
+                                                       data=body(note=""), as_json=True, note="no note: 422, nothing taken down"),
+    "POST /api/v1/stories/{story_id}/correction": Expect(Perm("distribution.publish"), kwargs=kw(story_id="published_story"),
+                                                         data=body(note=""), as_json=True),
+    # Inquiry, staff (issue 14), as the case page: handlers see every case, the liaison the ones
+    # given to their department (住建局: liaison_case); steps are sent bodies the service refuses
+    # (422, an answer) or succeed inside the rolled-back savepoint.
+    "GET /api/v1/inquiry/cases": Expect(Perm("inquiry.handle") | HasRole("liaison")),
+    "GET /api/v1/inquiry/cases/{case_id}": Expect(Perm("inquiry.handle") | UserIs("liaison")),
+    "POST /api/v1/inquiry/cases/{case_id}/contact": Expect(Perm("inquiry.handle"),
+                                                          note="the full phone number: handlers only, audited"),
+    "POST /api/v1/inquiry/cases/{case_id}/accept": Expect(Perm("inquiry.handle"), data=body(department_ids=[]), as_json=True),
+    "POST /api/v1/inquiry/cases/{case_id}/reject": Expect(Perm("inquiry.handle"), data=body(reason=""), as_json=True),
+    "POST /api/v1/inquiry/cases/{case_id}/merge": Expect(Perm("inquiry.handle"), data=body(into_id="@public_case"),
+                                                        as_json=True),
+    "POST /api/v1/inquiry/cases/{case_id}/replies/{reply_id}/approve": Expect(
+        Perm("inquiry.handle"), kwargs=lambda w: {"case_id": w.inquiry_reply.case_id, "reply_id": w.inquiry_reply.pk},
+        as_json=True),
+    "POST /api/v1/inquiry/cases/{case_id}/replies/{reply_id}/return": Expect(
+        Perm("inquiry.handle"), kwargs=lambda w: {"case_id": w.inquiry_reply.case_id, "reply_id": w.inquiry_reply.pk},
+        data=body(note=""), as_json=True),
+    "POST /api/v1/inquiry/cases/{case_id}/extensions/{extension_id}/decide": Expect(
+        Perm("inquiry.handle"),
+        kwargs=lambda w: {"case_id": w.inquiry_extension.case_id, "extension_id": w.inquiry_extension.pk},
+        data=body(approve=False), as_json=True),
+    "POST /api/v1/inquiry/cases/{case_id}/publish": Expect(Perm("inquiry.handle"), as_json=True),
+    "POST /api/v1/inquiry/cases/{case_id}/unpublish": Expect(Perm("inquiry.handle"), as_json=True),
+    "POST /api/v1/inquiry/cases/{case_id}/close": Expect(Perm("inquiry.handle"), as_json=True),
+    "POST /api/v1/inquiry/cases/{case_id}/resume": Expect(Perm("inquiry.handle"), as_json=True),
+    "POST /api/v1/inquiry/cases/{case_id}/ask": Expect(Perm("inquiry.handle") | UserIs("liaison"), data=body(question=""),
+                                                      as_json=True),
+    "POST /api/v1/inquiry/cases/{case_id}/replies": Expect(UserIs("liaison"), data=body(text=""), as_json=True,
+                                                          note="the department given the case; handlers only review"),
+    "POST /api/v1/inquiry/cases/{case_id}/extensions": Expect(UserIs("liaison"), data=body(days=0, reason=""), as_json=True),
+    "POST /api/v1/inquiry/cases/{case_id}/hand-back": Expect(UserIs("liaison"), data=body(reason=""), as_json=True),
+    # Notifications (issue 14): one's own only (another center's too, for who works in both).
+    "GET /api/v1/notifications": Expect(Login(), personal=True),
+    "POST /api/v1/notifications/read-all": Expect(Login(), personal=True),
+    "POST /api/v1/notifications/{notification_id}/read": Expect(UserIs("editor"), personal=True),
+    "GET /api/v1/webhooks": Expect(Perm("distribution.manage_webhooks")),
+    "POST /api/v1/webhooks": Expect(Perm("distribution.manage_webhooks"), as_json=True,
+                                    data=body(name="接口测试接收方", url="https://hooks.example.com/rm", kinds=["story.signed_off"])),
+    "GET /api/v1/webhooks/{webhook_id}": Expect(Perm("distribution.manage_webhooks")),
+    "PUT /api/v1/webhooks/{webhook_id}": Expect(Perm("distribution.manage_webhooks"), as_json=True,
+                                                data=body(name="接口测试接收方", url="https://hooks.example.com/rm",
+                                                          kinds=["story.signed_off"], is_active=False, version=1)),
+    "DELETE /api/v1/webhooks/{webhook_id}": Expect(Perm("distribution.manage_webhooks")),
+    "POST /api/v1/webhooks/{webhook_id}/rotate-secret": Expect(Perm("distribution.manage_webhooks")),
+    "POST /api/v1/webhooks/{webhook_id}/ping": Expect(Perm("distribution.manage_webhooks")),
+    "GET /api/v1/webhooks/{webhook_id}/deliveries": Expect(Perm("distribution.manage_webhooks")),
+    "POST /api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend": Expect(Perm("distribution.manage_webhooks")),
     # The public read API: published items of any center, to anybody.
     "GET /api/public/v1/{center}/items": Expect(Public()),
     "GET /api/public/v1/{center}/items/{id}": [
@@ -503,7 +647,10 @@ API: dict[str, Expect | list[Expect]] = {
 # Path parameters of the API by name (the same name means the same kind of object everywhere).
 PATH_PARAMS = {
     "department_id": "department", "story_id": "draft_story", "asset_id": "asset", "assignment_id": "assignment",
+    "lead_id": "lead", "topic_id": "topic", "plan_id": "plan",
+    "case_id": "liaison_case", "notification_id": "editor_notification",
     "center": "=demo", "id": "published_story", "slug": "feature_slug",
+    "webhook_id": "webhook", "delivery_id": "webhook_delivery",
 }
 
 ADMIN_PUBLIC = {"admin:login"}
@@ -642,9 +789,18 @@ class World:
         self.private_case = Case.objects.filter(center=a, is_public=False).exclude(status="merged").first()
         liaison = Membership.objects.get(user__username="liaison", center=a, role="liaison")
         self.liaison_case = Case.objects.filter(center=a, assignments__department=liaison.department).first()
+        from rongmei.inquiry.models import Extension, Reply
+
+        self.inquiry_reply = Reply.objects.filter(case__center=a).order_by("pk").first()
+        self.inquiry_extension = (Extension.objects.filter(case__center=a).order_by("pk").first()
+                                  or Extension.objects.create(case=self.liaison_case, department=liaison.department, days=3,
+                                                              reason="接口测试延期", requested_by=user(username="liaison")))
         self.lead = Lead.objects.filter(center=a, status="new", topic__isnull=True).first()
         self.lead_creator = self.lead.created_by.username if self.lead.created_by else ""
         self.topic = Topic.objects.filter(center=a).first()
+        from rongmei.planning.models import Plan
+
+        self.plan = Plan.objects.filter(center=a).first()
         self.assignment = Assignment.objects.filter(center=a).first()
         from rongmei.planning.models import DutySwap
 
@@ -659,6 +815,10 @@ class World:
         self.broadcast_account = ChannelAccount.objects.filter(center=a, kind=ChannelAccount.Kind.BROADCAST).first()
         self.wechat_account = ChannelAccount.objects.filter(center=a, kind=ChannelAccount.Kind.WECHAT).first()
         self.department = Department.objects.filter(center=a).first()
+        from rongmei.distribution.models import WebhookEndpoint
+
+        self.webhook = WebhookEndpoint.objects.filter(center=a).first()
+        self.webhook_delivery = self.webhook.deliveries.first()
         self.person = User.objects.get(username="analyst")
         from rongmei.core.models import AccountChangeRequest
 
@@ -711,6 +871,10 @@ class World:
         for account in ChannelAccount.objects.filter(center=a).exclude(kind="own_site"):
             ChannelAccount.objects.filter(pk=account.pk).update(name=f"{c} {account.pk}")
         Notification.objects.filter(center=a).update(body=c)
+        from rongmei.distribution.models import WebhookEndpoint
+
+        for hook in WebhookEndpoint.objects.filter(center=a):
+            WebhookEndpoint.objects.filter(pk=hook.pk).update(name=f"{c} {hook.pk}"[:80])
         ReviewComment.objects.create(review=self.open_review, author=User.objects.get(username="reviewer1"), field="body",
                                      start=0, end=1, quote=c, body=c, story_version=1)
         token, _ = core_services.create_api_token(user=User.objects.get(username="editor"), center=a, name=c[:40])

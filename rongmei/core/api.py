@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from rongmei.core import selectors, services
+from rongmei.core.api_kit import ERRORS, CursorQuery, LimitQuery, page_of, paginate
 from rongmei.core.auth import centers_for, token_from_plaintext
 from rongmei.core.ids import Id
 from rongmei.core.models import Department, OrgUnit
@@ -109,8 +110,8 @@ def _center_out(center) -> CenterOut:
     return CenterOut(id=center.id, slug=center.slug, name=center.name, region=center.region)
 
 
-@router.get("/me", response=MeOut, summary="当前用户、所在中心、角色与权限")
-def me(request):
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="当前用户、所在中心、角色与权限")
+def core_me(request):
     center = request.center
     via_token = hasattr(request, "api_token")
     # A token is bound to one center; a session may switch between the person's centers.
@@ -127,34 +128,37 @@ def me(request):
     )
 
 
-@router.get("/departments", response=list[DepartmentOut], summary="本中心的政府部门")
-def departments(request):
+@router.get("/departments", response={200: page_of(DepartmentOut), **ERRORS}, summary="本中心的政府部门",
+            description="按显示顺序分页。")
+def core_list_departments(request, cursor: str | None = CursorQuery, limit: int = LimitQuery):
     require(request, "core.view_org")
-    return list(scoped(Department, request.center))
+    return paginate(scoped(Department, request.center), cursor=cursor, limit=limit, order=("order", "pk"))
 
 
-@router.get("/departments/{department_id}", response=DepartmentOut, summary="一个政府部门")
-def department(request, department_id: Id):
+@router.get("/departments/{department_id}", response={200: DepartmentOut, **ERRORS}, summary="一个政府部门")
+def core_get_department(request, department_id: Id):
     require(request, "core.view_org")
     return get_scoped_or_404(Department, request.center, pk=department_id)
 
 
-@router.get("/org-units", response=list[OrgUnitOut], summary="本中心的内设部门")
-def org_units(request):
+@router.get("/org-units", response={200: page_of(OrgUnitOut), **ERRORS}, summary="本中心的内设部门",
+            description="按显示顺序分页。")
+def core_list_org_units(request, cursor: str | None = CursorQuery, limit: int = LimitQuery):
     require(request, "core.view_org")
-    return list(scoped(OrgUnit, request.center))
+    return paginate(scoped(OrgUnit, request.center), cursor=cursor, limit=limit, order=("order", "pk"))
 
 
-@router.get("/audit-events", response=list[AuditEventOut], summary="本中心的审计事件（最新在前）")
-def audit_events(request, action: str = "", limit: int = 100):
+def _audit_out(e) -> AuditEventOut:
+    return AuditEventOut(
+        id=e.id, created_at=e.created_at, actor=e.actor_repr, action=e.action, object_type=e.object_type,
+        object_id=e.object_id, object_repr=e.object_repr, before=e.before, after=e.after, ip=e.ip,
+    )
+
+
+@router.get("/audit-events", response={200: page_of(AuditEventOut), **ERRORS}, summary="本中心的审计事件（最新在前）",
+            description="action 按前缀筛选（如 story. 或 user.create）。")
+def core_list_audit_events(request, action: str = Query("", max_length=100, description="动作前缀"),
+                           cursor: str | None = CursorQuery, limit: int = LimitQuery):
     require(request, "core.view_audit")
-    if not 1 <= limit <= 1000:
-        raise HttpError(400, "limit 须在 1 到 1000 之间。")
-    events = selectors.audit_events(request.center, action=action)[:limit]
-    return [
-        AuditEventOut(
-            id=e.id, created_at=e.created_at, actor=e.actor_repr, action=e.action, object_type=e.object_type,
-            object_id=e.object_id, object_repr=e.object_repr, before=e.before, after=e.after, ip=e.ip,
-        )
-        for e in events
-    ]
+    return paginate(selectors.audit_events(request.center, action=action), cursor=cursor, limit=limit,
+                    order=("-created_at", "-pk"), out=_audit_out)

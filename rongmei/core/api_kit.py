@@ -24,8 +24,9 @@ import json
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
 from ninja import Field, Query, Schema
 from ninja.errors import HttpError
@@ -38,7 +39,8 @@ BAD_CURSOR = "cursor 无效：请原样使用上一页返回的 next 值。"
 BAD_LIMIT = f"limit 须在 1 到 {MAX_LIMIT} 之间。"
 
 # Query parameters, declared once so every list documents them the same way.
-CursorQuery = Query(None, description="上一页返回的 next；不传则从第一页开始", max_length=400)
+MAX_CURSOR = 1024  # characters: room for a text field of the order (a name) in the cursor
+CursorQuery = Query(None, description="上一页返回的 next；不传则从第一页开始", max_length=MAX_CURSOR)
 LimitQuery = Query(LIMIT, ge=1, le=MAX_LIMIT, description=f"每页条数，1–{MAX_LIMIT}")
 
 
@@ -90,19 +92,25 @@ def _typed(value) -> Any:
     raise ValueError
 
 
-def encode_cursor(values: Iterable) -> str:
+def _mac(raw: str, scope: str) -> str:
+    # The scope (model and order, see paginate) is part of what is signed: a cursor of one
+    # list given to another is refused like a forged one instead of comparing, say, a date
+    # with a name (which PostgreSQL answers with an error).
+    return salted_hmac(f"{CURSOR_SALT}:{scope}", raw).hexdigest()[:16]
+
+
+def encode_cursor(values: Iterable, scope: str = "") -> str:
     raw = json.dumps([_plain(v) for v in values], separators=(",", ":"), ensure_ascii=False)
-    mac = salted_hmac(CURSOR_SALT, raw).hexdigest()[:16]
-    return base64.urlsafe_b64encode(f"{mac}{raw}".encode()).rstrip(b"=").decode()
+    return base64.urlsafe_b64encode(f"{_mac(raw, scope)}{raw}".encode()).rstrip(b"=").decode()
 
 
-def decode_cursor(token: str, width: int) -> list:
+def decode_cursor(token: str, width: int, scope: str = "") -> list:
     try:
-        if len(token) > 400:
+        if len(token) > MAX_CURSOR:
             raise ValueError
         text = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True).decode()
         mac, raw = text[:16], text[16:]
-        if not constant_time_compare(mac, salted_hmac(CURSOR_SALT, raw).hexdigest()[:16]):
+        if not constant_time_compare(mac, _mac(raw, scope)):
             raise ValueError
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != width:
@@ -112,40 +120,79 @@ def decode_cursor(token: str, width: int) -> list:
         raise HttpError(400, BAD_CURSOR) from exc
 
 
-def _after(order: tuple[str, ...], values: list) -> Q:
-    """Rows strictly after `values` in `order` (keyset condition; fields must not be null)."""
-    condition = Q(pk__in=[])
-    for i, field in enumerate(order):
+def _nullable(model, name: str) -> bool:
+    """Whether an order field may hold null (a field through a relation: assumed so)."""
+    if "__" in name:
+        return True
+    try:
+        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    except FieldDoesNotExist:  # an annotation
+        return True
+    return field.null
+
+
+def _ordering(model, order: tuple[str, ...]) -> list:
+    """`order` for order_by: nullable fields with their nulls last in either direction
+    (the keyset condition below relies on it, on SQLite and PostgreSQL alike)."""
+    out = []
+    for field in order:
         name = field.lstrip("-")
-        step = Q(**{f"{name}__{'lt' if field.startswith('-') else 'gt'}": values[i]})
-        for prev, value in zip(order[:i], values[:i]):
-            step &= Q(**{prev.lstrip("-"): value})
-        condition |= step
+        if not _nullable(model, name):
+            out.append(field)
+        else:
+            out.append(F(name).desc(nulls_last=True) if field.startswith("-") else F(name).asc(nulls_last=True))
+    return out
+
+
+def _after(model, order: tuple[str, ...], values: list) -> Q:
+    """Rows strictly after `values` in `order` (keyset condition). Nulls sort last: after a
+    value come the larger (smaller for "-field") values and then the nulls; after a null,
+    only rows with a null there too and a later next field."""
+    condition = Q(pk__in=[])
+    same = Q()
+    for field, value in zip(order, values):
+        name = field.lstrip("-")
+        nullable = _nullable(model, name)
+        if value is None:
+            if not nullable:
+                raise HttpError(400, BAD_CURSOR)
+            same &= Q(**{f"{name}__isnull": True})
+            continue
+        step = Q(**{f"{name}__{'lt' if field.startswith('-') else 'gt'}": value})
+        if nullable:
+            step |= Q(**{f"{name}__isnull": True})
+        condition |= same & step
+        same &= Q(**{name: value})
     return condition
 
 
 def _value(obj, field: str):
     value = obj
     for part in field.lstrip("-").split("__"):
+        if value is None:  # through a relation that is not set
+            return None
         value = getattr(value, part)
     return value
 
 
 def paginate(qs: QuerySet, *, cursor: str | None, limit: int, order: tuple[str, ...] = ("-pk",),
              out: Callable | None = None) -> dict:
-    """One page of `qs` in `order` (its last field must be unique, usually "pk"/"-pk"; none
-    may be null). `out` maps a row to its schema (the row itself by default)."""
+    """One page of `qs` in `order` (its last field must be unique, usually "pk"/"-pk"; a
+    nullable field sorts its nulls last). `out` maps a row to its schema (the row itself by
+    default)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise HttpError(400, BAD_LIMIT)
-    qs = qs.order_by(*order)
+    scope = f"{qs.model._meta.label_lower}:{','.join(order)}"
+    model = qs.model
+    qs = qs.order_by(*_ordering(model, order))
     if cursor:
-        qs = qs.filter(_after(order, decode_cursor(cursor, len(order))))
+        qs = qs.filter(_after(model, order, decode_cursor(cursor, len(order), scope)))
     rows = list(qs[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return {
         "items": [out(r) for r in rows] if out else rows,
-        "next": encode_cursor(_value(rows[-1], f) for f in order) if more and rows else None,
+        "next": encode_cursor((_value(rows[-1], f) for f in order), scope) if more and rows else None,
     }
 
 
@@ -156,12 +203,12 @@ def paginate_list(rows: list, *, cursor: str | None, limit: int, out: Callable |
         raise HttpError(400, BAD_LIMIT)
     start = 0
     if cursor:
-        (start,) = decode_cursor(cursor, 1)
-        if not isinstance(start, int) or start < 0:
+        (start,) = decode_cursor(cursor, 1, "position")
+        if not isinstance(start, int) or isinstance(start, bool) or start < 0:
             raise HttpError(400, BAD_CURSOR)
     chunk = rows[start:start + limit]
     more = start + limit < len(rows)
-    return {"items": [out(r) for r in chunk] if out else chunk, "next": encode_cursor([start + limit]) if more else None}
+    return {"items": [out(r) for r in chunk] if out else chunk, "next": encode_cursor([start + limit], "position") if more else None}
 
 
 def field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:

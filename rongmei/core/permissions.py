@@ -44,6 +44,7 @@ PERMISSIONS: dict[str, str] = {
     # distribution
     "distribution.publish": "一键分发、撤稿、重发",
     "distribution.manage_accounts": "管理渠道账号与账号矩阵",
+    "distribution.manage_webhooks": "管理 Webhook 推送（接收地址、密钥、推送记录）",
     # inquiry
     "inquiry.handle": "受理、转办网络问政，审核答复，审批延期，公开答复",
     "inquiry.answer": "以政府部门身份办理并答复问政",
@@ -99,7 +100,8 @@ _ROLES = [
         "center_admin", "中心管理员", "管理本中心的人员、角色、组织机构，查阅审计日志",
         frozenset(_STAFF | {"core.manage_org", "core.manage_people", "core.view_audit", "newsroom.view_drafts", "review.manage_lists",
                             "planning.manage_duty",
-                            "review.manage_workflows", "review.view_stats", "review.reassign", "inquiry.manage", "inquiry.view_stats"}),
+                            "review.manage_workflows", "review.view_stats", "review.reassign", "inquiry.manage", "inquiry.view_stats",
+                            "distribution.manage_webhooks"}),
     ),
 ]
 

@@ -115,8 +115,15 @@ def place_and_office_names(center: Center) -> list[str]:
     return names
 
 
-def notifications_of(user: User) -> QuerySet:
-    return Notification.objects.filter(recipient=user).select_related("center")
+def notifications_of(user: User, *, unread: bool = False, center: Center | None = None) -> QuerySet:
+    """The person's own notifications (of every center they work in, or of `center` only),
+    newest first; `unread` keeps those not read yet."""
+    qs = Notification.objects.filter(recipient=user).select_related("center")
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    if center is not None:
+        qs = qs.filter(center=center)
+    return qs
 
 
 def unread_count(user: User) -> int:

@@ -416,8 +416,12 @@ def notify(*, center: Center, recipients, title: str, body: str = "", url: str =
     return notes
 
 
-def mark_read(*, user: User, ids: list[int] | None = None) -> int:
+def mark_read(*, user: User, ids: list[int] | None = None, center: Center | None = None) -> int:
+    """Mark the person's unread notifications read (those in `ids`, else all; of `center`
+    only when given). Returns how many changed."""
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
+    if center is not None:
+        qs = qs.filter(center=center)
     return qs.update(read_at=timezone.now())

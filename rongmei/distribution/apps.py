@@ -15,6 +15,13 @@ class DistributionConfig(AppConfig):
 
         nav.register(nav.NavItem("matrix", "账号矩阵", "distribution:matrix", "distribution.manage_accounts", order=400, icon="◎"))
         nav.register(nav.NavItem("handoffs", "手工代发", "distribution:handoffs", "distribution.publish", order=405, icon="✎"))
+        nav.register(nav.NavItem("webhooks", "Webhook 推送", "distribution:webhooks", "distribution.manage_webhooks",
+                                 order=407, icon="⇄"))
+
+        from rongmei.core import events
+        from rongmei.distribution import webhooks
+
+        events.register_sink(webhooks.sink)
 
         def publish_button(story, perms):
             if "distribution.publish" in perms and story.status == "signed_off":
@@ -46,5 +53,11 @@ class DistributionConfig(AppConfig):
             "distribution.cancel": "取消发布", "account.create": "新建渠道账号",
             "distribution.correct": "更正", "distribution.confirm": "确认手工代发", "distribution.handoff_chase": "催办手工代发",
             "distribution.rundown_move": "调整串联单顺序", "account.update": "修改渠道账号", "account.group_create": "新建账号分组",
+            "account.group_members": "设置分组账号",
             "account.stale_warn": "账号久未更新提醒", "account.stale_escalate": "账号久未更新督办",
+            "webhook.create": "新建 Webhook 接收地址", "webhook.update": "修改 Webhook 接收地址",
+            "webhook.enable": "启用 Webhook 接收地址", "webhook.disable": "停用 Webhook 接收地址",
+            "webhook.rotate_secret": "重新生成 Webhook 密钥", "webhook.delete": "删除 Webhook 接收地址",
+            "webhook.ping": "发送 Webhook 测试事件", "webhook.resend": "重发 Webhook 推送",
         })
+        audit_labels.register_objects({"distribution.webhookendpoint": ("Webhook 接收地址", None)})

@@ -81,6 +81,7 @@ def load(center: Center) -> tuple[int, int]:
     made.append(_account(center, "assisted", "西岭村微信群公众号（人工代发）", owner="village",
                          area=areas.get(HAND_VILLAGE), responsible=clerk or operator, leader=leader))
     made.append(_signed_notice(center))
+    made.append(_webhook(center))
     created = sum(1 for _, c in made if c)
     return created, len(made) - created
 
@@ -123,3 +124,35 @@ def _signed_notice(center: Center) -> tuple[object, bool]:
         if review.status == Review.Status.SIGNED_OFF:
             break
     return story, True
+
+
+def _webhook(center: Center) -> tuple[object, bool]:
+    """A disabled endpoint on this machine (nothing is sent anywhere) with one failed test
+    delivery, so the Webhook screen shows what an endpoint and its log look like."""
+    import datetime as dt
+    import uuid
+
+    from django.utils import timezone
+
+    from rongmei.core import events
+    from rongmei.distribution import secrets, webhooks
+    from rongmei.distribution.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
+
+    name = "示例接收方（本机，已停用）"
+    existing = WebhookEndpoint.objects.filter(center=center, name=name).first()
+    if existing:
+        return existing, False
+    endpoint = WebhookEndpoint.objects.create(
+        center=center, name=name, url="http://127.0.0.1:9/rongmei-webhook", kinds=list(events.KINDS),
+        secret=secrets.encrypt(webhooks.new_secret()), is_active=False,
+        created_by=User.objects.filter(username="admin").first())
+    now = timezone.now()
+    key = f"wh_{uuid.uuid4().hex}"
+    message = OutboxMessage.objects.create(
+        webhook=endpoint, action=OutboxMessage.Action.WEBHOOK, event=events.PING, idempotency_key=key,
+        status=OutboxMessage.Status.DEAD, attempts=1, max_attempts=webhooks.MAX_ATTEMPTS, available_at=now,
+        done_at=now, last_error="接收地址已停用，未发送。",
+        payload=webhooks.envelope(center, events.PING, {"message": "这是一条测试事件。"}, key, uuid.uuid4().hex, now))
+    DeliveryAttempt.objects.create(message=message, worker="demo", started_at=now - dt.timedelta(seconds=1),
+                                   finished_at=now, outcome="fail", detail="接收地址已停用，未发送。")
+    return endpoint, True

@@ -51,7 +51,9 @@ class AccountForm(forms.Form):
         self.account = account
         self.fields["area"].queryset = scoped(Area, center)
         self.fields["department"].queryset = scoped(Department, center)
-        people = User.objects.filter(memberships__center=center, is_active=True).distinct().order_by("username")
+        from rongmei.distribution.selectors import account_people
+
+        people = account_people(center)
         self.fields["responsible"].queryset = people
         self.fields["leader"].queryset = people
         self.fields["groups"].queryset = scoped(AccountGroup, center)
@@ -73,25 +75,20 @@ class AccountForm(forms.Form):
             raise forms.ValidationError(f"设置不是有效的 JSON（第 {getattr(exc, 'lineno', 1)} 行附近有错）。") from exc
         if not isinstance(value, dict):
             raise forms.ValidationError('设置应为 JSON 对象，例如 {"appid": "wx123"}。')
-        if any(word in key.lower() for key in value for word in ("secret", "password", "token")
-               if key != "callback_token"):
-            raise forms.ValidationError("密钥、密码和 token 请填在“密钥”一栏，它会加密保存；设置里不要放。")
         return value
 
     def clean(self):
+        """What each kind needs: the same rules the API applies (`services.account_rules`)."""
+        from rongmei.distribution.services import account_rules
+
         data = super().clean()
         kind = data.get("kind") or (self.account.kind if self.account else "")
-        base = (data.get("base_url") or "").strip()
-        schemes = {"http_push": ("http://", "https://"), "email": ("smtp://", "smtps://"),
-                   "newspaper": ("sftp://", "ftp://"), "wechat": ("http://", "https://"), "weibo": ("http://", "https://")}
-        if base and kind in schemes and not base.startswith(schemes[kind]):
-            self.add_error("base_url", f"地址应以 {' 或 '.join(schemes[kind])} 开头。")
-        if kind in ("http_push", "email", "newspaper") and not base:
-            self.add_error("base_url", "这一类型的账号必须填写接口地址。")
-        if kind == "wechat" and not (data.get("options") or {}).get("appid"):
-            self.add_error("options", '微信账号需要在设置里填写 appid，例如 {"appid": "wx123"}。')
-        if kind == "assisted" and not data.get("responsible"):
-            self.add_error("responsible", "无接口账号必须指定负责人，由他手工代发并确认。")
+        errors = account_rules(kind=kind, base_url=data.get("base_url") or "",
+                               options=data.get("options") if "options" in data else None,
+                               responsible=data.get("responsible"))
+        for field, messages in errors.items():
+            for message in messages:
+                self.add_error(field, message)
         return data
 
     @classmethod

@@ -167,6 +167,7 @@ class OutboxMessage(models.Model):
         PUBLISH = "publish", "发布"
         TAKEDOWN = "takedown", "撤稿"
         CORRECT = "correct", "更正"
+        WEBHOOK = "webhook", "Webhook 推送"
 
     class Status(models.TextChoices):
         PENDING = "pending", "待发送"
@@ -175,8 +176,13 @@ class OutboxMessage(models.Model):
         DEAD = "dead", "失败（已停止重试）"
         CANCELLED = "cancelled", "已取消"
 
-    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="messages")
-    account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="+")
+    # A publication's message has a publication and an account; a webhook delivery has an
+    # endpoint, its event kind and the JSON it posts (see rongmei.distribution.webhooks).
+    publication = models.ForeignKey(Publication, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
+    account = models.ForeignKey(ChannelAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    webhook = models.ForeignKey("WebhookEndpoint", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
     action = models.CharField(max_length=10, choices=Action.choices)
     idempotency_key = models.CharField(max_length=100, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
@@ -196,6 +202,10 @@ class OutboxMessage(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["status", "available_at"], name="outbox_due")]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(webhook__isnull=True, publication__isnull=False, account__isnull=False)
+            | models.Q(webhook__isnull=False, publication__isnull=True, account__isnull=True),
+            name="outbox_publication_or_webhook")]
 
 
 class DeliveryAttempt(models.Model):
@@ -205,6 +215,54 @@ class DeliveryAttempt(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, blank=True)  # ok / retry / fail / reconciled
     detail = models.CharField(max_length=500, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="HTTP status of the answer, if any")
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="when a retry is due (the backoff chosen)")
 
     class Meta:
         ordering = ["id"]
+
+
+class WebhookEndpoint(TenantModel):
+    """A center's receiver of events (issue 14): a URL, the event kinds it wants and the
+    secret its deliveries are signed with (HMAC-SHA256, encrypted at rest, shown once)."""
+
+    name = models.CharField("名称", max_length=80)
+    url = models.CharField("接收地址", max_length=300, help_text="http(s) 地址；不跟随跳转")
+    kinds = models.JSONField("事件类型", default=list, blank=True)
+    secret = models.TextField("签名密钥（加密保存）", blank=True)
+    is_active = models.BooleanField("启用", default=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Webhook 接收地址"
+        verbose_name_plural = "Webhook 接收地址"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["center", "name"], name="webhook_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        from rongmei.core.events import KINDS
+
+        errors = {}
+        if not (self.name or "").strip():
+            errors["name"] = ["请填写名称。"]
+        if not self.url:
+            errors["url"] = ["请填写接收地址。"]
+        else:
+            try:
+                validate_url_with_schemes(self.url, ("http", "https"))
+            except ValidationError as exc:
+                errors["url"] = exc.messages
+        if not isinstance(self.kinds, list) or any(k not in KINDS for k in self.kinds):
+            errors["kinds"] = ["事件类型不在可选范围内。"]
+        elif not self.kinds:
+            errors["kinds"] = ["请至少选择一种事件。"]
+        if errors:
+            raise ValidationError(errors)

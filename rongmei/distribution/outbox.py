@@ -19,6 +19,12 @@ a result the platform already owes us (a WeChat publish job) is not a failed att
 message is `waiting`, polls on the adapter's schedule (or when the platform's callback
 says the job is done), spends no attempts, also not when a worker dies meanwhile, and
 gives up only after RONGMEI_PUBLISH_WAIT_HOURS (the board shows 发布中 until then).
+
+Webhook deliveries (issue 14) are messages of the same table with an endpoint instead of a
+publication and an account: the same claim, lease, heartbeat, backoff with jitter, attempt
+log and dead state, in the same worker loop, in order per endpoint as publications are per
+account. Their transport is `rongmei.distribution.webhooks.deliver`; their message id (the
+X-Rongmei-Delivery header) is the same on every retry, so a receiver drops duplicates.
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ class Outcome:
     remote_url: str = ""
     retry_after: float | None = None
     handoff: bool = False  # done on our side; a person finishes it by hand and confirms
+    status_code: int | None = None  # the HTTP status of the answer, where there was one
 
     def __post_init__(self):
         # The link comes from a remote platform's answer: only http(s) or a path here is kept.
@@ -126,19 +133,26 @@ def _due(now: dt.datetime):
     )
 
 
+def _lane(account_id: int | None, webhook_id: int | None) -> tuple[str, int | None]:
+    """What a message keeps its order in: its account, or its webhook endpoint."""
+    return ("webhook", webhook_id) if webhook_id else ("account", account_id)
+
+
 def _blocked_accounts(candidates: list[OutboxMessage]) -> set[int]:
-    """Messages with an older unfinished message for the same account (keep order). A
-    message only waiting for the platform's publish result holds back the later messages of
-    its own publication (a takedown waits for the job), not the account's other stories."""
+    """Messages with an older unfinished message for the same account or endpoint (keep
+    order). A message only waiting for the platform's publish result holds back the later
+    messages of its own publication (a takedown waits for the job), not the account's other
+    stories."""
     blocked = set()
-    open_by_account: dict[int, list[tuple[int, int, bool]]] = {}
-    for account_id, message_id, publication_id, waiting in OutboxMessage.objects.filter(
-        account_id__in={m.account_id for m in candidates},
+    open_by_lane: dict[tuple, list[tuple[int, int | None, bool]]] = {}
+    for account_id, webhook_id, message_id, publication_id, waiting in OutboxMessage.objects.filter(
+        Q(account_id__in={m.account_id for m in candidates if m.account_id})
+        | Q(webhook_id__in={m.webhook_id for m in candidates if m.webhook_id}),
         status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.LEASED],
-    ).order_by("account_id", "id").values_list("account_id", "id", "publication_id", "waiting"):
-        open_by_account.setdefault(account_id, []).append((message_id, publication_id, waiting))
+    ).order_by("id").values_list("account_id", "webhook_id", "id", "publication_id", "waiting"):
+        open_by_lane.setdefault(_lane(account_id, webhook_id), []).append((message_id, publication_id, waiting))
     for m in candidates:
-        for older, publication_id, waiting in open_by_account.get(m.account_id, []):
+        for older, publication_id, waiting in open_by_lane.get(_lane(m.account_id, m.webhook_id), []):
             if older >= m.pk:
                 break
             if not waiting or publication_id == m.publication_id:
@@ -159,9 +173,10 @@ def claim(worker: str, limit: int = 10, now: dt.datetime | None = None) -> list[
     for m in candidates:
         if len(chosen) >= limit:
             break
-        if m.pk in blocked or m.account_id in seen_accounts:
+        lane = _lane(m.account_id, m.webhook_id)
+        if m.pk in blocked or lane in seen_accounts:
             continue
-        seen_accounts.add(m.account_id)
+        seen_accounts.add(lane)
         chosen.append(m.pk)
     if not chosen:
         return []
@@ -174,7 +189,8 @@ def claim(worker: str, limit: int = 10, now: dt.datetime | None = None) -> list[
     if not won:
         return []
     return list(OutboxMessage.objects.filter(pk__in=chosen, status=OutboxMessage.Status.LEASED, lease_owner=worker,
-                                             lease_until=until).select_related("account", "publication").order_by("id"))
+                                             lease_until=until).select_related("account", "publication", "webhook")
+                .order_by("id"))
 
 
 def renew(worker: str, message_ids: list[int]) -> int:
@@ -191,6 +207,8 @@ def process(message: OutboxMessage, worker: str) -> Outcome:
     """Deliver one claimed message through its account's adapter and record the outcome."""
     from rongmei.distribution.adapters import adapter_for
 
+    if message.webhook_id:
+        return _process_webhook(message, worker)
     recovering = message.in_flight
     started = timezone.now()
     if message.action == OutboxMessage.Action.TAKEDOWN:
@@ -211,16 +229,35 @@ def process(message: OutboxMessage, worker: str) -> Outcome:
     return outcome
 
 
+def _process_webhook(message: OutboxMessage, worker: str) -> Outcome:
+    """POST one webhook delivery (signed) and record the outcome like any other message."""
+    from rongmei.distribution import webhooks
+
+    started = timezone.now()
+    OutboxMessage.objects.filter(pk=message.pk, lease_owner=worker).update(in_flight=True)
+    try:
+        outcome = webhooks.deliver(message)
+    except Exception as exc:  # a defect or an unexpected network error: retry, the admin sees it
+        log.exception("webhook delivery %s failed unexpectedly", message.idempotency_key)
+        outcome = Outcome.retry(f"{exc.__class__.__name__}: {exc}"[:400])
+    record(message, worker, outcome, started, dict(message.progress))
+    return outcome
+
+
 @transaction.atomic
 def record(message: OutboxMessage, worker: str, outcome: Outcome, started: dt.datetime, progress: dict) -> bool:
     """Write the outcome, only if this worker still holds the lease (else another worker
     has taken over and will record it)."""
-    current = OutboxMessage.objects.select_for_update().get(pk=message.pk)
-    if current.lease_owner != worker or current.status != OutboxMessage.Status.LEASED:
-        return False
+    current = OutboxMessage.objects.select_for_update().filter(pk=message.pk).first()
+    if current is None or current.lease_owner != worker or current.status != OutboxMessage.Status.LEASED:
+        return False  # taken over by another worker (or its endpoint was deleted meanwhile)
     now = timezone.now()
-    DeliveryAttempt.objects.create(message=current, worker=worker, started_at=started, finished_at=now,
-                                   outcome=outcome.kind, detail=outcome.detail[:500])
+    attempt = DeliveryAttempt.objects.create(message=current, worker=worker, started_at=started, finished_at=now,
+                                             outcome=outcome.kind, detail=outcome.detail[:500],
+                                             status_code=outcome.status_code)
+    if current.webhook_id:
+        _record_webhook(current, attempt, outcome, now)
+        return True
     publication = Publication.objects.select_for_update().get(pk=current.publication_id)
     if outcome.kind == "wait":
         since = dt.datetime.fromisoformat(progress.setdefault("waiting_since", now.isoformat()))
@@ -234,6 +271,7 @@ def record(message: OutboxMessage, worker: str, outcome: Outcome, started: dt.da
         _done(current, publication, outcome, now, progress)
     elif outcome.kind == "retry" and current.attempts < current.max_attempts:
         wait = outcome.retry_after if outcome.retry_after is not None else backoff(current.attempts)
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(next_attempt_at=now + dt.timedelta(seconds=wait))
         # in_flight stays as it is: an unknown outcome is asked about first on the next attempt
         OutboxMessage.objects.filter(pk=current.pk).update(
             status=OutboxMessage.Status.PENDING, lease_owner="", lease_until=None, waiting=False,
@@ -245,6 +283,35 @@ def record(message: OutboxMessage, worker: str, outcome: Outcome, started: dt.da
     else:
         _dead(current, publication, outcome, now, progress)
     return True
+
+
+def _record_webhook(message: OutboxMessage, attempt: DeliveryAttempt, outcome: Outcome, now: dt.datetime) -> None:
+    """2xx: done. Retryable (5xx, 408, 429, timeouts, no connection): back off and try again
+    up to max_attempts, then dead. Refused (other 4xx, a refused address): dead at once."""
+    if outcome.kind == "ok":
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            status=OutboxMessage.Status.DONE, done_at=now, lease_owner="", lease_until=None, in_flight=False,
+            last_error="")
+        return
+    if outcome.kind in ("retry", "wait") and message.attempts < message.max_attempts:
+        wait = outcome.retry_after if outcome.retry_after is not None else backoff(message.attempts)
+        wait = min(max(wait, 0.0), BACKOFF_CAP)  # a receiver's Retry-After is honoured, within reason
+        after = now + dt.timedelta(seconds=wait)
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(next_attempt_at=after)
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            status=OutboxMessage.Status.PENDING, lease_owner="", lease_until=None, available_at=after,
+            last_error=outcome.detail[:500])
+        return
+    from rongmei.core.services import notify
+
+    detail = (f"重试 {message.attempts} 次仍失败，已停止：" if outcome.kind != "fail" else "") + outcome.detail
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=OutboxMessage.Status.DEAD, done_at=now, lease_owner="", lease_until=None, in_flight=False,
+        last_error=detail[:500])
+    endpoint = message.webhook
+    if endpoint.created_by_id:
+        notify(center=endpoint.center, recipients=[endpoint.created_by], title=f"Webhook 推送失败：{endpoint.name}"[:200],
+               body=detail[:300], url=f"/distribution/webhooks/{endpoint.pk}/")
 
 
 def wait_hours() -> float:
@@ -286,6 +353,16 @@ def _done(message, publication, outcome: Outcome, now, progress) -> None:
         handoff="", updated_at=now)
     if message.action == OutboxMessage.Action.PUBLISH:
         mark_account_posted(message.account_id, now)
+    emit_publication_event(publication.pk, {Publication.Status.SENT: "publication.sent",
+                                            Publication.Status.TAKEN_DOWN: "publication.taken_down"}.get(status))
+
+
+def emit_publication_event(publication_id: int, kind: str | None) -> None:
+    """Tell the center's webhooks, in this transaction (rongmei.core.events)."""
+    if kind:
+        from rongmei.distribution import webhooks
+
+        webhooks.emit_publication(publication_id, kind)
 
 
 def mark_account_posted(account_id: int, now: dt.datetime) -> None:
@@ -308,6 +385,7 @@ def _dead(message, publication, outcome: Outcome, now, progress) -> None:
         waiting=False, last_error=detail[:500], progress=progress)  # resend asks the platform first
     Publication.objects.filter(pk=publication.pk).update(status=Publication.Status.FAILED, last_error=detail[:500],
                                                          next_attempt_at=None)
+    emit_publication_event(publication.pk, "publication.failed")
     notify(center=publication.center, recipients=[publication.created_by],
            title=f"发布失败：{publication.account.name}", body=detail[:300], url=f"/distribution/stories/{publication.story_id}/")
 

@@ -21,9 +21,42 @@ def board(story) -> list[Publication]:
     its note is an error (red) or only news (a publish the platform is still working on)."""
     rows = list(Publication.objects.filter(story=story).select_related("account").order_by("account__kind", "account__name"))
     for p in rows:
-        p.link, p.link_label, p.no_link = _link(p)
-        p.note_is_error = p.status in (Publication.Status.FAILED, Publication.Status.RETRYING, Publication.Status.TAKING_DOWN)
+        describe(p)
     return rows
+
+
+def describe(p: Publication) -> Publication:
+    """Add what a board row says about one publication (`link`, `link_label`, `no_link`,
+    `note_is_error`); the screen's board and the API read the same words."""
+    p.link, p.link_label, p.no_link = _link(p)
+    p.note_is_error = p.status in (Publication.Status.FAILED, Publication.Status.RETRYING, Publication.Status.TAKING_DOWN)
+    return p
+
+
+def publications(center: Center, *, status: str = "", account_id: int | None = None, story_id: int | None = None,
+                 since: dt.date | None = None, until: dt.date | None = None):
+    """The center's publications for the board and the API, filtered by status, account,
+    story and the local day they were asked for (from `since` to `until`, both included)."""
+    qs = Publication.objects.filter(center=center).select_related("account", "story")
+    if status:
+        qs = qs.filter(status=status)
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
+    if story_id is not None:
+        qs = qs.filter(story_id=story_id)
+    tz = timezone.get_current_timezone()
+    if since is not None:
+        qs = qs.filter(created_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=tz))
+    if until is not None and until < dt.date.max:
+        qs = qs.filter(created_at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+    return qs
+
+
+def deliveries(publication: Publication):
+    """A publication's outbox deliveries (publish, takedown, correction) with their attempts."""
+    from rongmei.distribution.models import OutboxMessage
+
+    return OutboxMessage.objects.filter(publication=publication).prefetch_related("attempts_log").order_by("id")
 
 
 _LINK_LABELS = {ChannelAccount.Kind.OWN_SITE: "打开本站页面", ChannelAccount.Kind.WECHAT: "打开微信文章",
@@ -77,8 +110,25 @@ def summary_labels(counts: dict) -> list[str]:
     return [f"{labels.get(status, status)} {n}" for status, n in counts.items()]
 
 
-def accounts(center: Center):
-    return scoped(ChannelAccount, center).select_related("area", "department", "responsible").prefetch_related("groups")
+def accounts(center: Center, *, kind: str = "", owner: str = "", area_id: int | None = None,
+             active: bool | None = None):
+    qs = scoped(ChannelAccount, center).select_related("area", "department", "responsible").prefetch_related("groups")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if owner:
+        qs = qs.filter(owner=owner)
+    if area_id is not None:
+        qs = qs.filter(area_id=area_id)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs
+
+
+def account_people(center: Center):
+    """Who may be an account's responsible person or leader: the center's active people."""
+    from rongmei.core.models import User
+
+    return User.objects.filter(memberships__center=center, is_active=True).distinct().order_by("username")
 
 
 def groups(center: Center):

@@ -63,6 +63,15 @@ def _require_reviewed_channels(story: Story, needed: set[str]) -> None:
                               "请把它们一并送审，签发后再发布。")
 
 
+class PreflightRefused(ValidationError):
+    """The pre-flight refusal: the summary lines (what the screen says) and, for the API,
+    the messages per chosen account id (`by_account`)."""
+
+    def __init__(self, lines: list[str], by_account: dict[int, list[str]]):
+        super().__init__(lines)
+        self.by_account = by_account
+
+
 def _require_preflight(story: Story, accounts: list[ChannelAccount]) -> None:
     """Nothing is sent when a chosen account would refuse it (the same check the publish
     screen shows, `preflight.for_publish`): said now, not after publishing."""
@@ -71,14 +80,19 @@ def _require_preflight(story: Story, accounts: list[ChannelAccount]) -> None:
     problems = [p for p in preflight.for_publish(story, accounts) if p.blocking]
     if problems:
         lines = preflight.summarize(problems)
-        raise ValidationError(["发布前检查未通过，没有发出任何内容。" + lines[0], *lines[1:]])
+        by_account: dict[int, list[str]] = {}
+        for account in accounts:
+            for problem in problems:
+                if problem.account == account.name and problem.channel == CHANNEL_FOR_KIND[account.kind]:
+                    by_account.setdefault(account.pk, []).append(problem.message)
+        raise PreflightRefused(["发布前检查未通过，没有发出任何内容。" + lines[0], *lines[1:]], by_account)
 
 
 @transaction.atomic
 def publish(*, story: Story, user: User, account_ids=(), group_ids=(), scheduled_at: dt.datetime | None = None) -> list[Publication]:
     """Publish the signed-off content to every chosen account, now or at `scheduled_at`
     (never before the story's embargo). Asking again for an account that already has (or
-    is getting) this content sends nothing twice."""
+    is getting) this content sends nothing twice; one whose delivery was cancelled gets it."""
     story = Story.objects.select_for_update().get(pk=story.pk)
     if not is_signed_off(story):
         raise ValidationError("只有已签发、且签发后未改动的稿件才能发布。")
@@ -95,11 +109,20 @@ def publish(*, story: Story, user: User, account_ids=(), group_ids=(), scheduled
             defaults={"center": story.center, "channel": CHANNEL_FOR_KIND[account.kind], "story_version": story.version,
                       "status": Publication.Status.SCHEDULED if when > now else Publication.Status.QUEUED,
                       "scheduled_at": when if when > now else None, "created_by": user})
+        key = f"p{publication.pk}-a{account.pk}-v{story.version}-publish"
         if not created:
-            continue
+            if publication.status != Publication.Status.CANCELLED:
+                continue
+            # Cancelled before it reached the platform (a schedule called off, a takedown of
+            # a queued post): asking again sends it, as a new delivery of the same publication.
+            again = OutboxMessage.objects.filter(publication=publication).count()
+            key = f"{key}-r{again}"
+            Publication.objects.filter(pk=publication.pk).update(
+                status=Publication.Status.SCHEDULED if when > now else Publication.Status.QUEUED,
+                scheduled_at=when if when > now else None, last_error="", next_attempt_at=None)
+            publication.refresh_from_db()
         OutboxMessage.objects.create(publication=publication, account=account, action=OutboxMessage.Action.PUBLISH,
-                                     idempotency_key=f"p{publication.pk}-a{account.pk}-v{story.version}-publish",
-                                     available_at=when)
+                                     idempotency_key=key, available_at=when)
         made.append(publication)
     record("distribution.publish", actor=user, center=story.center, obj=story,
            after={"accounts": [p.account_id for p in made], "at": when.isoformat()})
@@ -177,7 +200,7 @@ def correct(*, story: Story, user: User, note: str) -> int:
     live = list(Publication.objects.select_for_update().filter(
         story=story, status__in=[Publication.Status.SENT, Publication.Status.CORRECTED]).select_related("account"))
     if not live:
-        raise ValidationError("这篇稿件还没有已发布的渠道，无需更正；直接发布即可。")
+        raise ValidationError("这篇稿件还没有已发布的渠道，无需更正；直接发布即可。", code="conflict")
     count = 0
     now = timezone.now()
     for publication in live:
@@ -194,7 +217,7 @@ def correct(*, story: Story, user: User, note: str) -> int:
                 content_hash=digest, story_version=story.version, correction_note=note, updated_at=now)
             count += 1
     if not count:
-        raise ValidationError("各渠道已经是签发后的最新内容，没有需要更正的。")
+        raise ValidationError("各渠道已经是签发后的最新内容，没有需要更正的。", code="conflict")
     record("distribution.correct", actor=user, center=story.center, obj=story, after={"note": note, "outlets": count})
     return count
 
@@ -210,7 +233,7 @@ def confirm_handoff(*, publication: Publication, user: User, url: str = "") -> P
     ("已发布，链接是……", "已删除", "已更正") and says so; the link is required for a post."""
     publication = Publication.objects.select_for_update().select_related("account").get(pk=publication.pk)
     if publication.status != Publication.Status.AWAITING or not publication.handoff:
-        raise ValidationError("这条发布不在等待人工确认。")
+        raise ValidationError("这条发布不在等待人工确认。", code="conflict")
     if not may_confirm(user, publication):
         raise ValidationError("只有该账号的负责人或运营人员可以确认。")
     url = (url or "").strip()
@@ -232,6 +255,10 @@ def confirm_handoff(*, publication: Publication, user: User, url: str = "") -> P
         from rongmei.distribution.outbox import mark_account_posted
 
         mark_account_posted(publication.account_id, now)
+    from rongmei.distribution.outbox import emit_publication_event
+
+    emit_publication_event(publication.pk, {Publication.Status.SENT: "publication.sent",
+                                            Publication.Status.TAKEN_DOWN: "publication.taken_down"}.get(status))
     record("distribution.confirm", actor=user, center=publication.center, obj=publication,
            after={"action": action, "url": url})
     publication.refresh_from_db()
@@ -243,10 +270,10 @@ def resend(*, publication: Publication, user: User) -> OutboxMessage:
     """Try a failed delivery again (the operator's 重发)."""
     publication = Publication.objects.select_for_update().get(pk=publication.pk)
     if publication.status != Publication.Status.FAILED:
-        raise ValidationError("只有发布失败的才能重发。")
+        raise ValidationError("只有发布失败的才能重发。", code="conflict")
     dead = publication.messages.filter(status=OutboxMessage.Status.DEAD).order_by("-id").first()
     if dead is None:
-        raise ValidationError("没有可重发的发送记录。")
+        raise ValidationError("没有可重发的发送记录。", code="conflict")
     OutboxMessage.objects.filter(pk=dead.pk).update(status=OutboxMessage.Status.PENDING, attempts=0,
                                                     available_at=timezone.now(), last_error="")
     Publication.objects.filter(pk=publication.pk).update(
@@ -262,15 +289,58 @@ def cancel(*, publication: Publication, user: User) -> None:
     and then taken down with 撤稿)."""
     cancelled = _untouched(publication).update(status=OutboxMessage.Status.CANCELLED)
     if not cancelled:
-        raise ValidationError("这条已经发往平台（或结果还在核实），不能取消；请用撤稿，系统会先核实再删除。")
+        raise ValidationError("这条已经发往平台（或结果还在核实），不能取消；请用撤稿，系统会先核实再删除。",
+                              code="conflict")
     Publication.objects.filter(pk=publication.pk).update(status=Publication.Status.CANCELLED)
     record("distribution.cancel", actor=user, center=publication.center, obj=publication)
 
 
+# What an account of each kind needs, beyond the model's own checks: the account form (the
+# screen) and the API both ask `account_rules` (the API through `strict=True`). Services
+# called from code (demo data, tests, imports) may make an account the form would not
+# (an assisted account nobody answers for yet: its packages go to the operators).
+_BASE_SCHEMES = {"http_push": ("http://", "https://"), "email": ("smtp://", "smtps://"),
+                 "newspaper": ("sftp://", "ftp://"), "wechat": ("http://", "https://"), "weibo": ("http://", "https://")}
+_SECRET_WORDS = ("secret", "password", "token")
+
+
+def account_rules(*, kind: str, base_url: str = "", options=None, responsible=None) -> dict[str, list[str]]:
+    """Field → Chinese messages for what the account form refuses (empty when all is well)."""
+    errors: dict[str, list[str]] = {}
+    base = (base_url or "").strip()
+    if base and kind in _BASE_SCHEMES and not base.startswith(_BASE_SCHEMES[kind]):
+        errors.setdefault("base_url", []).append(f"地址应以 {' 或 '.join(_BASE_SCHEMES[kind])} 开头。")
+    if kind in ("http_push", "email", "newspaper") and not base:
+        errors.setdefault("base_url", []).append("这一类型的账号必须填写接口地址。")
+    if isinstance(options, dict):
+        if any(word in str(key).lower() for key in options for word in _SECRET_WORDS if key != "callback_token"):
+            errors.setdefault("options", []).append("密钥、密码和 token 请填在“密钥”一栏，它会加密保存；设置里不要放。")
+        elif kind == "wechat" and not options.get("appid"):
+            errors.setdefault("options", []).append('微信账号需要在设置里填写 appid，例如 {"appid": "wx123"}。')
+    if kind == "assisted" and not responsible:
+        errors.setdefault("responsible", []).append("无接口账号必须指定负责人，由他手工代发并确认。")
+    return errors
+
+
+def _full_clean(account: ChannelAccount, strict: bool) -> None:
+    """The model's checks, with `strict` the account form's rules too, all said at once."""
+    errors = account_rules(kind=account.kind, base_url=account.base_url, options=account.options,
+                           responsible=account.responsible_id) if strict else {}
+    try:
+        account.full_clean()
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
-def create_account(*, center: Center, user: User | None, kind: str, name: str, secret: str = "", groups=(), **fields) -> ChannelAccount:
+def create_account(*, center: Center, user: User | None, kind: str, name: str, secret: str = "", groups=(),
+                   strict: bool = False, **fields) -> ChannelAccount:
+    """A new account; `strict` also applies the account form's rules per kind (`account_rules`)."""
     account = ChannelAccount(center=center, kind=kind, name=name.strip(), secret=secrets.encrypt(secret), **fields)
-    account.full_clean()
+    _full_clean(account, strict)
     account.save()
     if groups:
         account.groups.set(groups)
@@ -285,10 +355,10 @@ ACCOUNT_FIELDS = ("name", "owner", "area", "department", "responsible", "leader"
 
 @transaction.atomic
 def update_account(*, account: ChannelAccount, user: User, secret: str = "", clear_secret: bool = False,
-                   groups=None, **fields) -> ChannelAccount:
+                   groups=None, strict: bool = False, **fields) -> ChannelAccount:
     """Change an account. The stored secret is kept unless a new one is entered (it is never
     sent back to the screen) or the operator clears it; the audit log records only that it
-    changed, never the value."""
+    changed, never the value. `strict` applies the account form's rules to the result."""
     account = ChannelAccount.objects.select_for_update().get(pk=account.pk)
     before = {f: _plain(getattr(account, f)) for f in fields if f in ACCOUNT_FIELDS}
     for name, value in fields.items():
@@ -299,7 +369,7 @@ def update_account(*, account: ChannelAccount, user: User, secret: str = "", cle
         account.secret = secrets.encrypt(secret)
     elif clear_secret:
         account.secret = ""
-    account.full_clean()
+    _full_clean(account, strict)
     account.save()
     if groups is not None:
         account.groups.set(groups)
@@ -325,6 +395,24 @@ def create_group(*, center: Center, user: User, name: str) -> AccountGroup:
         raise ValidationError(f"分组“{name}”已存在。")
     group = AccountGroup.objects.create(center=center, name=name)
     record("account.group_create", actor=user, center=center, obj=group, after={"name": name})
+    return group
+
+
+@transaction.atomic
+def set_group_accounts(*, group: AccountGroup, user: User, account_ids) -> AccountGroup:
+    """Replace a group's members (the API's counterpart of ticking groups on each account):
+    every id must be an account of the group's center."""
+    group = AccountGroup.objects.select_for_update().get(pk=group.pk)
+    wanted = set(account_ids)
+    accounts = list(ChannelAccount.objects.filter(center=group.center, pk__in=wanted))
+    if len(accounts) != len(wanted):
+        raise ValidationError({"account_ids": ["有账号不存在或不属于本中心。"]})
+    before = sorted(group.accounts.values_list("pk", flat=True))
+    group.accounts.set(accounts)
+    after = sorted(a.pk for a in accounts)
+    if before != after:
+        record("account.group_members", actor=user, center=group.center, obj=group,
+               before={"accounts": before}, after={"accounts": after})
     return group
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rongmei.distribution import views
+from rongmei.distribution import views, webhook_views
 
 app_name = "distribution"
 
@@ -17,4 +17,8 @@ urlpatterns = [
     path("distribution/groups/new/", views.group_new, name="group_new"),
     path("distribution/accounts/<id:pk>/rundown/", views.rundown, name="rundown"),
     path("distribution/wechat/<id:pk>/callback/", views.wechat_callback, name="wechat_callback"),
+    path("distribution/webhooks/", webhook_views.webhook_list, name="webhooks"),
+    path("distribution/webhooks/new/", webhook_views.webhook_new, name="webhook_new"),
+    path("distribution/webhooks/<id:pk>/", webhook_views.webhook_detail, name="webhook"),
+    path("distribution/webhooks/<id:pk>/action/", webhook_views.webhook_action, name="webhook_action"),
 ]

@@ -23,7 +23,7 @@ from django.utils import timezone
 from rongmei.core.services import notify, record
 from rongmei.inquiry import workdays
 from rongmei.inquiry.models import Assignment, Case, CaseEvent
-from rongmei.inquiry.services import _people, liaisons
+from rongmei.inquiry.services import _people, emit_case, liaisons
 
 
 def _setting(name: str, default: int) -> int:
@@ -52,13 +52,15 @@ def chase(now: dt.datetime | None = None) -> dict[str, int]:
                 _event(case, "reminded", f"提醒{department.name}：{due_text} 到期。")
                 counts["reminded"] += 1
         if late >= 1 and assignment.chased_at is None:
-            if _mark(assignment, "chased_at", now):
-                people = liaisons(department) + _people(case.center, "coordinator")
-                notify(center=case.center, recipients=_unique(people), title=f"督办：{case.title} 已超期"[:200],
-                       body=f"{case.code} 办理期限 {due_text}，{department.name}尚未答复。", url=f"/inquiry/cases/{case.pk}/")
-                _event(case, "chased", f"督办：{department.name}超过办理期限（{due_text}）仍未答复。")
-                record("inquiry.chase", actor=None, center=case.center, obj=case, after={"department": department.pk})
-                counts["chased"] += 1
+            with transaction.atomic():  # the mark, the timeline, the audit and the webhook event together
+                if _mark(assignment, "chased_at", now):
+                    people = liaisons(department) + _people(case.center, "coordinator")
+                    notify(center=case.center, recipients=_unique(people), title=f"督办：{case.title} 已超期"[:200],
+                           body=f"{case.code} 办理期限 {due_text}，{department.name}尚未答复。", url=f"/inquiry/cases/{case.pk}/")
+                    _event(case, "chased", f"督办：{department.name}超过办理期限（{due_text}）仍未答复。")
+                    record("inquiry.chase", actor=None, center=case.center, obj=case, after={"department": department.pk})
+                    emit_case(case, "inquiry.overdue", overdue={"department": department.name, "working_days_late": late})
+                    counts["chased"] += 1
         if late >= escalate_after and assignment.escalated_at is None:
             if _mark(assignment, "escalated_at", now):
                 leader = department.responsible_leader or "分管负责人"

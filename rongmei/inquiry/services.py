@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from rongmei.core import events
 from rongmei.core.models import Center, Department, Membership, User
 from rongmei.core.services import notify, record
 from rongmei.inquiry.models import (Assignment, Case, CaseEvent, CaseMedia, Extension, HolidayOverride, Kind, Reply,
@@ -201,13 +202,35 @@ def _event(case: Case, kind: str, text: str, actor: User | None = None, public: 
     CaseEvent.objects.create(case=case, kind=kind, text=text[:500], actor=actor, public=public)
 
 
+def emit_case(case: Case, kind: str, **extra) -> None:
+    """Tell the center's webhooks (rongmei.core.events) in the caller's transaction. Ids,
+    title, state and times only: never the citizen's name, phone, e-mail or tracking code."""
+    from django.conf import settings
+
+    department = case.lead_department.name if case.lead_department_id else ""
+    events.emit(case.center, kind, {
+        "case": {"id": case.pk, "kind": case.kind, "title": case.title, "status": case.status, "department": department,
+                 "due_at": case.due_at, "replied_at": case.replied_at, "is_public": case.is_public,
+                 "public_url": case.center.site_url(f"/wenzheng/cases/{case.pk}/") if case.is_public else None},
+        "staff_url": f"{settings.RONGMEI_BASE_URL}/inquiry/cases/{case.pk}/",
+        **extra,
+    })
+
+
 def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
+class StateConflict(ValidationError):
+    """The case (or its reply or extension) is no longer in the state the request expected:
+    handled or decided already. A page shows the message; the API answers 409."""
+
+    api_status = 409
+
+
 def _require(case: Case, *statuses: str) -> None:
     if case.status not in statuses:
-        raise ValidationError(f"这件问政当前为“{case.get_status_display()}”，不能这样办理。")
+        raise StateConflict(f"这件问政当前为“{case.get_status_display()}”，不能这样办理。")
 
 
 # --- Screening (受理) -------------------------------------------------------------------------------
@@ -451,7 +474,7 @@ def reply(*, case: Case, user: User, text: str, confirm_flags: bool = False) -> 
 def approve_reply(*, reply_obj: Reply, user: User) -> Reply:
     reply_obj = Reply.objects.select_for_update().get(pk=reply_obj.pk)
     if reply_obj.status != Reply.Status.PENDING:
-        raise ValidationError("这条答复已经审核过了。")
+        raise StateConflict("这条答复已经审核过了。")
     _locked(reply_obj.case)
     return _approve(reply_obj, user)
 
@@ -468,6 +491,7 @@ def _approve(answer: Reply, user: User) -> Reply:
         case.save()
     _event(case, "replied", f"{answer.department.name}已答复。", user, public=True)
     record("inquiry.reply_approve", actor=user, center=case.center, obj=case, after={"reply": answer.pk})
+    emit_case(case, "inquiry.answered", answered_by={"department": answer.department.name})
     return answer
 
 
@@ -478,7 +502,7 @@ def return_reply(*, reply_obj: Reply, user: User, note: str) -> Reply:
         raise ValidationError("退回答复请写明修改意见。")
     reply_obj = Reply.objects.select_for_update().get(pk=reply_obj.pk)
     if reply_obj.status != Reply.Status.PENDING:
-        raise ValidationError("这条答复已经审核过了。")
+        raise StateConflict("这条答复已经审核过了。")
     reply_obj.status, reply_obj.review_note, reply_obj.reviewed_by = Reply.Status.RETURNED, note[:300], user
     reply_obj.save()
     _event(reply_obj.case, "reply_returned", f"答复退回修改：{note}", user)
@@ -500,7 +524,7 @@ def request_extension(*, case: Case, user: User, days: int, reason: str) -> Exte
     if len(reason) < 5:
         raise ValidationError({"reason": ["请写明延期理由。"]})
     if case.extensions.filter(status=Extension.Status.PENDING).exists():
-        raise ValidationError("已有一个延期申请在等待审批。")
+        raise StateConflict("已有一个延期申请在等待审批。")
     ext = Extension.objects.create(case=case, department=assignment.department, days=days, reason=reason[:300],
                                    requested_by=user)
     _event(case, "extension_requested", f"{assignment.department.name}申请延期 {days} 个工作日：{reason}", user)
@@ -515,7 +539,7 @@ def decide_extension(*, extension: Extension, user: User, approve: bool) -> Exte
 
     extension = Extension.objects.select_for_update().get(pk=extension.pk)
     if extension.status != Extension.Status.PENDING:
-        raise ValidationError("这个延期申请已经审批过了。")
+        raise StateConflict("这个延期申请已经审批过了。")
     case = _locked(extension.case)
     extension.status = Extension.Status.APPROVED if approve else Extension.Status.DENIED
     extension.decided_by = user
@@ -565,6 +589,7 @@ def publish(*, case: Case, user: User) -> Case:
     case.save()
     _event(case, "published", "答复已在网站“网络问政”栏目公开（不含联系方式）。", user, public=True)
     record("inquiry.publish", actor=user, center=case.center, obj=case)
+    emit_case(case, "inquiry.published")
     return case
 
 

@@ -8,7 +8,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -18,19 +17,8 @@ from rongmei.core.models import Department
 from rongmei.core.tenancy import get_scoped_or_404, scoped
 from rongmei.core.ids import parse_id
 from rongmei.core.views import require_perm
-from rongmei.inquiry import services, workdays
-from rongmei.inquiry.models import (Assignment, Case, DeadlineRule, Extension, HolidayOverride, Kind, Reply,
-                                    RoutingRule)
-
-TABS = [
-    ("submitted", "待受理", Q(status=Case.Status.SUBMITTED)),
-    ("processing", "办理中", Q(status__in=[Case.Status.PROCESSING, Case.Status.WAITING])),
-    ("review", "待审核答复", Q(replies__status=Reply.Status.PENDING)),
-    ("extensions", "延期申请", Q(extensions__status=Extension.Status.PENDING)),
-    ("replied", "已答复待办结", Q(status=Case.Status.REPLIED)),
-    ("overdue", "已超期", Q(status=Case.Status.PROCESSING)),
-    ("closed", "已办结", Q(status__in=[Case.Status.CLOSED, Case.Status.REJECTED, Case.Status.MERGED])),
-]
+from rongmei.inquiry import selectors, services, workdays
+from rongmei.inquiry.models import Case, DeadlineRule, Extension, HolidayOverride, Kind, Reply, RoutingRule
 
 
 def _attention(center) -> str:
@@ -41,24 +29,13 @@ def _attention(center) -> str:
 @require_perm("inquiry.handle")
 def queue(request):
     tab = request.GET.get("tab", "submitted")
-    now = timezone.now()
-    base = scoped(Case, request.center)
-    counts = {}
-    for key, _, condition in TABS:
-        qs = base.filter(condition)
-        if key == "overdue":
-            qs = qs.filter(due_at__lt=now)
-        counts[key] = qs.distinct().count()
-    condition = dict((k, c) for k, _, c in TABS).get(tab, TABS[0][2])
-    cases = base.filter(condition)
-    if tab == "overdue":
-        cases = cases.filter(due_at__lt=now)
+    if tab not in selectors.TAB_KEYS:
+        tab = selectors.TAB_KEYS[0]
     q = (request.GET.get("q") or "").strip()
-    if q:
-        cases = cases.filter(Q(code__iexact=q) | Q(title__icontains=q) | Q(text__icontains=q) | Q(phone=q))
-    cases = cases.select_related("lead_department").distinct().order_by("due_at" if tab in ("processing", "overdue") else "-created_at")
+    cases = selectors.queue(selectors.cases_for(request.center, request.user), tab=tab, q=q, by_phone=True)
+    cases = cases.order_by("due_at" if tab in ("processing", "overdue") else "-created_at")
     return render(request, "inquiry/queue.html", {
-        "tabs": [(k, label, counts[k]) for k, label, _ in TABS], "tab": tab, "cases": cases[:200], "now": now, "q": q,
+        "tabs": selectors.tab_counts(request.center), "tab": tab, "cases": cases[:200], "now": timezone.now(), "q": q,
         "attention": _attention(request.center)})
 
 
@@ -67,10 +44,7 @@ def mine(request):
     department = services.department_of(request.user, request.center)
     if department is None:
         raise PermissionDenied("您的账号没有绑定政府部门，请联系中心管理员。")
-    assignments = (Assignment.objects.filter(department=department, case__center=request.center)
-                   .select_related("case").order_by("case__due_at"))
-    open_work = [a for a in assignments if a.status == Assignment.Status.OPEN and a.case.status in (Case.Status.PROCESSING, Case.Status.WAITING)]
-    done = [a for a in assignments if a not in open_work][:50]
+    open_work, done = selectors.department_work(request.center, department)
     return render(request, "inquiry/mine.html", {"department": department, "open_work": open_work, "done": done,
                                                  "now": timezone.now()})
 
@@ -78,13 +52,10 @@ def mine(request):
 def _case_for(request, pk: int) -> tuple[Case, bool, Department | None]:
     if request.center is None:
         raise PermissionDenied("您还没有在任何融媒体中心担任角色。")
-    case = get_scoped_or_404(Case, request.center, pk=pk)
-    handler = request.user.has_perm("inquiry.handle", request.center)
-    department = services.department_of(request.user, request.center) if request.user.has_perm("inquiry.answer", request.center) else None
-    mine = department is not None and case.assignments.filter(department=department).exists()
-    if not handler and not mine:
+    access = selectors.case_access(request.center, request.user, pk)
+    if access is None:
         raise PermissionDenied("这件问政没有交给您，您不能查看。")
-    return case, handler, department if mine else None
+    return access.case, access.handler, access.department
 
 
 @login_required
@@ -152,11 +123,11 @@ def case_action(request, pk: int):
         "hand_back": lambda: services.hand_back(case=case, user=user, reason=post.get("reason", "")),
     }
     shared = {"ask": lambda: services.ask_citizen(case=case, user=user, question=post.get("question", ""))}
-    allowed = {**shared, **(handler_actions if handler else {}), **(department_actions if department else {})}
-    if action not in allowed:
+    steps = {**shared, **handler_actions, **department_actions}
+    if action not in selectors.CaseAccess(case, handler, department).actions or action not in steps:
         raise PermissionDenied("您不能办理这一步。")
     try:
-        allowed[action]()
+        steps[action]()
     except (Reply.DoesNotExist, Extension.DoesNotExist):
         messages.error(request, "没有找到这条记录。")
     except ValidationError as exc:

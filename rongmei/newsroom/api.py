@@ -6,11 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from rongmei.core.api import require
+from rongmei.core.api_kit import ERRORS, CursorQuery, ErrorOut, LimitQuery, invalid, page_of, paginate, paginate_list
 from rongmei.core.ids import Id, Version
 from rongmei.core.tenancy import get_scoped_or_404
 from rongmei.newsroom import selectors
@@ -107,6 +108,11 @@ class ActionIn(Schema):
     action: str
 
 
+class StoryConflictOut(ErrorOut):
+    current_version: int = Field(..., description="稿件现在的版本号")
+    conflict_revision: int = Field(..., description="您这次提交保存成的冲突稿修订号")
+
+
 def _story_out(story: Story) -> StoryOut:
     return StoryOut(
         id=story.pk, status=story.status, version=story.version, kicker=story.kicker, headline=story.headline,
@@ -134,8 +140,7 @@ def _data(payload: StoryIn) -> story_services.StoryData:
 
 
 def _invalid(exc: ValidationError):
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return Status(422, {"detail": "提交的内容有误。", "errors": detail})
+    return Status(*invalid(exc))
 
 
 def _editable(request, story_id: int) -> Story:
@@ -145,18 +150,18 @@ def _editable(request, story_id: int) -> Story:
     return story
 
 
-@router.get("/stories", response=list[StoryOut], summary="稿件列表（本人的；编辑可看全部）")
-def list_stories(request, status: str = "", mine: bool = False, limit: int = 50):
+@router.get("/stories", response={200: page_of(StoryOut), **ERRORS}, summary="稿件列表（本人的；编辑可看全部）",
+            description="最近修改的在前，按 cursor 分页。status 按状态筛选；mine=true 只看本人的。")
+def newsroom_list_stories(request, status: str = Query("", max_length=20, description="稿件状态，如 draft、filed"),
+                          mine: bool = False, cursor: str | None = CursorQuery, limit: int = LimitQuery):
     require(request, "newsroom.view_stories")
-    if not 1 <= limit <= 200:
-        raise HttpError(400, "limit 须在 1 到 200 之间。")
     everyone = request.user.has_perm("newsroom.edit_any_story", request.center) and not mine
     qs = selectors.stories(request.center, status=status, mine=None if everyone else request.user, user=request.user)
-    return [_story_out(s) for s in qs[:limit]]
+    return paginate(qs, cursor=cursor, limit=limit, order=("-updated_at", "-pk"), out=_story_out)
 
 
-@router.post("/stories", response={201: StoryOut, 422: dict}, summary="新建稿件")
-def create_story(request, payload: StoryIn):
+@router.post("/stories", response={201: StoryOut, **ERRORS}, summary="新建稿件")
+def newsroom_create_story(request, payload: StoryIn):
     require(request, "newsroom.write_story")
     try:
         story = story_services.create_story(center=request.center, user=request.user, data=_data(payload))
@@ -165,15 +170,15 @@ def create_story(request, payload: StoryIn):
     return Status(201, _story_out(selectors.story_for_page(request.center, story.pk, request.user)))
 
 
-@router.get("/stories/{story_id}", response=StoryOut, summary="一篇稿件")
-def get_story(request, story_id: Id):
+@router.get("/stories/{story_id}", response={200: StoryOut, **ERRORS}, summary="一篇稿件")
+def newsroom_get_story(request, story_id: Id):
     require(request, "newsroom.view_stories")
     return _story_out(selectors.story_for_page(request.center, story_id, request.user))
 
 
-@router.put("/stories/{story_id}", response={200: StoryOut, 409: dict, 422: dict},
+@router.put("/stories/{story_id}", response={200: StoryOut, **ERRORS, 409: StoryConflictOut},
             summary="保存稿件（须带开始编辑时的 version；他人已先保存时返回 409，您的版本作为冲突稿保留）")
-def update_story(request, story_id: Id, payload: StoryUpdateIn):
+def newsroom_update_story(request, story_id: Id, payload: StoryUpdateIn):
     story = _editable(request, story_id)
     try:
         story_services.save_story(story=story, user=request.user, data=_data(payload), base_version=payload.version)
@@ -184,9 +189,9 @@ def update_story(request, story_id: Id, payload: StoryUpdateIn):
     return Status(200, _story_out(selectors.story_for_page(request.center, story_id, request.user)))
 
 
-@router.post("/stories/{story_id}/status", response={200: StoryOut, 422: dict},
+@router.post("/stories/{story_id}/status", response={200: StoryOut, **ERRORS},
              summary="改变稿件状态：file 交稿 / edit / ready / spike 弃用 / restore")
-def change_status(request, story_id: Id, payload: ActionIn):
+def newsroom_change_story_status(request, story_id: Id, payload: ActionIn):
     story = _editable(request, story_id)
     try:
         story_services.change_status(story=story, user=request.user, action=payload.action)
@@ -195,8 +200,8 @@ def change_status(request, story_id: Id, payload: ActionIn):
     return Status(200, _story_out(selectors.story_for_page(request.center, story_id, request.user)))
 
 
-@router.post("/assets", response={201: AssetOut, 422: dict}, summary="上传素材（multipart，字段 file、caption、credit）")
-def upload_asset(request, file: UploadedFile = File(...), caption: Form[str] = "", credit: Form[str] = ""):
+@router.post("/assets", response={201: AssetOut, **ERRORS}, summary="上传素材（multipart，字段 file、caption、credit）")
+def newsroom_upload_asset(request, file: UploadedFile = File(...), caption: Form[str] = "", credit: Form[str] = ""):
     require(request, "newsroom.write_story")
     try:
         asset = asset_services.upload(center=request.center, user=request.user, upload=file, caption=caption, credit=credit)
@@ -205,22 +210,23 @@ def upload_asset(request, file: UploadedFile = File(...), caption: Form[str] = "
     return Status(201, _asset_out(asset))
 
 
-@router.get("/assets/{asset_id}", response=AssetOut, summary="一个素材")
-def get_asset(request, asset_id: Id):
+@router.get("/assets/{asset_id}", response={200: AssetOut, **ERRORS}, summary="一个素材")
+def newsroom_get_asset(request, asset_id: Id):
     require(request, "newsroom.view_stories")
     return _asset_out(get_scoped_or_404(selectors.assets(request.center, user=request.user), request.center, pk=asset_id))
 
 
-@router.get("/stories/{story_id}/renditions", response=list[RenditionOut], summary="稿件的各渠道稿")
-def list_renditions(request, story_id: Id):
+@router.get("/stories/{story_id}/renditions", response={200: page_of(RenditionOut), **ERRORS}, summary="稿件的各渠道稿",
+            description="每个渠道一条（渠道数有限，通常一页即全部）。")
+def newsroom_list_renditions(request, story_id: Id, cursor: str | None = CursorQuery, limit: int = LimitQuery):
     require(request, "newsroom.view_stories")
     story = selectors.story_for_page(request.center, story_id, request.user)
-    return [_rendition_out(r) for r in selectors.renditions(story)]
+    return paginate_list(list(selectors.renditions(story)), cursor=cursor, limit=limit, out=_rendition_out)
 
 
-@router.post("/stories/{story_id}/renditions", response=list[RenditionOut],
+@router.post("/stories/{story_id}/renditions", response={200: list[RenditionOut], **ERRORS},
              summary="生成渠道稿（channels 为空则全部；人工修改过的只在 replace_edited 中列出时才重新生成）")
-def generate_renditions(request, story_id: Id, channels: list[str] | None = None,
+def newsroom_generate_renditions(request, story_id: Id, channels: list[str] | None = None,
                         replace_edited: list[str] | None = Query(None, description="覆盖人工修改的渠道（可重复）")):
     require(request, "newsroom.produce_renditions")
     story = selectors.story_for_page(request.center, story_id, request.user)

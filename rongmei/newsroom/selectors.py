@@ -66,6 +66,41 @@ def readable_search_objects(center: Center, user: User | None) -> dict[str, Quer
     }
 
 
+SEARCH_KINDS = {"story": "稿件", "rendition": "渠道稿", "asset": "素材"}
+# Renditions repeat their story seven times; they are searched when asked for.
+DEFAULT_SEARCH_KINDS = ("story", "asset")
+
+
+def search_statuses() -> dict[str, str]:
+    """The status filter's values: a story's workflow status, or its public state."""
+    from rongmei.newsroom import public_life
+
+    return {**dict(Story.Status.choices), **public_life.STATES}
+
+
+def search(center: Center, user: User | None, query: str, *, kinds=None, status: str = "",
+           column_id: int | None = None, author_id: int | None = None, date_from=None, date_to=None,
+           limit: int = 20, offset: int = 0):
+    """全文检索 for the search page and the API: what `user` may read of the center's stories,
+    renditions and assets containing every word of `query`. Unknown kinds are ignored (none
+    given: stories and assets); `status` is a story status or a public state (已发布/已撤稿,
+    which keeps stories in that state and their renditions); anything else means all."""
+    from rongmei.core import search as index
+    from rongmei.newsroom import public_life
+
+    kinds = [k for k in (kinds or ()) if k in SEARCH_KINDS] or list(DEFAULT_SEARCH_KINDS)
+    only = readable_search_objects(center, user)
+    if status in public_life.STATES:
+        stories = public_life.filter_stories(readable_stories(center, user), center, status)
+        only = {"story": stories, "rendition": renditions_of(center, stories)}
+        kinds = [k for k in kinds if k != "asset"] or ["story"]
+    return index.search(
+        center, query, kinds=kinds, status=status if status in Story.Status.values else None,
+        column_id=column_id, author_id=author_id, date_from=date_from, date_to=date_to,
+        limit=limit, offset=offset, only=only,
+    )
+
+
 def renditions_of(center: Center, stories: QuerySet) -> QuerySet:
     return scoped(Rendition, center).filter(story__in=stories)
 

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from rongmei.core import search
 from rongmei.core.ids import bounded, parse_id
 from rongmei.core.views import apply_errors, require_perm, safe_next
 from rongmei.newsroom import panels, public_life, selectors
@@ -365,25 +364,18 @@ def asset_picker(request):
 @require_perm("newsroom.view_stories")
 def search_page(request):
     query = request.GET.get("q", "").strip()
-    # Renditions repeat their story seven times; they are searched when asked for.
-    kinds = [k for k in request.GET.getlist("kind") if k in {"story", "rendition", "asset"}] or ["story", "asset"]
+    kinds = [k for k in request.GET.getlist("kind") if k in selectors.SEARCH_KINDS] or list(selectors.DEFAULT_SEARCH_KINDS)
     status = request.GET.get("status", "")
     column = request.GET.get("column", "")
     author = request.GET.get("author", "")
     results = None
     if query:
         page_no = bounded(request.GET.get("page"), 1, 1, 500)
-        only = selectors.readable_search_objects(request.center, request.user)
-        if status in public_life.STATES:  # 已发布 / 已撤稿: the stories in that public state and their versions
-            stories = public_life.filter_stories(selectors.readable_stories(request.center, request.user),
-                                                 request.center, status)
-            only = {"story": stories, "rendition": selectors.renditions_of(request.center, stories)}
-            kinds = [k for k in kinds if k != "asset"] or ["story"]
-        results = search.search(
-            request.center, query, kinds=kinds, status=status if status in Story.Status.values else None,
+        results = selectors.search(
+            request.center, request.user, query, kinds=kinds, status=status,
             column_id=parse_id(column), author_id=parse_id(author),
             date_from=_date(request.GET.get("from")), date_to=_date(request.GET.get("to")),
-            limit=20, offset=(page_no - 1) * 20, only=only,
+            limit=20, offset=(page_no - 1) * 20,
         )
     from rongmei.core.selectors import staff
 

@@ -18,9 +18,22 @@ BOARD_COLUMNS = [Assignment.Status.OPEN, Assignment.Status.ACCEPTED, Assignment.
                  Assignment.Status.FILED, Assignment.Status.DONE]
 
 
-def leads(center: Center, *, status: str = "") -> QuerySet:
-    qs = scoped(Lead, center).select_related("created_by", "topic").prefetch_related("attachments")
-    return qs.filter(status=status) if status else qs
+def leads(center: Center, *, status: str = "", source: str = "", text: str = "", since: dt.date | None = None,
+          until: dt.date | None = None) -> QuerySet:
+    """The center's leads, optionally by status, source, a word in the title or content, and
+    the local days they came in (since … until, both included)."""
+    qs = scoped(Lead, center).select_related("created_by", "handled_by", "topic").prefetch_related("attachments")
+    if status:
+        qs = qs.filter(status=status)
+    if source:
+        qs = qs.filter(source=source)
+    if text:
+        qs = qs.filter(Q(title__icontains=text) | Q(content__icontains=text))
+    if since:
+        qs = qs.filter(created_at__gte=_local_day_bounds(since, since)[0])
+    if until:
+        qs = qs.filter(created_at__lt=_local_day_bounds(until, until)[1])
+    return qs
 
 
 def may_see_lead_contact(user: User, lead: Lead) -> bool:
@@ -43,19 +56,56 @@ def lead_ids_with_visible_contact(user: User, center: Center, leads) -> set[int]
     return {lead.pk for lead in leads if lead.topic_id in mine or lead.created_by_id == user.pk}
 
 
-def topics(center: Center, *, status: str = "") -> QuerySet:
+def topics(center: Center, *, status: str = "", plan_id: int | None = None, text: str = "",
+           planned_from: dt.date | None = None, planned_to: dt.date | None = None) -> QuerySet:
     qs = scoped(Topic, center).select_related("plan", "column", "proposed_by", "decided_by").annotate(
         comment_count=Count("comments", distinct=True), assignment_count=Count("assignments", distinct=True))
+    if status:
+        qs = qs.filter(status=status)
+    if plan_id is not None:
+        qs = qs.filter(plan_id=plan_id)
+    if text:
+        qs = qs.filter(Q(title__icontains=text) | Q(description__icontains=text))
+    if planned_from:
+        qs = qs.filter(planned_for__gte=planned_from)
+    if planned_to:
+        qs = qs.filter(planned_for__lte=planned_to)
+    return qs
+
+
+def plans(center: Center, *, status: str = "") -> QuerySet:
+    qs = scoped(Plan, center).select_related("column", "created_by").annotate(topic_count=Count("topics"))
     return qs.filter(status=status) if status else qs
-
-
-def plans(center: Center) -> QuerySet:
-    return scoped(Plan, center).select_related("column").annotate(topic_count=Count("topics"))
 
 
 def assignments(center: Center) -> QuerySet:
     members = Prefetch("members", queryset=AssignmentMember.objects.select_related("user"))
     return scoped(Assignment, center).select_related("topic", "story", "created_by").prefetch_related(members)
+
+
+def assignment_list(center: Center, *, status: str = "", member: User | None = None, topic_id: int | None = None,
+                    due_from: dt.date | None = None, due_to: dt.date | None = None) -> QuerySet:
+    """Assignments by status, by one member, by topic, and by the local days of their deadline."""
+    qs = assignments(center)
+    if status:
+        qs = qs.filter(status=status)
+    if member is not None:
+        qs = qs.filter(pk__in=AssignmentMember.objects.filter(user=member).values("assignment_id"))
+    if topic_id is not None:
+        qs = qs.filter(topic_id=topic_id)
+    if due_from:
+        qs = qs.filter(deadline__gte=_local_day_bounds(due_from, due_from)[0])
+    if due_to:
+        qs = qs.filter(deadline__lt=_local_day_bounds(due_to, due_to)[1])
+    return qs
+
+
+def board_period(day: dt.date, span: str) -> tuple[dt.date, dt.date]:
+    """The board's period: the day itself, or its week from Monday to Sunday."""
+    if span == "week":
+        start = day - dt.timedelta(days=day.weekday())
+        return start, start + dt.timedelta(days=6)
+    return day, day
 
 
 def _local_day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -154,6 +204,13 @@ def duty_week(center: Center, monday: dt.date) -> list[dict]:
     return [{"date": d, "today": d == today, "weekend": d.weekday() >= 5, "past": d < today,
              "desks": [{"code": code, "label": label, "shifts": by_day[d].get(code, [])}
                        for code, label in DutyShift.Desk.choices]} for d in days]
+
+
+def duty_shifts(center: Center, start: dt.date, end: dt.date) -> QuerySet:
+    """The roster between two days (both included), for lists and the API."""
+    from rongmei.planning.models import DutyShift
+
+    return scoped(DutyShift, center).filter(date__range=(start, end)).select_related("user")
 
 
 def duty_on(center: Center, day: dt.date | None = None) -> list[dict]:

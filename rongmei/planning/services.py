@@ -16,9 +16,23 @@ from rongmei.newsroom.services import stories as story_services
 from rongmei.planning.models import Assignment, AssignmentMember, Lead, Plan, Topic, TopicComment
 
 
-def _require(condition: bool, message: str) -> None:
+class StateConflict(ValidationError):
+    """The object is no longer in the state the request expected (handled already, decided
+    already, moved on): a page shows the message, the API answers 409."""
+
+    api_status = 409
+
+
+class NotAllowed(ValidationError):
+    """This person may not do this to this object (not a member, not the dispatcher): a page
+    shows the message, the API answers 403."""
+
+    api_status = 403
+
+
+def _require(condition: bool, message: str, kind: type[ValidationError] = ValidationError) -> None:
     if not condition:
-        raise ValidationError(message)
+        raise kind(message)
 
 
 def _check_text(errors: dict, name: str, value: str, limit: int, required: bool = True, label: str = "") -> str:
@@ -89,7 +103,7 @@ def dismiss_lead(*, lead: Lead, user: User, reason: str) -> Lead:
     _require(bool(reason), "请写明不予采用的原因。")
     _require(len(reason) <= 200, "原因最多 200 个字。")
     _require(Lead.objects.filter(pk=lead.pk, status=Lead.Status.NEW).update(
-        status=Lead.Status.DISMISSED, dismiss_reason=reason, handled_by=user) == 1, "这条线索已经处理过了。")
+        status=Lead.Status.DISMISSED, dismiss_reason=reason, handled_by=user) == 1, "这条线索已经处理过了。", StateConflict)
     lead.refresh_from_db()
     record("lead.dismiss", actor=user, center=lead.center, obj=lead, after={"reason": reason})
     return lead
@@ -99,7 +113,7 @@ def dismiss_lead(*, lead: Lead, user: User, reason: str) -> Lead:
 def lead_to_topic(*, lead: Lead, user: User, title: str, description: str = "", column: Column | None = None,
                   plan: Plan | None = None, planned_for: dt.date | None = None) -> Topic:
     locked = Lead.objects.select_for_update().get(pk=lead.pk)
-    _require(locked.status == Lead.Status.NEW, "这条线索已经处理过了。")
+    _require(locked.status == Lead.Status.NEW, "这条线索已经处理过了。", StateConflict)
     topic = propose_topic(center=lead.center, user=user, title=title, description=description or lead.content,
                           column=column, plan=plan, planned_for=planned_for)
     Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.TOPIC, topic=topic, handled_by=user)
@@ -152,7 +166,7 @@ def decide_topic(*, topic: Topic, user: User, approve: bool, note: str = "") -> 
     target = Topic.Status.APPROVED if approve else Topic.Status.REJECTED
     _require(Topic.objects.filter(pk=topic.pk, status=Topic.Status.PROPOSED).update(
         status=target, decided_by=user, decided_at=timezone.now(), decision_note=note[:200]) == 1,
-        "这个选题已经审批过了。")
+        "这个选题已经审批过了。", StateConflict)
     topic.refresh_from_db()
     record("topic.decide", actor=user, center=topic.center, obj=topic, after={"status": target, "note": note})
     notify(center=topic.center, recipients=[topic.proposed_by], title=f"选题{'已通过' if approve else '未通过'}：{topic.title}",
@@ -218,13 +232,14 @@ def _locked(assignment: Assignment) -> Assignment:
 def accept_assignment(*, assignment: Assignment, user: User, role: str = AssignmentMember.Role.REPORTER) -> Assignment:
     """接单: an assignee accepts; anyone allowed may claim an open task nobody was sent to (抢单)."""
     current = _locked(assignment)
-    _require(current.status in (Assignment.Status.OPEN, Assignment.Status.ACCEPTED), f"任务当前“{current.get_status_display()}”，不能接单。")
+    _require(current.status in (Assignment.Status.OPEN, Assignment.Status.ACCEPTED),
+             f"任务当前“{current.get_status_display()}”，不能接单。", StateConflict)
     member = current.members.filter(user=user).first()
     if member is None:
-        _require(not current.members.exists(), "这个任务已派给其他同事。")
+        _require(not current.members.exists(), "这个任务已派给其他同事。", StateConflict)
         _require(user.has_perm("planning.take_assignment", current.center), "您没有领取采访任务的权限。")
         member = AssignmentMember.objects.create(assignment=current, user=user, role=role)
-    _require(member.accepted_at is None, "您已经接过这个任务了。")
+    _require(member.accepted_at is None, "您已经接过这个任务了。", StateConflict)
     member.accepted_at = timezone.now()
     member.save(update_fields=["accepted_at"])
     Assignment.objects.filter(pk=current.pk, status=Assignment.Status.OPEN).update(status=Assignment.Status.ACCEPTED)
@@ -249,9 +264,9 @@ def advance_assignment(*, assignment: Assignment, user: User, step: str) -> Assi
     current = _locked(assignment)
     is_member = current.members.filter(user=user).exists()
     may_dispatch = user.has_perm("planning.assign", current.center)
-    _require(is_member or may_dispatch, "只有任务成员或派单编辑可以操作。")
-    _require(step != "cancel" or may_dispatch, "只有派单编辑可以取消任务。")
-    _require(current.status in allowed, f"任务当前“{current.get_status_display()}”，不能“{label}”。")
+    _require(is_member or may_dispatch, "只有任务成员或派单编辑可以操作。", NotAllowed)
+    _require(step != "cancel" or may_dispatch, "只有派单编辑可以取消任务。", NotAllowed)
+    _require(current.status in allowed, f"任务当前“{current.get_status_display()}”，不能“{label}”。", StateConflict)
     Assignment.objects.filter(pk=current.pk).update(status=target)
     current.refresh_from_db()
     record("assignment.status", actor=user, center=current.center, obj=current, after={"status": target})

@@ -28,11 +28,9 @@ def _require(request, perm: str) -> None:
 # --- Board -------------------------------------------------------------------------------------
 
 def _period(request) -> tuple[str, dt.date, dt.date]:
-    today = timezone.localdate()
-    if request.GET.get("range") == "week":
-        start = today - dt.timedelta(days=today.weekday())
-        return "week", start, start + dt.timedelta(days=6)
-    return "today", today, today
+    span = "week" if request.GET.get("range") == "week" else "day"
+    start, end = selectors.board_period(timezone.localdate(), span)
+    return ("week" if span == "week" else "today"), start, end
 
 
 @require_perm("planning.view_board")

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from rongmei.core import events
 from rongmei.core.models import Membership, User
 from rongmei.core.services import notify, record
 from rongmei.newsroom.models import Story
@@ -34,6 +35,17 @@ _reviewer_editing: contextvars.ContextVar[int | None] = contextvars.ContextVar("
 
 def _refuse(message: str) -> None:
     raise ValidationError(message)
+
+
+class StaleContent(ValidationError):
+    """What the person acted on is no longer what is under review: the content changed after
+    they opened it (the seen-content hash differs). The screens show it like any refusal;
+    the API answers 409."""
+
+    api_status = 409
+
+
+STALE = "您打开后稿件又被修改过，请刷新后审核最新版本。"
 
 
 # --- What is under review ---------------------------------------------------------------------
@@ -232,8 +244,8 @@ def _require_fresh(review: Review, seen_hash: str | None) -> str:
     seen = str(seen_hash or "").strip()
     if not seen:
         _refuse("没有收到您审核时看到的稿件版本，无法确认您审的就是现在的内容。请刷新页面后再审核。")
-    if not hmac.compare_digest(seen, current):
-        _refuse("您打开后稿件又被修改过，请刷新后审核最新版本。")
+    if not hmac.compare_digest(seen.encode("utf-8"), current.encode("utf-8")):  # str: ASCII only
+        raise StaleContent(STALE)
     return current
 
 
@@ -269,6 +281,7 @@ def _advance(review: Review, user: User, current: str, last: bool) -> Review:
         Review.objects.filter(pk=review.pk).update(status=Review.Status.SIGNED_OFF, content_hash=current)
         story_services.set_review_state(story=review.story, user=user, state=Story.Status.SIGNED_OFF)
         record("review.sign_off", actor=user, center=review.center, obj=review, after={"hash": current})
+        _emit_signed_off(review, current)
         notify(center=review.center, recipients=[review.submitted_by], title=f"已签发：{review.story.headline}",
                url=f"/stories/{review.story_id}/")
     else:
@@ -279,20 +292,37 @@ def _advance(review: Review, user: User, current: str, last: bool) -> Review:
     return review
 
 
+def _emit_signed_off(review: Review, current: str) -> None:
+    """story.signed_off for the center's webhooks, in the sign-off's transaction."""
+    from django.conf import settings
+
+    story = Story.objects.get(pk=review.story_id)
+    events.emit(review.center, "story.signed_off", {
+        "story": {"id": story.pk, "headline": story.headline, "version": story.version, "status": story.status},
+        "review": {"id": review.pk, "channels": list(review.channels or []), "content_hash": current},
+        "signed_off_at": timezone.now(),
+        "staff_url": f"{settings.RONGMEI_BASE_URL}/stories/{story.pk}/",
+    })
+
+
 def _close(task: ReviewTask, user: User, status: str) -> None:
     ReviewTask.objects.filter(pk=task.pk).update(status=status, actor=user, closed_at=timezone.now())
 
 
 @transaction.atomic
-def edit_and_approve(*, review: Review, user: User, data, base_version: int) -> Review:
+def edit_and_approve(*, review: Review, user: User, data, base_version: int, seen_hash: str | None = None) -> Review:
     """修改并通过: the reviewer's edit becomes a new revision and their approval binds to it;
-    the earlier steps' sign-offs still stand, because this step has taken the change over."""
+    the earlier steps' sign-offs still stand, because this step has taken the change over.
+    `seen_hash` (the API sends it; the edit screen relies on `base_version`): the content
+    hash the reviewer saw, refused as stale when the piece has changed since."""
     review, task = _current(review)
     if not may_act(user, review):
         _refuse(f"您不是“{task.step_name}”环节的办理人。")
     _check_duties(user, review)
+    if seen_hash is not None:
+        _require_fresh(review, seen_hash)
     if content_hash(review.story, review.channels) != review.content_hash:
-        _refuse("稿件在本环节开始后已被他人修改，请刷新后审核最新版本。")
+        raise StaleContent("稿件在本环节开始后已被他人修改，请刷新后审核最新版本。")
     token = _reviewer_editing.set(review.pk)
     try:
         story_services.save_story(story=review.story, user=user, data=data, base_version=base_version,
@@ -313,11 +343,14 @@ def edit_and_approve(*, review: Review, user: User, data, base_version: int) -> 
 
 
 @transaction.atomic
-def send_back(*, review: Review, user: User, reason: str) -> Review:
-    """退回, with a required reason: to the author, or to an earlier step, as the step says."""
+def send_back(*, review: Review, user: User, reason: str, seen_hash: str | None = None) -> Review:
+    """退回, with a required reason: to the author, or to an earlier step, as the step says.
+    With `seen_hash`, refused as stale when the piece changed since the person opened it."""
     review, task = _current(review)
     if not may_act(user, review):
         _refuse(f"您不是“{task.step_name}”环节的办理人。")
+    if seen_hash is not None:
+        _require_fresh(review, seen_hash)
     step = review.steps[review.current_step]
     if not step.get("can_send_back", True):
         _refuse(f"“{task.step_name}”环节不能退回。")
@@ -424,7 +457,7 @@ def _reassign_target(review: Review, target: str) -> dict:
 
 
 @transaction.atomic
-def reassign(*, review: Review, user: User, target: str, reason: str = "") -> Review:
+def reassign(*, review: Review, user: User, target: str, reason: str = "", seen_hash: str | None = None) -> Review:
     """改派: a supervisor hands the current step to another person or role, e.g. when the
     only holders of the step's role wrote the piece. One transaction: the step, a record in
     the sign-off chain, an audit event, and a notification to the new assignee(s)."""
@@ -433,6 +466,8 @@ def reassign(*, review: Review, user: User, target: str, reason: str = "") -> Re
         _refuse("只有总编辑或中心管理员可以改派审核环节。")
     if user.pk in _authors(review.story):
         _refuse("您是这篇稿件的作者，不能为它指定审核人。请由中心管理员或其他总编辑改派。")
+    if seen_hash is not None:
+        _require_fresh(review, seen_hash)
     index = review.current_step
     old = dict(review.steps[index])
     new = {**old, **_reassign_target(review, target), "reassigned_from": old.get("reassigned_from") or step_label(old)}

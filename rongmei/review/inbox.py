@@ -40,6 +40,40 @@ def _mark_who_can_act(tasks: list[ReviewTask], user: User) -> None:
         task.nobody = not engine.eligible_people(task.review, task.step_index)
 
 
+def step_people(review: Review, user: User) -> dict:
+    """Who can act at the current step, why this person cannot (separation of duties), and
+    the supervisor's 改派 choices; empty when the piece is not in review. The review screen
+    and the API both read this: the author's own piece offers no approval to its author."""
+    from rongmei.review import engine
+
+    if review.status != review.Status.IN_REVIEW:
+        return {}
+    holds_step = engine.may_act(user, review)
+    is_author = user.pk in engine.authors_of(review.story)
+    conflict = engine.duty_conflict(user, review) if holds_step or is_author else ""
+    can_reassign = user.has_perm("review.reassign", review.center)
+    return {
+        "may_act": holds_step and not conflict, "holds_step": holds_step, "duty_conflict": conflict,
+        "eligible": engine.eligible_people(review),
+        "step_assignee": engine.step_label(review.steps[review.current_step]),
+        "is_author": is_author,
+        "can_reassign": can_reassign,
+        "reassign_choices": engine.reassign_choices(review) if can_reassign else [],
+    }
+
+
+def why_not(review: Review, people: dict) -> str:
+    """Why the person may not approve, send back or edit at the current step ("" when they may)."""
+    if review.status != review.Status.IN_REVIEW:
+        return f"这篇稿件当前“{review.get_status_display()}”，不在审核中。"
+    if people.get("duty_conflict"):
+        return people["duty_conflict"]
+    if not people.get("may_act"):
+        step = review.steps[review.current_step]
+        return f"您不是“{step['name']}”环节的办理人（由{people.get('step_assignee') or '指定人员'}办理）。"
+    return ""
+
+
 def review_page(center: Center, pk: int) -> Review:
     from django.shortcuts import get_object_or_404
 

@@ -99,3 +99,35 @@ def _check_head(center: Center, last_seq: int, last_hash: str) -> list[Problem]:
 def verify(centers=None) -> dict[str, list[Problem]]:
     """Problems per center name (empty lists: chain intact)."""
     return {c.name: verify_center(c) for c in (centers or Center.objects.all())}
+
+
+def verify_records(center: Center, records: list[SignOff]) -> list[Problem]:
+    """Check some records of a center's chain (one story's sign-offs) without reading the
+    whole chain: each still matches its own hash, links to the record before it, and is
+    linked to by the record after it (or, as the newest record, is the one the audit log
+    remembers). A record changed and re-hashed breaks its successor's link; a neighbour
+    deleted leaves a gap."""
+    problems: list[Problem] = []
+    seqs = {s.seq for s in records}
+    neighbours = {s.seq: s for s in SignOff.objects.filter(
+        center=center, seq__in={q for s in records for q in (s.seq - 1, s.seq + 1)} - seqs)}
+    neighbours.update({s.seq: s for s in records})
+    newest = SignOff.objects.filter(center=center).order_by("-seq").values_list("seq", flat=True).first()
+    for s in sorted(records, key=lambda r: r.seq):
+        if compute_hash(s) != s.record_hash:
+            problems.append(Problem(center.name, s.seq, f"记录内容已被改动（{_describe(s)}），与其摘要不符。"))
+        before = neighbours.get(s.seq - 1)
+        expected = GENESIS if s.seq == 1 else (before.record_hash if before else None)
+        if expected is None:
+            problems.append(Problem(center.name, s.seq, f"前一条（第 {s.seq - 1} 条）签字记录缺失（被删除）。"))
+        elif s.prev_hash != expected:
+            problems.append(Problem(center.name, s.seq, f"与前一条记录的链接断开：记录被插入、删除或调换了顺序（{_describe(s)}）。"))
+        after = neighbours.get(s.seq + 1)
+        if after is not None:
+            if after.prev_hash != s.record_hash:
+                problems.append(Problem(center.name, s.seq, f"后一条记录（第 {after.seq} 条）没有链接到这一条：这一条被改动后重算了摘要，或被替换。"))
+        elif s.seq == newest:
+            problems += _check_head(center, s.seq, s.record_hash)
+        else:
+            problems.append(Problem(center.name, s.seq, f"后一条（第 {s.seq + 1} 条）签字记录缺失（被删除）。"))
+    return problems

@@ -19,7 +19,7 @@ from rongmei.newsroom.published import published_channels
 from rongmei.newsroom.selectors import story_for_page
 from rongmei.newsroom.services.stories import StaleStory
 from rongmei.review import engine, inbox, ledger, services
-from rongmei.review.views import field_label
+from rongmei.review.findings import field_label, grouped_findings
 from rongmei.review.models import ReviewComment, SignOff, Workflow, WorkflowStep
 
 
@@ -75,43 +75,6 @@ def _review_context(request, review) -> dict:
     }
 
 
-def grouped_findings(findings) -> list[dict]:
-    """One row per finding, naming every version it comes from (the same word in the master,
-    the web version and the WeChat version is one thing to fix, not three rows)."""
-    groups: dict[tuple, dict] = {}
-    for f in findings:
-        key = (f.severity, f.check, f.text, f.message, f.suggestion or "")
-        group = groups.setdefault(key, {"severity": f.severity, "text": f.text, "message": f.message,
-                                        "suggestion": f.suggestion or "", "fields": []})
-        if f.field not in group["fields"]:
-            group["fields"].append(f.field)
-    rank = {"block": 0, "warn": 1}
-    for group in groups.values():
-        group["where"] = _where(group.pop("fields"))
-    return sorted(groups.values(), key=lambda g: rank.get(g["severity"], 2))
-
-
-def _where(fields: list[str]) -> str:
-    """"母稿：正文、主标题；渠道稿：微信公众号（摘要）、微博（发出的微博）" from field names."""
-    from rongmei.review.views import PUBLISHED_LABELS
-
-    channels = dict(Rendition.Channel.choices)
-    master: list[str] = []
-    versions: dict[str, list[str]] = {}
-    for name in fields:
-        if name.startswith("rendition:"):
-            _, channel, part = (name.split(":", 2) + [""])[:3]
-            parts = versions.setdefault(channels.get(channel, channel), [])
-            if part:
-                parts.append(PUBLISHED_LABELS.get(part, part))
-        elif field_label(name) not in master:
-            master.append(field_label(name))
-    said = [f"母稿：{'、'.join(master)}"] if master else []
-    if versions:
-        said.append("渠道稿：" + "、".join(f"{c}（{'、'.join(p)}）" if p else c for c, p in versions.items()))
-    return "；".join(said)
-
-
 def _published(review, highlighted: dict) -> list[dict]:
     """Per channel being signed: every published field as it goes out, the channel's long
     text marked with the check findings (folded on the screen: the piece is read once)."""
@@ -134,11 +97,12 @@ def review_detail(request, pk: int):
                                reason=request.POST.get("reason", ""), override_blocking=request.POST.get("override") == "1")
                 messages.success(request, "已通过。" if review.current_step < len(review.steps) - 1 else "已签发。")
             elif action == "send_back":
-                engine.send_back(review=review, user=request.user, reason=request.POST.get("reason", ""))
+                engine.send_back(review=review, user=request.user, reason=request.POST.get("reason", ""),
+                                 seen_hash=request.POST.get("seen_hash"))
                 messages.success(request, "已退回，并通知了相关人员。")
             elif action == "reassign":
                 engine.reassign(review=review, user=request.user, target=request.POST.get("target", ""),
-                                reason=request.POST.get("reason", ""))
+                                reason=request.POST.get("reason", ""), seen_hash=request.POST.get("seen_hash"))
                 messages.success(request, "已改派，并通知了新的办理人。")
             elif action == "comment":
                 _comment(request, review)
@@ -152,21 +116,7 @@ def review_detail(request, pk: int):
 
 
 def _step_people(request, review) -> dict:
-    """Who can act at the current step, why the viewer cannot (separation of duties), and
-    the supervisor's 改派 choices. The author's own piece shows no approve button."""
-    if review.status != review.Status.IN_REVIEW:
-        return {}
-    holds_step = engine.may_act(request.user, review)
-    is_author = request.user.pk in engine.authors_of(review.story)
-    conflict = engine.duty_conflict(request.user, review) if holds_step or is_author else ""
-    can_reassign = request.user.has_perm("review.reassign", request.center)
-    return {
-        "may_act": holds_step and not conflict, "duty_conflict": conflict, "eligible": engine.eligible_people(review),
-        "step_assignee": engine.step_label(review.steps[review.current_step]),
-        "is_author": is_author,
-        "can_reassign": can_reassign,
-        "reassign_choices": engine.reassign_choices(review) if can_reassign else [],
-    }
+    return inbox.step_people(review, request.user)
 
 
 def _comment(request, review) -> None:

@@ -7,24 +7,9 @@ from rongmei.core.views import apply_errors, require_perm
 from rongmei.newsroom.selectors import story_for_page
 from rongmei.review import selectors, services
 from rongmei.review.checks import CHECK_LABELS
+from rongmei.review.findings import field_label
 from rongmei.review.forms import ImportForm
-from rongmei.newsroom.models import Rendition
 from rongmei.review.models import CheckList
-
-PUBLISHED_LABELS = {"title": "标题", "author": "作者", "digest": "摘要", "text": "发出的微博", "caption": "文案",
-                    "tags": "话题标签"}
-FIELD_LABELS = {"kicker": "引题", "headline": "主标题", "subheadline": "副标题", "summary": "摘要", "body": "正文"}
-
-
-def field_label(name: str, channels: dict | None = None) -> str:
-    """The Chinese name of a checked field ("body", "caption:12", "rendition:weibo")."""
-    if name.startswith("caption:"):
-        return "图片说明"
-    if name.startswith("rendition:"):
-        _, channel, part = (name.split(":", 2) + [""])[:3]  # "rendition:weibo" or "rendition:weibo:text"
-        label = f"渠道稿·{(channels or dict(Rendition.Channel.choices)).get(channel, channel)}"
-        return f"{label}·{PUBLISHED_LABELS.get(part, part)}" if part else label
-    return FIELD_LABELS.get(name, name)
 
 
 @require_perm("review.manage_lists")

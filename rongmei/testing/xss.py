@@ -543,6 +543,60 @@ def _distribution(m: Manifest, center, who) -> None:
             for message in outbox.claim("xss", limit=20):
                 outbox.process(message, "xss")
     m.page("operator", "/distribution/", "/distribution/handoffs/")
+    _distribution_api(m, center, who)
+    _webhooks(m, center, who)
+
+
+def _distribution_api(m: Manifest, center, who) -> None:
+    """The distribution API (a personal token, JSON): account and group names shown on the
+    matrix; every unsafe endpoint address refused with 422."""
+    from django.core.exceptions import ValidationError
+    from django.test import Client
+
+    from rongmei.core import services
+
+    operator = who["operator"]
+    _, token = services.create_api_token(user=operator, center=center, name="分发接口", actor=operator)
+    client = Client(SERVER_NAME="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def post(path, body):
+        return client.post(path, json.dumps(body), content_type="application/json")
+
+    for i in range(m.rounds(name=76)):
+        answer = post("/api/v1/accounts", {"kind": "assisted", "name": m.value("API.账号.名称", 72, i) + f"#a{i}",
+                                           "responsible_id": who["reporter"].pk})
+        if answer.status_code != 201:
+            m.errors.append(f"/api/v1/accounts: {answer.status_code} {answer.content[:300]!r}")
+        elif i == 0:
+            m.detail("operator", "account", f"/distribution/accounts/{answer.json()['id']}/")
+    answer = post("/api/v1/account-groups", {"name": m.value("API.账号分组.名称", 56, 0) + "#a"})
+    if answer.status_code != 201:
+        m.errors.append(f"/api/v1/account-groups: {answer.status_code} {answer.content[:300]!r}")
+
+    def refused_by_api(url):
+        answer = post("/api/v1/accounts", {"kind": "http_push", "name": "坏接口（API）", "base_url": url, "secret": "k"})
+        if answer.status_code == 422:
+            raise ValidationError(answer.json()["detail"])
+        if answer.status_code != 201:
+            raise RuntimeError(f"{answer.status_code} {answer.content[:200]!r}")
+
+    m.expect_refused("API.账号.接口地址", refused_by_api)
+
+
+def _webhooks(m: Manifest, center, who) -> None:
+    """Webhook receivers: the name on the list and the detail page; every unsafe URL refused."""
+    from rongmei.distribution import webhooks
+
+    admin = who["admin"]
+    for i in range(m.rounds(name=80)):
+        made = m.step("webhook", webhooks.create_endpoint, center=center, user=admin,
+                      name=m.value("Webhook.名称", 76, i) + f"#{i}", url="https://hooks.example.com/rongmei",
+                      kinds=["story.signed_off"], is_active=False)
+        if made:
+            m.detail("admin", "webhook", f"/distribution/webhooks/{made[0].pk}/")
+    m.expect_refused("Webhook.接收地址", lambda url: webhooks.create_endpoint(
+        center=center, user=admin, name="坏地址", url=url, kinds=["story.signed_off"]))
+    m.page("admin", "/distribution/webhooks/")
 
 
 def story_publications(story):
@@ -670,6 +724,25 @@ def _inquiry(m: Manifest, center, who) -> None:
     if len(cases) > 3:
         m.step("accept", services.accept, case=cases[3], user=coordinator, departments=[department], lead=department)
         m.step("ask", services.ask_citizen, case=cases[3], user=coordinator, question=m.value("问政.补充询问", None, 0))
+    if liaison and len(cases) > 3:
+        _inquiry_api(m, center, liaison, cases[3])
     m.page("coordinator", "/inquiry/", "/inquiry/stats/", "/inquiry/settings/")
     m.page("liaison", "/inquiry/mine/")
     m.public += [f"/site/{center.slug}/wenzheng/", f"/site/{center.slug}/wenzheng/ranking/"]
+
+
+def _inquiry_api(m: Manifest, center, liaison, case) -> None:
+    """The department's side through the staff API (a personal token, JSON): an extension
+    reason the coordinator reads on the case page."""
+    from django.test import Client
+
+    from rongmei.core import services
+
+    _, token = services.create_api_token(user=liaison, center=center, name="问政接口", actor=liaison)
+    client = Client(SERVER_NAME="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
+    path = f"/api/v1/inquiry/cases/{case.pk}/extensions"
+    answer = client.post(path, json.dumps({"days": 3, "reason": m.value("API.问政.延期理由", 300, 0)}),
+                         content_type="application/json")
+    if answer.status_code != 201:
+        m.errors.append(f"{path}: {answer.status_code} {answer.content[:300]!r}")
+    m.page("coordinator", f"/inquiry/cases/{case.pk}/")

@@ -12,7 +12,7 @@ from tests.e2e.conftest import DESKTOP, PHONE, log_in, shot
 pytestmark = pytest.mark.e2e
 
 EXPECTED_NAV = {
-    "admin": ["工作台", "指挥调度", "线索", "选题与策划", "我的任务", "值班表", "稿件", "素材库", "全文检索", "栏目与封面", "待我审核", "检查词表", "审核流程", "审核用时", "账号矩阵", "手工代发", "网站与服务", "问政受理", "问政设置", "问政统计", "组织机构", "人员与角色", "审计日志", "签字链校验", "API 令牌", "系统后台"],
+    "admin": ["工作台", "指挥调度", "线索", "选题与策划", "我的任务", "值班表", "稿件", "素材库", "全文检索", "栏目与封面", "待我审核", "检查词表", "审核流程", "审核用时", "账号矩阵", "手工代发", "Webhook 推送", "网站与服务", "问政受理", "问政设置", "问政统计", "组织机构", "人员与角色", "审计日志", "签字链校验", "API 令牌", "系统后台"],
     "reporter": ["工作台", "指挥调度", "线索", "选题与策划", "我的任务", "值班表", "稿件", "素材库", "全文检索", "组织机构", "API 令牌"],
     "editor": ["工作台", "指挥调度", "线索", "选题与策划", "我的任务", "值班表", "稿件", "素材库", "全文检索", "栏目与封面", "组织机构", "API 令牌"],
     "reviewer1": ["工作台", "指挥调度", "线索", "选题与策划", "值班表", "稿件", "素材库", "全文检索", "待我审核", "组织机构", "API 令牌"],
@@ -169,7 +169,7 @@ def test_personal_token_works_over_http_and_only_in_its_center(demo_server, new_
     me = json.loads(body)
     assert status == 200 and me["center"]["slug"] == "demo" and me["via_token"]
     status, _, body = http_get(f"{demo_server.url}/api/v1/departments", {"Authorization": f"Bearer {token}"})
-    ids = [d["id"] for d in json.loads(body)]
+    ids = [d["id"] for d in json.loads(body)["items"]]
     missing = max(ids) + 1000
     assert http_get(f"{demo_server.url}/api/v1/departments/{missing}", {"Authorization": f"Bearer {token}"})[0] == 404
     page.reload()

@@ -1,7 +1,7 @@
 """The two places the index lives: SQLite FTS5 and PostgreSQL full-text search.
 
 Both receive the same parsed query (`segment.Node`) and the same filter conditions, and
-differ only in how the query is written and how relevance is scored. Every user-supplied
+differ only in how the query is written and which index a search walks. Every user-supplied
 value is a bound parameter; query terms are letters and digits only (see `segment`), and
 are quoted on top of that.
 """
@@ -14,42 +14,54 @@ from django.db import connection
 
 from rongmei.core.search.segment import All, Either, Node, Phrase, Prefix, normalize
 
-# A match in the title counts this many times a match in the body.
-TITLE_WEIGHT = 3.0
-
-COLUMNS = "e.id, e.kind, e.object_id, e.title, e.body, e.status, e.url, e.date"
-ORDER = "{prefix}boost DESC, {prefix}score DESC, {prefix}date DESC NULLS LAST, {prefix}id DESC"
+COLUMNS = "e.id, e.kind, e.object_id, e.title, e.body, e.status, e.url, e.date, e.column_id, e.author_ids"
 
 
 @dataclass(frozen=True)
 class Source:
-    """The FROM clause, the full-text condition and the score, for one query."""
+    """The FROM clause and the full-text condition, for one query."""
 
     tables: str
     condition: str
-    score: str
     params: list
-    fence: str = ""  # keeps a planner from postponing the score to after the window count
+    fence: str = ""  # keeps a planner from flattening the subquery
 
 
 class SQLiteFTS5:
-    """External-content FTS5 over (title_terms, body_terms), ranked by bm25().
+    """External-content FTS5 over (title_terms, body_terms).
 
     The FTS table is scanned first (CROSS JOIN fixes the join order), so the match picks
     the candidate rows, and their center and filters are checked in a narrow covering
     index. It is named because SQLite picks it on its own only after an ANALYZE, which
     nothing runs."""
 
-    def source(self, match: Node) -> Source:
+    def source(self, match: Node, column: str = "") -> Source:
         return Source(
             tables=(
                 "core_searchentry_fts CROSS JOIN core_searchentry AS e INDEXED BY core_searchentry_fts_filter"
                 " ON e.id = core_searchentry_fts.rowid"
             ),
             condition="core_searchentry_fts MATCH %s",
-            score=f"-bm25(core_searchentry_fts, {TITLE_WEIGHT}, 1.0)",
-            params=[self.expression(match)],
+            params=[column + "(" + self.expression(match) + ")" if column else self.expression(match)],
         )
+
+    def title_source(self, match: Node, walk: bool = False) -> Source:
+        """The entries whose title alone matches: the title terms' doclists drive (or, with
+        `walk`, core_searchentry_walk newest first, probing the set of title matches)."""
+        if walk:
+            sql, params = self.hit(match, column="title_terms : ")
+            return Source(tables="core_searchentry AS e INDEXED BY core_searchentry_walk", condition=sql,
+                          params=params)
+        return self.source(match, column="title_terms : ")
+
+    def walk_source(self, match: Node) -> Source:
+        """The entries newest first along core_searchentry_walk, each probed against the
+        set of matches (built once): stops as soon as a page is full."""
+        sql, params = self.hit(match)
+        return Source(tables="core_searchentry AS e INDEXED BY core_searchentry_walk", condition=sql,
+                      params=params)
+
+    date_desc = "e.date DESC"
 
     # SQLite has no NFKC: the same Python `normalize` the index and the query use.
     fold_function = "rongmei_fold"
@@ -92,9 +104,12 @@ class SQLiteFTS5:
         raise TypeError(f"not a query node: {node!r}")
 
 
+TITLE_VECTOR = "to_tsvector('simple'::regconfig, e.title_terms)"
+
+
 class PostgresFullText:
     """The generated, GIN-indexed `search_vector` (title weight A, body weight B) with
-    the `simple` configuration, ranked by ts_rank().
+    the `simple` configuration.
 
     The tsquery is built in SQL from bound parameters (phraseto_tsquery for terms and
     phrases, to_tsquery only for a prefix of one CJK character), never by pasting text.
@@ -105,14 +120,11 @@ class PostgresFullText:
 
     def source(self, match: Node) -> Source:
         sql, params = self.expression(match)
-        body_weight = round(1.0 / TITLE_WEIGHT, 4)
         return Source(
             tables=f"core_searchentry AS e CROSS JOIN (SELECT {sql} AS query) AS q",
             condition="e.search_vector @@ q.query",
-            score=f"ts_rank('{{0.1, 0.1, {body_weight}, 1.0}}', e.search_vector, q.query)",
             params=params,
-            # Without it PostgreSQL flattens the subquery, carries every match's tsvector
-            # through the window count (spilling to disk) and ranks only afterwards.
+            # Without it PostgreSQL may flatten the subquery and tier the matches only after sorting.
             fence=" OFFSET 0",
         )
 
@@ -129,12 +141,33 @@ class PostgresFullText:
         pass
 
     def title_hit(self, node: Node) -> tuple[str, list]:
-        """The query on the title's lexemes alone (weight A), on the vector read for ranking."""
-        return "ts_filter(e.search_vector, '{a}') @@ q.query", []
+        """The query on the title's terms alone: a small vector built from the row's short
+        title_terms (cheaper than filtering the stored vector, which holds the body too),
+        served by the GIN index core_searchentry_title_vector where a plan wants one."""
+        sql, params = self.expression(node)
+        return f"{TITLE_VECTOR} @@ {sql}", params
+
+    def title_source(self, match: Node, walk: bool = False) -> Source:
+        """The entries whose title matches: from the title GIN index (a few), or, with `walk`,
+        along core_searchentry_walk newest first (many: the page fills after a few rows)."""
+        base = self.source(match)
+        condition = f"ts_match_vq({TITLE_VECTOR}, q.query)" if walk else f"{TITLE_VECTOR} @@ q.query"
+        return Source(tables=base.tables, condition=condition, params=base.params)
+
+    def walk_source(self, match: Node) -> Source:
+        """The matches along core_searchentry_walk, newest first. The match is written as the
+        function behind @@, which no index serves: PostgreSQL misjudges how many rows a
+        phrase matches (600 for 19,000) and would otherwise read them all and sort."""
+        base = self.source(match)
+        return Source(tables=base.tables, condition="ts_match_vq(e.search_vector, q.query)", params=base.params)
+
+    date_desc = "e.date DESC NULLS LAST"
 
     def hit(self, node: Node) -> tuple[str, list]:
+        """A check on the row (the function behind @@, which no index serves), so a walk
+        stays a walk: see `walk_source`."""
         sql, params = self.expression(node)
-        return f"e.search_vector @@ {sql}", params
+        return f"ts_match_vq(e.search_vector, {sql})", params
 
     def expression(self, node: Node) -> tuple[str, list[str]]:
         match node:
@@ -238,25 +271,77 @@ def current() -> SQLiteFTS5 | PostgresFullText:
         raise RuntimeError(f"全文检索只支持 SQLite 和 PostgreSQL，当前数据库是 {connection.vendor}。") from None
 
 
-def select_sql(
-    source: Source, where: str, where_params: list, limit: int, offset: int, rank: tuple[str, list] = ("0", [])
-) -> tuple[str, list]:
-    """One page of hits, best first, each carrying the number of all matches (a window count).
+def count_sql(source: Source, where: str, where_params: list, cap: int | None = None) -> tuple[str, list]:
+    """The number of matches; with `cap`, counting stops past it (cap + 1 means "more")."""
+    if cap is None:
+        sql = f"SELECT count(*) FROM {source.tables} WHERE {source.condition} AND {where}"
+        return sql, [*source.params, *where_params]
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {source.tables} WHERE {source.condition} AND {where} LIMIT %s) AS capped"
+    return sql, [*source.params, *where_params, cap + 1]
 
-    Scores are computed innermost: FTS5 allows bm25() only right beside its MATCH, not under
-    a window function. Titles and bodies are read for the page's rows only."""
+
+# --- Ranking: tiers, then newest ------------------------------------------------------------
+#
+# The order of hits is: title contains the whole query (2) plus the query's words stand
+# together as one phrase (1), highest first; within a tier, newest first, then the highest id.
+# Every key is a column or an index look-up, so neither database reads many matches it does
+# not show: up to searching.COUNT_CAP matches are ranked whole (`small_sql`); beyond that the
+# tiers are asked one after the other, highest first (`tier_sql`), each walking
+# core_searchentry_walk newest first (or reading a few title matches from the title index)
+# and stopping when the page is full. Both give the same order (test_corpus checks it).
+# A tier that is sparse among many matches (words found together thousands of times but
+# apart only twice) is still walked to its end: the slow case left, and a rare one.
+
+ORDER_TIERS = "{p}boost DESC, {p}date DESC NULLS LAST, {p}id DESC"
+
+
+def small_sql(source: Source, where: str, where_params: list, limit: int, offset: int,
+              rank: tuple[str, list]) -> tuple[str, list]:
+    """One page of hits when the matches are few: all of them tiered, then sorted."""
     sql = (
-        f"SELECT {COLUMNS}, page.boost, page.score, page.total FROM ("
-        f" SELECT id, date, boost, score, count(*) OVER () AS total FROM ("
-        f"  SELECT e.id, e.date, {rank[0]} AS boost, {source.score} AS score"
+        f"SELECT {COLUMNS}, page.boost, page.boost + 1 AS score FROM ("
+        f" SELECT id, date, boost FROM ("
+        f"  SELECT e.id, e.date, {rank[0]} AS boost"
         f"  FROM {source.tables} WHERE {source.condition} AND {where}{source.fence}"
-        f" ) AS matches ORDER BY {ORDER.format(prefix='')} LIMIT %s OFFSET %s"
-        f") AS page JOIN core_searchentry AS e ON e.id = page.id ORDER BY {ORDER.format(prefix='page.')}"
+        f" ) AS matches ORDER BY {ORDER_TIERS.format(p='')} LIMIT %s OFFSET %s"
+        f") AS page JOIN core_searchentry AS e ON e.id = page.id ORDER BY {ORDER_TIERS.format(p='page.')}"
     )
     return sql, [*rank[1], *source.params, *where_params, limit, offset]
 
 
-def count_sql(source: Source, where: str, where_params: list) -> tuple[str, list]:
-    """The number of matches alone, for a page past the last one."""
-    sql = f"SELECT count(*) FROM {source.tables} WHERE {source.condition} AND {where}"
-    return sql, [*source.params, *where_params]
+def tiers(backend, match: Node, phrase: Node | None, walk_titles: bool,
+          walk_phrases: bool = True) -> list[tuple[int, Source, str, list]]:
+    """(boost, source, extra condition, its params) for each tier, highest first.
+
+    A tier is walked newest first, unless its matches are few and an index finds them all:
+    the title matches (`walk_titles` False), the exact phrase's (`walk_phrases` False)."""
+    title_sql, title_params = backend.title_hit(match)
+    match_sql, match_params = backend.hit(match)
+    out = []
+    for in_title in (True, False):
+        boost = 2 if in_title else 0
+        source = backend.title_source(match, walk=walk_titles) if in_title else backend.walk_source(match)
+        cond, params = ("1 = 1", []) if in_title else (f"NOT ({title_sql})", list(title_params))
+        if phrase is None:
+            out.append((boost, source, cond, params))
+            continue
+        phrase_sql, phrase_params = backend.hit(phrase)
+        if walk_phrases or (in_title and not walk_titles):
+            out.append((boost + 1, source, f"{cond} AND ({phrase_sql})", [*params, *phrase_params]))
+        else:  # the phrase's few matches, from the index
+            title_cond = f"({title_sql})" if in_title else f"NOT ({title_sql})"
+            out.append((boost + 1, backend.source(phrase), f"{title_cond} AND ({match_sql})",
+                        [*title_params, *match_params]))
+        out.append((boost, source, f"{cond} AND NOT ({phrase_sql})", [*params, *phrase_params]))
+    return out
+
+
+def tier_sql(source: Source, cond: str, cond_params: list, boost: int, where: str, where_params: list,
+             date_desc: str, limit: int) -> tuple[str, list]:
+    """One tier's newest `limit` hits, page columns included."""
+    sql = (
+        f"SELECT {COLUMNS}, {boost} AS boost, {boost + 1} AS score FROM {source.tables}"
+        f" WHERE {source.condition} AND {where} AND {cond}"
+        f" ORDER BY {date_desc}, e.id DESC LIMIT %s"
+    )
+    return sql, [*source.params, *where_params, *cond_params, limit]

@@ -112,6 +112,31 @@ def entry_for(center: Center, document: Document) -> SearchEntry:
     )
 
 
+def reindex_terms(model=SearchEntry, batch_size: int = 1_000) -> int:
+    """Recompute every entry's index terms from its stored title and body, writing only
+    the entries whose terms changed (after an upgrade of `segment.index_terms`); returns
+    how many changed. Idempotent: a second run writes nothing. The FTS5 triggers and the
+    generated tsvector follow each write. One transaction per batch, by id order."""
+    from django.db import transaction
+
+    changed, last = 0, 0
+    while True:
+        rows = list(model.objects.filter(pk__gt=last).order_by("pk")
+                    .values_list("pk", "title", "body", "title_terms", "body_terms")[:batch_size])
+        if not rows:
+            return changed
+        last = rows[-1][0]
+        stale = []
+        for pk, title, body, old_title_terms, old_body_terms in rows:
+            terms = index_terms(title), index_terms(body)
+            if terms != (old_title_terms, old_body_terms):
+                stale.append(model(pk=pk, title_terms=terms[0], body_terms=terms[1]))
+        if stale:
+            with transaction.atomic():
+                model.objects.bulk_update(stale, ["title_terms", "body_terms"])
+            changed += len(stale)
+
+
 def author_field(author_ids: Iterable[int]) -> str:
     """"|3|17|" for authors 3 and 17: a LIKE '%|3|%' finds one id and never a longer one."""
     ids = sorted({int(author_id) for author_id in author_ids})

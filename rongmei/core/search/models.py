@@ -7,8 +7,8 @@ Neither is declared here, because each exists on one database only.
 
 Careful with future migrations: on SQLite, Django alters a table by rebuilding it, which
 drops its triggers and its hand-made indexes. A migration that alters `core_searchentry`
-must re-create the three `core_searchentry_fts_*` triggers and the index
-`core_searchentry_fts_filter` (copy them from 0003) and then run
+must re-create the three `core_searchentry_fts_*` triggers and the indexes
+`core_searchentry_fts_filter` (copy them from 0003) and `core_searchentry_walk` (0010), then run
 `INSERT INTO core_searchentry_fts(core_searchentry_fts) VALUES('rebuild')`.
 `tests/test_schema.py` fails if any of them is missing.
 """

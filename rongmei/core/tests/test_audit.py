@@ -105,9 +105,10 @@ def test_audit_page_filters(login, demo):
 
 
 def test_audit_api_lists_events_of_the_center(login, demo):
-    events = login("admin").get("/api/v1/audit-events", {"action": "user.create", "limit": 5}).json()
+    events = login("admin").get("/api/v1/audit-events", {"action": "user.create", "limit": 5}).json()["items"]
     assert events and all(e["action"] == "user.create" for e in events)
-    assert login("admin").get("/api/v1/audit-events", {"limit": 0}).status_code == 400
+    refused = login("admin").get("/api/v1/audit-events", {"limit": 0})
+    assert refused.status_code == 422 and refused.json()["errors"] == {"limit": ["不能小于 1。"]}
 
 
 def test_department_form_refuses_duplicates(login, demo):

@@ -110,6 +110,21 @@ def test_embargo_and_schedule_hold_the_delivery(demo, operator, signed_story, si
     assert len(outbox.claim("w", limit=5, now=later + dt.timedelta(seconds=1))) == 1
 
 
+def test_a_cancelled_schedule_can_be_published_again(demo, operator, signed_story, site):
+    """Cancelling a scheduled post and publishing it now must send it (it used to find the
+    cancelled row and send nothing, saying it had been published already)."""
+    later = timezone.now() + dt.timedelta(hours=2)
+    (publication,) = services.publish(story=signed_story, user=operator, account_ids=[site.pk], scheduled_at=later)
+    services.cancel(publication=publication, user=operator)
+    (again,) = services.publish(story=signed_story, user=operator, account_ids=[site.pk])
+    assert again.pk == publication.pk and again.status == Publication.Status.QUEUED and again.scheduled_at is None
+    assert services.publish(story=signed_story, user=operator, account_ids=[site.pk]) == []  # still nothing twice
+    run_once()
+    assert Publication.objects.get(pk=publication.pk).status == Publication.Status.SENT
+    statuses = sorted(OutboxMessage.objects.filter(publication=publication).values_list("status", flat=True))
+    assert statuses == [OutboxMessage.Status.CANCELLED, OutboxMessage.Status.DONE]
+
+
 def test_takedown_cancels_queued_and_withdraws_sent(demo, operator, signed_story, site):
     other = services.create_account(center=demo["demo"], user=None, kind="own_site", name="客户端")
     services.publish(story=signed_story, user=operator, account_ids=[site.pk])

@@ -45,7 +45,7 @@ def test_roles_without_the_permission_do_not_read_a_colleagues_draft(login, draf
     assert client.get(f"/api/v1/stories/{draft.pk}/renditions").status_code == 404
     listing = client.get("/stories/").content.decode()
     assert draft.headline not in listing and signed_off.headline in listing
-    api_ids = {s["id"] for s in client.get("/api/v1/stories", {"limit": 200}).json()}
+    api_ids = {s["id"] for s in client.get("/api/v1/stories", {"limit": 200}).json()["items"]}
     assert draft.pk not in api_ids
     found = client.get("/search/", {"q": WORD}).content.decode()
     assert draft.headline not in found and signed_off.headline in found
@@ -73,8 +73,8 @@ def test_reporter_reads_own_drafts_and_signed_off_pieces_only(login, demo, draft
     assert own.headline in listing and draft.headline not in listing
     found = client.get("/search/", {"q": WORD}).content.decode()
     assert own.headline in found and draft.headline not in found and signed_off.headline in found
-    assert {s["id"] for s in client.get("/api/v1/stories").json()} >= {own.pk}
-    assert draft.pk not in {s["id"] for s in client.get("/api/v1/stories").json()}
+    assert {s["id"] for s in client.get("/api/v1/stories").json()["items"]} >= {own.pk}
+    assert draft.pk not in {s["id"] for s in client.get("/api/v1/stories").json()["items"]}
 
 
 def test_assets_of_drafts_are_not_shown_to_roles_without_the_permission(login, demo, photo):

@@ -127,7 +127,7 @@ def test_reporter_app_api(login, demo, people):
     assignment = services.create_assignment(center=demo["demo"], user=people["editor"], title="接口任务",
                                             deadline=timezone.now() + dt.timedelta(hours=3), members=[(people["reporter"], "reporter")])
     client = login("reporter")
-    assert assignment.pk in [a["id"] for a in client.get("/api/v1/assignments/mine").json()]
+    assert assignment.pk in [a["id"] for a in client.get("/api/v1/assignments/mine").json()["items"]]
     assert client.post(f"/api/v1/assignments/{assignment.pk}/accept").json()["status"] == "accepted"
     story_id = client.post(f"/api/v1/assignments/{assignment.pk}/story").json()["story_id"]
     assert client.get(f"/api/v1/stories/{story_id}").json()["headline"] == "接口任务"

@@ -276,8 +276,10 @@ def fetch_status(url: str, timeout: float, *, policy: Policy | None = None) -> L
         return LinkResult(status, final_url=url)
 
 
-def _request(target: Target, method: str, timeout: float) -> tuple[int, str | None]:
-    """(status, Location header) of one request to the checked address; nothing is followed."""
+def pinned_connection(target: Target, timeout: float) -> http.client.HTTPConnection:
+    """An HTTP(S) connection to the address that was checked (`resolve`), not to whatever the
+    name resolves to a moment later: no second lookup, so no DNS rebinding. The host name stays
+    for the Host header and SNI. Webhook deliveries use it too."""
     if target.scheme == "https":
         conn: http.client.HTTPConnection = http.client.HTTPSConnection(
             target.host, target.port, timeout=timeout, context=ssl.create_default_context())
@@ -285,7 +287,6 @@ def _request(target: Target, method: str, timeout: float) -> tuple[int, str | No
         conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
 
     def dial(address: tuple[str, int], timeout: float | None = None, source: object = None) -> socket.socket:
-        # Straight to the checked address: no getaddrinfo here, so no second lookup.
         sock = socket.socket(socket.AF_INET6 if ":" in target.address else socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.settimeout(timeout)
@@ -295,7 +296,13 @@ def _request(target: Target, method: str, timeout: float) -> tuple[int, str | No
             raise
         return sock
 
-    conn._create_connection = dial  # type: ignore[attr-defined]  # the name stays for Host and SNI
+    conn._create_connection = dial  # type: ignore[attr-defined]
+    return conn
+
+
+def _request(target: Target, method: str, timeout: float) -> tuple[int, str | None]:
+    """(status, Location header) of one request to the checked address; nothing is followed."""
+    conn = pinned_connection(target, timeout)
     try:
         conn.request(method, target.path, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
         response = conn.getresponse()

@@ -78,3 +78,28 @@ def test_title_hits_come_first(center, corpus):
         got, _ = found(center, query)
         in_title = [all(contains(fold(stories[i]["title"]), w) for w in fold(query).split()) for i in got]
         assert in_title == sorted(in_title, reverse=True), query
+
+
+def test_many_matches_are_ranked_as_few(center, corpus, monkeypatch):
+    """Past COUNT_CAP matches, tiers are walked newest first instead of ranked whole (and past
+    TITLE_CAP title matches, those too): the same order, page by page."""
+    from rongmei.core.search import searching
+
+    def pages(query: str) -> list[str]:
+        ids: list[str] = []
+        while True:
+            page = search.search(center, query, limit=4, offset=len(ids))
+            ids += [hit.object_id for hit in page.hits]
+            if len(page.hits) < 4:
+                return ids
+
+    queries = [q for q in (DATA / "queries.txt").read_text(encoding="utf-8").split("\n") if q]
+    few = {query: pages(query) for query in queries}
+    monkeypatch.setattr(searching, "COUNT_CAP", 2)
+    for title_cap in (0, 1, 1000):  # titles and phrases walked, some, or read from the index
+        monkeypatch.setattr(searching, "TITLE_CAP", title_cap)
+        many = {query: pages(query) for query in queries}
+        assert many == few, title_cap
+    assert any(len(ids) > 8 for ids in few.values())  # several pages walked
+    results = search.search(center, max(few, key=lambda q: len(few[q])))
+    assert (results.total, results.exact) == (2, False)

@@ -5,7 +5,10 @@ On SQLite a later migration that alters core_searchentry silently drops the trig
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from rongmei.core import search
@@ -60,3 +63,27 @@ def test_postgres_vector_weighs_the_title(put, center):
     with connection.cursor() as cursor:
         cursor.execute("SELECT search_vector::text FROM core_searchentry WHERE object_id = '1'")
         assert cursor.fetchone()[0] == "'水':2A '王磊':3B '磊':4B '积水':1A"
+
+
+def test_the_walk_index_exists(db):
+    """Searches for common words walk it newest first (migration 0010); a table rebuild on
+    SQLite would drop it silently."""
+    with connection.cursor() as cursor:
+        names = set(connection.introspection.get_constraints(cursor, "core_searchentry"))
+    assert "core_searchentry_walk" in names
+    if connection.vendor == "postgresql":
+        assert "core_searchentry_title_vector" in names
+
+
+def test_reindex_rebuilds_stale_terms_once(put, center):
+    from rongmei.core.search.indexing import reindex_terms
+    from rongmei.core.search.models import SearchEntry
+
+    put(1, "电源改造", "更换110V电源")
+    SearchEntry.objects.filter(object_id="1").update(body_terms="更换 换1 1", title_terms="电源 源改 改造 造")  # an old format
+    assert search.search(center, "110").total == 0
+    out = io.StringIO()
+    call_command("reindex", stdout=out)  # `rongmei reindex`; migration 0010 runs the same on upgrade
+    assert "1 条" in out.getvalue()
+    assert reindex_terms() == 0  # idempotent
+    assert [hit.object_id for hit in search.search(center, "110").hits] == ["1"]
