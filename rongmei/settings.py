@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rongmei.distribution",
     "rongmei.portal",
     "rongmei.inquiry",
+    "rongmei.monitor",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,10 @@ ALLOWED = {
     "portal": {"core", "newsroom", "distribution"},
     # the public 问政 column is a part of the public site and is drawn in its frame
     "inquiry": {"core", "planning", "newsroom", "review", "portal"},
+    # 舆情: items become leads (planning); comments under the center's own posts
+    # (distribution's accounts and publications); its own 问政 cases (inquiry); review's
+    # SSRF-safe connections for fetching.
+    "monitor": {"core", "planning", "newsroom", "review", "distribution", "inquiry"},
 }
 
 

@@ -50,6 +50,11 @@ PERMISSIONS: dict[str, str] = {
     "inquiry.answer": "以政府部门身份办理并答复问政",
     "inquiry.manage": "设置问政转办规则、办理时限、节假日和 Open311 密钥",
     "inquiry.view_stats": "查看问政统计与部门排名、导出报表",
+    # monitor (舆情监测)
+    "monitor.view": "查看舆情信息、热点、预警与报告",
+    "monitor.manage": "管理监测源、监测方案、预警规则与群机器人",
+    "monitor.handle": "处置预警（确认、指派、记录、办结），把舆情转为线索",
+    "monitor.report": "生成、编辑和发送舆情日报、周报",
     # portal
     "portal.manage_site": "管理网站：专题、直播、便民服务，重新生成网站",
 }
@@ -83,12 +88,14 @@ _ROLES = [
     Role("proofreader", "校对", "一校、二校、三校：文字、数字、标点", frozenset(_STAFF | _REVIEW)),
     Role("chief_editor", "总编辑", "总体把关，签发，统筹指挥调度", frozenset(_STAFF | _DESK | _REVIEW | {"core.view_audit", "newsroom.manage_columns", "review.manage_lists",
                                               "review.manage_workflows", "review.view_stats", "review.reassign", "distribution.publish",
-                                              "portal.manage_site", "inquiry.view_stats", "planning.manage_duty"})),
+                                              "portal.manage_site", "inquiry.view_stats", "planning.manage_duty",
+                                              "monitor.view", "monitor.handle"})),
     # 副总编辑: signs in the chief editor's place when a step is reassigned to them (issue 13).
     Role("deputy_chief", "副总编辑", "协助总编辑把关，可受改派办理审核环节、签发", frozenset(_STAFF | _REVIEW | {"review.view_stats"})),
     Role("operator", "运营", "一键分发到各渠道与账号矩阵，管理账号",
          frozenset(_STAFF | {"distribution.publish", "distribution.manage_accounts", "portal.manage_site"})),
-    Role("analyst", "舆情分析", "舆情监测、预警与研判", frozenset(_STAFF)),
+    Role("analyst", "舆情分析", "舆情监测、预警与研判",
+         frozenset(_STAFF | {"monitor.view", "monitor.manage", "monitor.handle", "monitor.report"})),
     Role("coordinator", "问政受理", "受理群众诉求，转办、督办、审核答复",
          frozenset(_STAFF | {"inquiry.handle", "inquiry.manage", "inquiry.view_stats"})),
     Role(

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from rongmei.core import selectors, services, throttle, todo
+from rongmei.core import homeboxes, selectors, services, throttle, todo
 from rongmei.core.auth import centers_for
 from rongmei.core.forms import (
     AuditFilterForm,
@@ -90,7 +90,8 @@ def home(request):
     if center is None:
         return render(request, "core/no_center.html", status=403)
     my_roles = [ROLES[r] for r in selectors.roles_of(request.user, center) if r in ROLES]
-    return render(request, "core/home.html", {"roles": my_roles, "todos": todo.todos_for(request.user, center)})
+    return render(request, "core/home.html", {"roles": my_roles, "todos": todo.todos_for(request.user, center),
+                                              "boxes": homeboxes.boxes_for(request.user, center)})
 
 
 @require_POST
