@@ -76,6 +76,11 @@ api.add_router("/v1/", "rongmei.distribution.api.router")
 api.add_router("/v1/", "rongmei.inquiry.api.router")
 api.add_router("/v1/", "rongmei.core.notifications_api.router")
 api.add_router("/v1/", "rongmei.review.api.router")
+api.add_router("/v1/", "rongmei.monitor.api_alerts.router")
+api.add_router("/v1/", "rongmei.monitor.api_topics.router")
+api.add_router("/v1/", "rongmei.monitor.api_sources.router")
+api.add_router("/v1/", "rongmei.monitor.api_items.router")
+api.add_router("/v1/", "rongmei.monitor.api_reports.router")
 
 
 @api.exception_handler(Http404)

@@ -214,6 +214,8 @@ RONGMEI_SERVE_MEDIA = CONFIG.serve_media
 RONGMEI_SANDBOX = CONFIG.sandbox
 RONGMEI_SANDBOX_WECHAT_URL = f"http://127.0.0.1:{CONFIG.sandbox_port}"
 RONGMEI_SANDBOX_WEIBO_URL = f"http://127.0.0.1:{CONFIG.sandbox_port + 1}"
+# 舆情监测's sandbox news sources (RSS, Atom, a web list, a JSON feed: rongmei.monitor.demo_feeds).
+RONGMEI_SANDBOX_NEWS_URL = f"http://127.0.0.1:{CONFIG.sandbox_port + 2}"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger uploads stream to a temporary file
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 MEDIA_ROOT = CONFIG.media_root

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("rongmei.inquiry.public_urls")),
     path("", include("rongmei.inquiry.stats_urls")),
     path("", include("rongmei.inquiry.urls")),
+    path("", include("rongmei.monitor.urls")),
     path("", include("rongmei.portal.urls")),
     path("", include("rongmei.portal.staff_urls")),
     path("", include("rongmei.newsroom.urls")),

@@ -23,15 +23,16 @@ def instance():
 
 
 def _free_port_pair() -> int:
-    """A port p with p and p + 1 free (the sandbox's fake WeChat and Weibo)."""
+    """A port p with p, p + 1 and p + 2 free (the sandbox's fake WeChat and Weibo, and
+    舆情监测's sandbox news sources)."""
     import random
     import socket
 
     # Below the kernel's ephemeral range, so the web server's own free port never lands here.
     for _ in range(50):
-        port = random.randrange(20000, 30000, 2)
+        port = random.randrange(20000, 30000, 3)
         try:
-            for candidate in (port, port + 1):
+            for candidate in (port, port + 1, port + 2):
                 with socket.socket() as s:
                     s.bind(("127.0.0.1", candidate))
         except OSError:

@@ -14,6 +14,10 @@ LISTS = [
     ("coordinator", "/api/v1/inquiry/cases"), ("reporter", "/api/v1/notifications"),
     ("editor", "/api/v1/search?q=%E5%8E%BF"), ("admin", "/api/v1/webhooks"), ("editor", "/api/v1/stories"),
     ("admin", "/api/v1/audit-events"), ("editor", "/api/v1/duty-shifts"),
+    ("analyst", "/api/v1/monitor/items"), ("analyst", "/api/v1/monitor/items?q=%E7%A7%AF%E6%B0%B4"),
+    ("analyst", "/api/v1/monitor/alerts?status=all"), ("analyst", "/api/v1/monitor/hot-topics?days=0"),
+    ("analyst", "/api/v1/monitor/sources"), ("analyst", "/api/v1/monitor/topics"), ("analyst", "/api/v1/monitor/rules"),
+    ("analyst", "/api/v1/monitor/robots"), ("analyst", "/api/v1/monitor/reports"),
 ]
 
 

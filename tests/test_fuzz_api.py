@@ -55,17 +55,20 @@ def fuzz_server():
             "from rongmei.planning.models import Assignment, Lead, Plan, Topic; from rongmei.inquiry.models import Case; "
             "from rongmei.review.models import Review; "
             "from rongmei.distribution.models import AccountGroup, ChannelAccount, Publication, WebhookEndpoint; "
+            "from rongmei.monitor import models as mm; "
             "c = Center.objects.get(slug='demo'); "
             "first = lambda m: m.objects.filter(center=c).order_by('pk').values_list('pk', flat=True).first() or 1; "
             "print(open311_keys.create_key(c, 'fuzz'), "
             "services.create_api_token(user=User.objects.get(username='admin'), center=c, name='fuzz')[1], "
             "*(first(m) for m in (Story, Asset, Assignment, Department, Lead, Topic, Plan, Case, Review, "
-            "ChannelAccount, AccountGroup, Publication, WebhookEndpoint)), "
+            "ChannelAccount, AccountGroup, Publication, WebhookEndpoint, mm.Source, mm.Alert, mm.AlertRule, "
+            "mm.RobotHook, mm.Item, mm.HotTopic, mm.Report)), "
             "Case.objects.filter(center=c, is_public=True).order_by('pk').values_list('code', flat=True).first())")
     out = inst.rongmei("shell", "-c", code).stdout.strip().splitlines()[-1].split()
     inst.open311_key, inst.api_token = out[0], out[1]
     names = ("story_id", "asset_id", "assignment_id", "department_id", "lead_id", "topic_id", "plan_id", "case_id",
-             "review_id", "account_id", "group_id", "publication_id", "webhook_id")
+             "review_id", "account_id", "group_id", "publication_id", "webhook_id",
+             "source_id", "alert_id", "rule_id", "robot_id", "item_id", "hot_topic_id", "report_id")
     inst.real_ids = dict(zip(names, (int(x) for x in out[2:2 + len(names)])))
     code_ = out[2 + len(names)]
     inst.real_ids.update({"id": inst.real_ids["story_id"], "center": "demo", "service_code": "complain",

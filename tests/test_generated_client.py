@@ -52,7 +52,7 @@ def client_package(demo_server, tmp_path_factory):
         "from rongmei.core import services; from rongmei.core.models import User, Center; "
         "c = Center.objects.get(slug='demo'); "
         "print(json.dumps({u: services.create_api_token(user=User.objects.get(username=u), center=c, name='client')[1] "
-        "for u in ('reporter', 'editor', 'reviewer1', 'operator', 'coordinator')}))"
+        "for u in ('reporter', 'editor', 'reviewer1', 'operator', 'coordinator', 'analyst')}))"
     )
     tokens = json.loads(demo_server.rongmei("shell", "-c", "import json; " + code).stdout.strip().splitlines()[-1])
     where = tmp_path_factory.mktemp("generated-client")
@@ -171,6 +171,8 @@ ROOMS = [
     ("inquiry", "inquiry_list_cases", "coordinator", {}),
     ("notifications", "core_list_notifications", "reporter", {}),
     ("search", "newsroom_search", "editor", {"q": "融媒"}),
+    ("monitor", "monitor_items", "analyst", {}),
+    ("monitor-alerts", "monitor_list_alerts", "analyst", {}),
 ]
 
 

@@ -345,6 +345,53 @@ URLS: dict[str, Expect | list[Expect]] = {
     "newsroom:search": Expect(VIEW_STORIES, query="q=@seek"),
     "newsroom:columns": Expect(Perm("newsroom.manage_columns")),
     # Planning.
+    # 舆情监测 · 监测方案 and 舆情设置 (rules part)
+    "monitor:topics": Expect(Perm("monitor.view")),
+    "monitor:topic_new": Expect(Perm("monitor.manage")),
+    "monitor:topic_try": Expect(Perm("monitor.view"), note="试一试 saves nothing: for everyone who reads monitoring"),
+    "monitor:topic_rematch": Expect(Perm("monitor.manage")),
+    "monitor:topic_edit": Expect(Perm("monitor.manage"), kwargs=kw(pk="monitor_topic")),
+    "monitor:topic_action": Expect(Perm("monitor.manage"), kwargs=kw(pk="monitor_topic"), data=body(action="disable")),
+    "monitor:settings": Expect(Perm("monitor.manage")),
+    # 监测源 (fetch part): monitor.view reads, monitor.manage changes.
+    "monitor:sources": Expect(Perm("monitor.view")),
+    "monitor:source_new": Expect(Perm("monitor.manage")),
+    "monitor:source": Expect(Perm("monitor.view"), kwargs=kw(pk="monitor_source")),
+    "monitor:source_edit": Expect(Perm("monitor.manage"), kwargs=kw(pk="monitor_source")),
+    "monitor:source_fetch": Expect(Perm("monitor.manage"), kwargs=kw(pk="monitor_source")),
+    "monitor:source_delete": Expect(Perm("monitor.manage"), kwargs=kw(pk="monitor_source")),
+    # 舆情预警 (alerts part): monitor.view reads alerts, monitor.handle handles them and sends
+    # items to the newsroom, monitor.manage sets rules and robots.
+    "monitor:alerts": Expect(Perm("monitor.view")),
+    "monitor:alert": Expect(Perm("monitor.view"), kwargs=kw(pk="monitor_alert")),
+    "monitor:alert_action": Expect(Perm("monitor.handle"), kwargs=kw(pk="monitor_alert"),
+                                   data=body(action="note", text="隔离测试记录")),
+    "monitor:item_lead": Expect(Perm("monitor.handle"), kwargs=kw(pk="monitor_item")),
+    "monitor:rules": Expect(Perm("monitor.manage")),
+    "monitor:rule_new": Expect(Perm("monitor.manage")),
+    "monitor:rule": Expect(Perm("monitor.manage"), kwargs=kw(pk="monitor_rule")),
+    "monitor:rule_delete": Expect(Perm("monitor.manage"), kwargs=kw(pk="monitor_rule")),
+    "monitor:robots": Expect(Perm("monitor.manage")),
+    "monitor:robot_new": Expect(Perm("monitor.manage")),
+    "monitor:robot": Expect(Perm("monitor.manage"), kwargs=kw(pk="monitor_robot")),
+    "monitor:robot_action": Expect(Perm("monitor.manage"), kwargs=kw(pk="monitor_robot"), data=body(action="test"),
+                                   note="the world's robot points at a private address: refused at once, nothing sent"),
+    # 舆情概览、信息、热点、方案走势 and 舆情报告 (views part): monitor.view reads; monitor.report
+    # generates, edits and sends reports.
+    "monitor:dashboard": Expect(Perm("monitor.view")),
+    "monitor:items": Expect(Perm("monitor.view"), query="q=@seek"),
+    "monitor:item": Expect(Perm("monitor.view"), kwargs=kw(pk="monitor_item")),
+    "monitor:hot_topics": Expect(Perm("monitor.view")),
+    "monitor:hot_topic": Expect(Perm("monitor.view"), kwargs=kw(pk="monitor_hot_topic")),
+    "monitor:topic_timeline": Expect(Perm("monitor.view"), kwargs=kw(pk="monitor_topic")),
+    "monitor:reports": Expect(Perm("monitor.view")),
+    "monitor:report_generate": Expect(Perm("monitor.report"), data=body(kind="daily", day="2025-01-02")),
+    "monitor:report": Expect(Perm("monitor.view"), kwargs=kw(pk="monitor_report")),
+    "monitor:report_edit": Expect(Perm("monitor.report"), kwargs=kw(pk="monitor_report")),
+    "monitor:report_docx": Expect(Perm("monitor.view"), kwargs=kw(pk="monitor_report"), allowed_once=True),
+    "monitor:report_pdf": Expect(Perm("monitor.view"), kwargs=kw(pk="monitor_report"), allowed_once=True),
+    "monitor:report_send": Expect(Perm("monitor.report"), kwargs=kw(pk="monitor_report"), allowed_once=True,
+                                  note="mailed to the locmem outbox"),
     "planning:board": Expect(Perm("planning.view_board")),
     "planning:screen": Expect(Perm("planning.view_board")),
     "planning:calendar": Expect(Perm("planning.view_board")),
@@ -629,6 +676,69 @@ API: dict[str, Expect | list[Expect]] = {
     "POST /api/v1/webhooks/{webhook_id}/ping": Expect(Perm("distribution.manage_webhooks")),
     "GET /api/v1/webhooks/{webhook_id}/deliveries": Expect(Perm("distribution.manage_webhooks")),
     "POST /api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend": Expect(Perm("distribution.manage_webhooks")),
+    # 舆情预警 (alerts part)
+    "GET /api/v1/monitor/alerts": Expect(Perm("monitor.view")),
+    "GET /api/v1/monitor/alerts/{alert_id}": Expect(Perm("monitor.view")),
+    "POST /api/v1/monitor/alerts/{alert_id}/acknowledge": Expect(Perm("monitor.handle"), as_json=True),
+    "POST /api/v1/monitor/alerts/{alert_id}/assign": Expect(Perm("monitor.handle"), data=body(assignee_id="@person"),
+                                                            as_json=True),
+    "POST /api/v1/monitor/alerts/{alert_id}/notes": Expect(Perm("monitor.handle"), data=body(text="隔离测试记录"),
+                                                           as_json=True),
+    "POST /api/v1/monitor/alerts/{alert_id}/close": Expect(Perm("monitor.handle"), data=body(resolution="隔离测试"),
+                                                           as_json=True),
+    "POST /api/v1/monitor/alerts/{alert_id}/reopen": Expect(Perm("monitor.handle"), data=body(reason=""), as_json=True),
+    "POST /api/v1/monitor/alerts/{alert_id}/lead": Expect(Perm("monitor.handle"), data=body(note=""), as_json=True),
+    "POST /api/v1/monitor/items/{item_id}/lead": Expect(Perm("monitor.handle"), data=body(note=""), as_json=True),
+    "GET /api/v1/monitor/rules": Expect(Perm("monitor.manage")),
+    "POST /api/v1/monitor/rules": Expect(Perm("monitor.manage"), data=body(name="隔离测试新规则", kind="negative"), as_json=True),
+    "GET /api/v1/monitor/rules/{rule_id}": Expect(Perm("monitor.manage")),
+    "PUT /api/v1/monitor/rules/{rule_id}": Expect(Perm("monitor.manage"), data=body(name="隔离测试规则", kind="burst"),
+                                                  as_json=True),
+    "DELETE /api/v1/monitor/rules/{rule_id}": Expect(Perm("monitor.manage")),
+    "GET /api/v1/monitor/robots": Expect(Perm("monitor.manage")),
+    "POST /api/v1/monitor/robots": Expect(Perm("monitor.manage"), as_json=True, data=body(
+        name="隔离测试新机器人", kind="wecom", url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=isolation")),
+    "GET /api/v1/monitor/robots/{robot_id}": Expect(Perm("monitor.manage")),
+    "PUT /api/v1/monitor/robots/{robot_id}": Expect(Perm("monitor.manage"), data=body(name="隔离测试机器人", kind="wecom"),
+                                                    as_json=True),
+    "DELETE /api/v1/monitor/robots/{robot_id}": Expect(Perm("monitor.manage")),
+    "POST /api/v1/monitor/robots/{robot_id}/test": Expect(Perm("monitor.manage"), as_json=True,
+                                                          note="a private address: refused at once, nothing sent"),
+    # 舆情监测 · 监测方案 and 舆情设置 (rules part): the same permissions as the screens.
+    "GET /api/v1/monitor/topics": Expect(Perm("monitor.view")),
+    "POST /api/v1/monitor/topics": Expect(Perm("monitor.manage"), data=body(name="隔离测试新方案", expression="奉化 & 积水"),
+                                          as_json=True),
+    "POST /api/v1/monitor/topics/test": Expect(Perm("monitor.view"), data=body(expression="奉化 & 积水"), as_json=True),
+    "POST /api/v1/monitor/topics/rematch": Expect(Perm("monitor.manage"), as_json=True),
+    "GET /api/v1/monitor/topics/{topic_id}": Expect(Perm("monitor.view"), kwargs=kw(topic_id="monitor_topic")),
+    "PATCH /api/v1/monitor/topics/{topic_id}": Expect(Perm("monitor.manage"), kwargs=kw(topic_id="monitor_topic"),
+                                                      data=body(enabled=False), as_json=True),
+    "DELETE /api/v1/monitor/topics/{topic_id}": Expect(Perm("monitor.manage"), kwargs=kw(topic_id="monitor_topic")),
+    "GET /api/v1/monitor/settings": Expect(Perm("monitor.manage")),
+    "PATCH /api/v1/monitor/settings": Expect(Perm("monitor.manage"), data=body(cluster_threshold=0.4), as_json=True),
+    # 舆情监测 · 监测源 (fetch part)
+    "GET /api/v1/monitor/sources": Expect(Perm("monitor.view")),
+    "POST /api/v1/monitor/sources": Expect(Perm("monitor.manage"), as_json=True,
+                                           data=body(name="隔离测试新监测源", kind="rss", url="https://news.example.cn/feed.xml")),
+    "GET /api/v1/monitor/sources/{source_id}": Expect(Perm("monitor.view")),
+    "PATCH /api/v1/monitor/sources/{source_id}": Expect(Perm("monitor.manage"), data=body(enabled=False), as_json=True),
+    "DELETE /api/v1/monitor/sources/{source_id}": Expect(Perm("monitor.manage")),
+    "POST /api/v1/monitor/sources/{source_id}/fetch": Expect(Perm("monitor.manage"), as_json=True),
+    "GET /api/v1/monitor/sources/{source_id}/runs": Expect(Perm("monitor.view")),
+    # 舆情信息、热点、概览、方案走势、报告 (views part)
+    "GET /api/v1/monitor/items": Expect(Perm("monitor.view"), query="q=@seek"),
+    "GET /api/v1/monitor/items/{item_id}": Expect(Perm("monitor.view")),
+    "GET /api/v1/monitor/hot-topics": Expect(Perm("monitor.view")),
+    "GET /api/v1/monitor/hot-topics/{hot_topic_id}": Expect(Perm("monitor.view")),
+    "GET /api/v1/monitor/dashboard": Expect(Perm("monitor.view")),
+    "GET /api/v1/monitor/topics/{topic_id}/timeline": Expect(Perm("monitor.view"), kwargs=kw(topic_id="monitor_topic")),
+    "GET /api/v1/monitor/reports": Expect(Perm("monitor.view")),
+    "GET /api/v1/monitor/reports/{report_id}": Expect(Perm("monitor.view")),
+    "POST /api/v1/monitor/reports": Expect(Perm("monitor.report"), data=body(kind="daily", day="2025-01-03"), as_json=True),
+    "PUT /api/v1/monitor/reports/{report_id}": Expect(Perm("monitor.report"), as_json=True,
+                                                      data=body(version="@monitor_report_version", title="隔离测试报告改")),
+    "POST /api/v1/monitor/reports/{report_id}/send": Expect(Perm("monitor.report"), as_json=True, allowed_once=True,
+                                                            note="mailed to the locmem outbox"),
     # The public read API: published items of any center, to anybody.
     "GET /api/public/v1/{center}/items": Expect(Public()),
     "GET /api/public/v1/{center}/items/{id}": [
@@ -651,6 +761,9 @@ PATH_PARAMS = {
     "case_id": "liaison_case", "notification_id": "editor_notification",
     "center": "=demo", "id": "published_story", "slug": "feature_slug",
     "webhook_id": "webhook", "delivery_id": "webhook_delivery",
+    "source_id": "monitor_source",
+    "alert_id": "monitor_alert", "rule_id": "monitor_rule", "robot_id": "monitor_robot", "item_id": "monitor_item",
+    "hot_topic_id": "monitor_hot_topic", "report_id": "monitor_report",
 }
 
 ADMIN_PUBLIC = {"admin:login"}
@@ -798,6 +911,17 @@ class World:
         self.lead = Lead.objects.filter(center=a, status="new", topic__isnull=True).first()
         self.lead_creator = self.lead.created_by.username if self.lead.created_by else ""
         self.topic = Topic.objects.filter(center=a).first()
+        from rongmei.monitor.models import Topic as MonitorTopic
+
+        self.monitor_topic = (MonitorTopic.objects.filter(center=a).order_by("pk").first()
+                              or MonitorTopic.objects.create(center=a, name="隔离测试方案", expression="奉化 & 积水"))
+        from rongmei.monitor.models import Source as MonitorSource
+
+        self.monitor_source = (MonitorSource.objects.filter(center=a).order_by("pk").first()
+                               or MonitorSource.objects.create(center=a, name="隔离测试监测源", kind="rss",
+                                                               url="https://news.example.cn/rss.xml"))
+        self._monitor_alerts(a)
+        self._monitor_views(a)
         from rongmei.planning.models import Plan
 
         self.plan = Plan.objects.filter(center=a).first()
@@ -829,6 +953,43 @@ class World:
         self.editor_notification = Notification.objects.filter(center=a, recipient__username="editor").first()
         self.center_b = self.b
         self._plant_canaries()
+
+    def _monitor_alerts(self, a) -> None:
+        """舆情预警 (alerts part): an item, an alert about it, a rule and a robot of A. The
+        robot points at a private address, so 发送测试消息 is refused before anything is sent."""
+        from django.utils import timezone
+
+        from rongmei.monitor.models import Alert, AlertRule, Item, RobotHook
+
+        self.monitor_item, _ = Item.objects.get_or_create(
+            center=a, source=self.monitor_source, external_id="isolation-item",
+            defaults={"title": "隔离测试舆情", "text": "隔离测试舆情正文", "content_hash": "isolation-item",
+                      "published_at": timezone.now()})
+        self.monitor_rule, _ = AlertRule.objects.get_or_create(center=a, name="隔离测试规则", defaults={"kind": "negative"})
+        self.monitor_robot, _ = RobotHook.objects.get_or_create(
+            center=a, name="隔离测试机器人",
+            defaults={"kind": "wecom", "url": "https://10.255.255.1/cgi-bin/webhook/send?key=isolation"})
+        self.monitor_alert, _ = Alert.objects.get_or_create(
+            center=a, fold_key="isolation", defaults={"kind": "negative", "title": "隔离测试预警", "rule": self.monitor_rule})
+        self.monitor_alert.items.add(self.monitor_item)
+
+    def _monitor_views(self, a) -> None:
+        """舆情 views part: a hot topic and a report of A, the report carrying the canary (A's
+        analysts read it; nobody in B or anonymous may)."""
+        import datetime as dt
+
+        from rongmei.monitor.models import HotTopic, Report
+
+        self.monitor_hot_topic = HotTopic.objects.create(center=a, title=f"隔离测试热点 {self.canary}", item_count=1)
+        self.monitor_item.hot_topic = self.monitor_hot_topic
+        self.monitor_item.save(update_fields=["hot_topic"])
+        self.monitor_report = Report.objects.create(
+            center=a, kind="daily", period_start=dt.date(2024, 12, 31), period_end=dt.date(2024, 12, 31),
+            title="隔离测试日报", sections=[{"heading": "总体情况", "text": self.canary}], recipients="iso@example.com",
+            figures={"kind": "daily", "period": {"text": "2024年12月31日"}})
+        from rongmei.monitor.report import version_of
+
+        self.monitor_report_version = version_of(self.monitor_report)
 
     def _plant_canaries(self) -> None:
         """Unique strings in A's private data; none may reach anonymous or B."""
@@ -868,6 +1029,14 @@ class World:
         Case.objects.filter(center=a, show_name=False).update(name=c)
         Reply.objects.filter(case__center=a).exclude(status=Reply.Status.APPROVED).update(text=c)
         Plan.objects.filter(center=a).update(description=c)
+        from rongmei.monitor.models import Topic as MonitorTopic
+
+        for topic in MonitorTopic.objects.filter(center=a):  # 监测方案 are the center's own
+            MonitorTopic.objects.filter(pk=topic.pk).update(name=f"{c} {topic.pk}")
+        from rongmei.monitor.models import Source as MonitorSource
+
+        for source in MonitorSource.objects.filter(center=a):  # 监测源 (names, errors) are the center's own
+            MonitorSource.objects.filter(pk=source.pk).update(name=f"{c} {source.pk}"[:100], last_error=c)
         for account in ChannelAccount.objects.filter(center=a).exclude(kind="own_site"):
             ChannelAccount.objects.filter(pk=account.pk).update(name=f"{c} {account.pk}")
         Notification.objects.filter(center=a).update(body=c)
@@ -875,6 +1044,11 @@ class World:
 
         for hook in WebhookEndpoint.objects.filter(center=a):
             WebhookEndpoint.objects.filter(pk=hook.pk).update(name=f"{c} {hook.pk}"[:80])
+        from rongmei.monitor.models import Alert as MonitorAlert
+        from rongmei.monitor.models import AlertNote
+
+        MonitorAlert.objects.filter(center=a).update(summary=c, resolution=c)
+        AlertNote.objects.create(center=a, alert=self.monitor_alert, text=c)
         ReviewComment.objects.create(review=self.open_review, author=User.objects.get(username="reviewer1"), field="body",
                                      start=0, end=1, quote=c, body=c, story_version=1)
         token, _ = core_services.create_api_token(user=User.objects.get(username="editor"), center=a, name=c[:40])

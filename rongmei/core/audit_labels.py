@@ -34,6 +34,7 @@ _GROUPS: dict[str, str] = {
     "review": "审核", "signoff": "签字记录", "checklist": "检查词表", "workflow": "审核流程",
     "lead": "线索", "plan": "策划", "topic": "选题", "assignment": "采访任务", "duty": "值班",
     "inquiry": "网络问政", "distribution": "一键分发", "account": "渠道账号", "portal": "网站与服务",
+    "monitor": "舆情监测",
 }
 
 # object type (app_label.model) -> (kind shown in the log, how to name one object or None)

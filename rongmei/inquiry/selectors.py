@@ -187,3 +187,28 @@ def case_access(center, user, pk: int) -> CaseAccess | None:
     if not handler and not mine:
         return None
     return CaseAccess(case, handler, department if mine else None)
+
+
+def cases_since(center, *, after_id: int = 0, limit: int = 500):
+    """The center's cases with an id above `after_id`, oldest first, at most `limit`: for a
+    room that follows new cases as they come in (舆情监测 reads them as a source). Another
+    room shows a case's text only as `masked_text` gives it, never its contact fields."""
+    return scoped(Case, center).filter(pk__gt=after_id).order_by("pk")[:limit]
+
+
+def masked_text(case: Case) -> str:
+    """The case's text as other rooms may show it: mobile numbers in it masked, and the
+    citizen's own phone and e-mail wherever they typed them (as a tip turned lead shows it)."""
+    from rongmei.core.privacy import mask_email, mask_mobiles, mask_phone
+
+    text = mask_mobiles(case.text)
+    if case.phone:
+        text = text.replace(case.phone, mask_phone(case.phone))
+    if case.email:
+        text = text.replace(case.email, mask_email(case.email))
+    return text
+
+
+def case_path(case: Case) -> str:
+    """The staff page of a case (what the 工作台 links to)."""
+    return _case_url(case)

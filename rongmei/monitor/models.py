@@ -309,6 +309,10 @@ class Alert(TenantModel):
     # Repeated alerts about one event fold into one: the same rule and key (a repost group,
     # a hot topic, a topic's burst) within the rule's fold time.
     fold_key = models.CharField(max_length=100, db_index=True)
+    # "<rule id>|<fold_key>" while this alert is the one repeats fold into; null once closed or
+    # replaced. Unique per center: two ingests raising one event at once end in one alert
+    # (the loser of the insert folds into the winner; see monitor/alerts.py).
+    open_key = models.CharField(max_length=150, null=True, blank=True, editable=False)
     title = models.CharField("标题", max_length=300)
     summary = models.TextField("摘要", blank=True)
     severity = models.PositiveSmallIntegerField("级别", choices=Severity.choices, default=Severity.NORMAL)
@@ -330,6 +334,7 @@ class Alert(TenantModel):
         verbose_name = "预警"
         verbose_name_plural = "预警"
         ordering = ["-last_raised_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["center", "open_key"], name="monitor_alert_unique_open_key")]
 
     def __str__(self) -> str:
         return self.title

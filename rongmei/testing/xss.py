@@ -222,7 +222,7 @@ def seed(center_slug: str = "demo") -> dict:
     m = Manifest()
     center = Center.objects.get(slug=center_slug)
     who = {u.username: u for u in User.objects.filter(memberships__center=center).distinct()}
-    for part in (_core, _api, _planning, _newsroom, _review, _distribution, _portal, _inquiry):
+    for part in (_core, _api, _planning, _newsroom, _review, _distribution, _portal, _inquiry, _monitor, _monitor_alerts):
         m.step(part.__name__, part, m, center, who)
     result = m.as_dict()
     print("XSS-MANIFEST " + json.dumps(result, ensure_ascii=False))
@@ -746,3 +746,96 @@ def _inquiry_api(m: Manifest, center, liaison, case) -> None:
     if answer.status_code != 201:
         m.errors.append(f"{path}: {answer.status_code} {answer.content[:300]!r}")
     m.page("coordinator", f"/inquiry/cases/{case.pk}/")
+
+
+def _monitor(m: Manifest, center, who) -> None:
+    """舆情监测: what outsiders write — a feed's titles, text and authors, readers' comments —
+    goes through the real pipeline (`pipeline.ingest`) and on into alerts, hot topics, the
+    newsroom lead and the daily report; the analyst's own words (source and topic names,
+    handling notes, the report's sections) through the services."""
+    from django.utils import timezone
+
+    from rongmei.monitor import pipeline, report, services, source_services, topic_services
+    from rongmei.monitor.models import Alert, HotTopic, Source
+    from rongmei.monitor.types import RawItem
+
+    analyst = who["analyst"]
+    topic = m.step("monitor topic", topic_services.create_topic, center=center, user=analyst,
+                   name=m.value("监测方案.名称", 40, 0) + "#x", expression="示例县 & XSS测试", category="issue")
+    sources = []
+    for i in range(m.rounds(name=90)):
+        source = m.step("monitor source", source_services.create_source, center=center, user=analyst, data={
+            "name": m.value("监测源.名称", 90, i) + f"#{i}", "kind": "rss", "url": f"https://feeds.example.cn/xss-{i}.xml",
+            "level": Source.Level.CENTRAL, "region": m.value("监测源.地域", 40, i), "interval_minutes": 30, "enabled": True,
+            "config": {}})
+        if source:
+            sources.append(source)
+    m.expect_refused("监测源.网址", lambda url: source_services.create_source(center=center, user=analyst, data={
+        "name": "XSS 网址", "kind": "rss", "url": url, "level": Source.Level.LOCAL, "region": "", "interval_minutes": 30,
+        "enabled": True, "config": {}}))
+    if not sources:
+        return
+    # What a fetch records from a hostile site (fetch part): entry links and error texts that
+    # quote the site's addresses, shown on the source's page.
+    from rongmei.monitor.models import FetchRun
+
+    for i in range(m.rounds(url=500)):
+        m.step("monitor fetch run", FetchRun.objects.create, center=center, source=sources[0], outcome="error",
+               error=m.value("抓取记录.错误", 500, i),
+               item_errors=[{"url": m.value("抓取记录.条目网址", 500, i), "error": m.value("抓取记录.条目错误", 300, 0)}])
+    Source.objects.filter(pk=sources[0].pk).update(last_error=m.value("监测源.最近错误", 500, 0), consecutive_failures=1)
+    m.page("analyst", "/monitor/sources/", f"/monitor/sources/{sources[0].pk}/", f"/monitor/sources/{sources[0].pk}/edit/")
+    items = []
+    for i in range(m.rounds(title=250, author=90)):
+        raw = RawItem(title=m.value("舆情信息.标题", 250, i) + " 示例县XSS测试", author=m.value("舆情信息.作者", 90, i),
+                      text=m.value("舆情信息.正文", None, i) + f"\n示例县XSS测试第{i}条：群众投诉强烈不满，问题严重。",
+                      url=f"https://news.example.cn/xss/{i}.html", external_id=f"xss-{i}", published_at=timezone.now())
+        result = m.step("monitor ingest", pipeline.ingest, sources[i % len(sources)], [raw])
+        if result:
+            items.extend(result.items)
+    for item in items[:3]:
+        m.detail("analyst", "monitor item", f"/monitor/items/{item.pk}/")
+    if items:
+        m.step("monitor lead", services.send_to_newsroom, item=items[0], user=analyst, note=m.value("转线索.说明", 500, 0))
+    alerts = list(Alert.objects.filter(center=center, items__in=items).distinct()[:2])
+    for i, alert in enumerate(alerts):
+        m.step("alert note", services.add_note, alert=alert, user=analyst, text=m.value("预警.处置记录", 2000, i))
+        m.step("alert assign", services.assign, alert=alert, user=analyst, assignee=analyst,
+               note=m.value("预警.指派说明", 500, i))
+        if i == 0:
+            m.step("alert close", services.close, alert=alert, user=analyst, resolution=m.value("预警.处置结果", 2000, i))
+        m.page("analyst", f"/monitor/alerts/{alert.pk}/")
+    for hot in HotTopic.objects.filter(center=center, items__in=items).distinct()[:2]:
+        m.page("analyst", f"/monitor/hot/{hot.pk}/")
+    daily = m.step("monitor report", report.generate, center=center, kind="daily", day=timezone.localdate(), user=analyst)
+    if daily:
+        m.step("monitor report edit", report.update, report=daily, user=analyst, version=report.version_of(daily),
+               sections=[{"heading": m.value("舆情报告.小标题", 100, 0), "text": m.value("舆情报告.正文", None, 0)}])
+        m.page("analyst", f"/monitor/reports/{daily.pk}/", f"/monitor/reports/{daily.pk}/edit/")
+    if topic:
+        m.page("analyst", f"/monitor/topics/{topic.pk}/", f"/monitor/topics/{topic.pk}/timeline/")
+    m.page("analyst", "/", "/monitor/", "/monitor/items/", "/monitor/items/?q=XSS测试", "/monitor/hot/", "/monitor/alerts/",
+           "/monitor/topics/", "/monitor/rules/", "/monitor/reports/")
+    m.page("reviewer3", "/monitor/alerts/", "/")
+    m.page("editor", "/planning/leads/")
+
+
+def _monitor_alerts(m: Manifest, center, who) -> None:
+    """预警规则 and 群机器人 (alerts part): their names on the lists and pages; every unsafe
+    robot address refused. Saved disabled, so the demo's alerts are not changed by them."""
+    from rongmei.monitor import services
+
+    analyst = who["analyst"]
+    for i in range(m.rounds(name=50)):
+        robot = m.step("monitor robot", services.save_robot, center=center, user=analyst,
+                       name=m.value("群机器人.名称", 46, i) + f"#{i}", kind="wecom",
+                       url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=xss-test", enabled=False)
+        rule = m.step("monitor alert rule", services.save_rule, center=center, user=analyst,
+                      name=m.value("预警规则.名称", 46, i) + f"#{i}", kind="negative", emails="", enabled=False)
+        if robot:
+            m.detail("analyst", "monitor robot", f"/monitor/robots/{robot.pk}/")
+        if rule:
+            m.detail("analyst", "monitor rule", f"/monitor/rules/{rule.pk}/")
+    m.expect_refused("群机器人.地址", lambda url: services.save_robot(center=center, user=analyst, name="坏地址", kind="wecom",
+                                                                 url=url, enabled=False))
+    m.page("analyst", "/monitor/robots/", "/monitor/rules/")

@@ -145,6 +145,26 @@ class WeChatControls(Controls):
         """Change field limits (see :class:`wechat.WeChatLimits`), e.g. ``title_chars=64``."""
         self._control("POST", "wechat/limits", dict(limits))
 
+    def add_comments(self, appid: str, msg_data_id: str | None = None, comments: list | None = None, *,
+                     index: int = 0, publish_id: str | None = None) -> list[int]:
+        """Readers comment under article ``index`` (from 0) of the job with ``msg_data_id``
+        (or ``publish_id``): each comment a text or ``{"content", "openid" (False: not a
+        WeChat identity), "create_time", "comment_type" (1 精选), "reply"}``. Returns the new
+        user_comment_ids (``POST /__fake__/wechat/comments``)."""
+        answer = self._control("POST", "wechat/comments", {
+            "appid": appid, "msg_data_id": msg_data_id, "publish_id": publish_id, "index": index,
+            "comments": list(comments or []),
+        })
+        return [int(i) for i in answer["user_comment_ids"]]
+
+    def set_comment_privilege(self, appid: str, on: bool) -> None:
+        """Whether ``appid`` holds the comment privilege; off = comment/list answers 88000."""
+        self._control("POST", "wechat/comment_privilege", {"appid": appid, "on": on})
+
+    def comment_error(self, appid: str, errcode: int, calls: int = 1) -> None:
+        """Answer the next ``calls`` comment/list calls of ``appid`` with ``errcode``."""
+        self._control("POST", "wechat/comment_error", {"appid": appid, "errcode": errcode, "calls": calls})
+
     def successful_publishes(self, appid: str, title: str) -> int:
         """How many publish jobs of ``appid`` put out an article titled ``title``."""
         app = self.state()["apps"].get(appid) or {}
@@ -195,6 +215,13 @@ class WeiboControls(Controls):
     def post(self, account: str, text: str) -> str:
         """Create a status on ``account`` directly (a copy nobody recorded); its id."""
         return str(self._control("POST", "weibo/post", {"account": account, "text": text})["idstr"])
+
+    def add_comments(self, status_id: str | int, comments: list) -> list[str]:
+        """Readers comment under status ``status_id``: each comment a text or ``{"text",
+        "user" (screen name), "location", "created_at" (ISO time)}``. Returns the new comment
+        ids (``POST /__fake__/weibo/comments``)."""
+        answer = self._control("POST", "weibo/comments", {"id": str(status_id), "comments": list(comments)})
+        return [str(i) for i in answer["ids"]]
 
     def set_safe_domains(self, domains: list[str] | None) -> None:
         """Only links to these domains (and subdomains) count; None accepts any link."""

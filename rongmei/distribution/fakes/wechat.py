@@ -66,6 +66,12 @@ WECHAT_ERRMSG: dict[int, str] = {
     45166: "invalid content",
     47001: "data format error",
     53503: "draft did not pass the publish check",  # freepublish/submit: 该草稿未通过发布检查
+    # 图文消息留言管理 (comment/list): 88000 is on the comments page ("without comment
+    # privilege", 没有留言权限); 88001 and 88010 are the codes developers report for an unknown
+    # msg_data_id and a count out of range (fake's choice: the listComment page lists none).
+    88000: "without comment privilege",
+    88001: "msg_data is not exists",
+    88010: "count range error. cout is > 0 and < 50",
 }
 RATE_LIMIT_ERRCODES = (45009, 45011)
 # Content rejection: at draft/add the API answers 45166 "invalid content"; at
@@ -95,7 +101,11 @@ API_ROUTES: dict[str, tuple[str, str]] = {
     "/cgi-bin/draft/delete": ("POST", "_api_draft_delete"),
     "/cgi-bin/material/batchget_material": ("POST", "_api_batchget_material"),
     "/cgi-bin/material/del_material": ("POST", "_api_del_material"),
+    "/cgi-bin/comment/list": ("POST", "_api_comment_list"),
 }
+# comment/list (listComment): "count 获取数目（>=50会被拒绝）" on the Chinese page (the English
+# page says "> 50"); the stricter reading is the fake's.
+COMMENT_PAGE_MAX = 49
 # Errors the control API can inject on the next calls: the quota codes, and -1 "system
 # error" (全局返回码: "系统繁忙，此时请开发者稍候再试").
 INJECTABLE_ERRCODES = (*RATE_LIMIT_ERRCODES, -1)
@@ -189,6 +199,27 @@ class _Publish:
 
 
 @dataclass
+class _Comment:
+    """A reader's comment (留言) under one article of a published job."""
+
+    user_comment_id: int
+    content: str
+    create_time: int
+    openid: str | None = None  # "用户如果用非微信身份评论，不返回openid"
+    comment_type: int = 0  # 1 = 精选
+    reply: JSONDict | None = None  # {"content", "create_time"}: the account's answer
+
+    def as_dict(self) -> JSONDict:
+        data: JSONDict = {"user_comment_id": self.user_comment_id, "create_time": self.create_time,
+                          "content": self.content, "comment_type": self.comment_type}
+        if self.openid:
+            data["openid"] = self.openid
+        if self.reply:
+            data["reply"] = dict(self.reply)
+        return data
+
+
+@dataclass
 class _RateLimit:
     appid: str | None
     path: str | None
@@ -231,6 +262,10 @@ class _App:
     callback_url: str | None = None
     callback_token: str | None = None
     callbacks: Counter[str] = field(default_factory=Counter)
+    # comments under published articles: (msg_data_id, index from 0) -> comments, oldest first
+    comments: dict[tuple[str, int], list[_Comment]] = field(default_factory=dict)
+    comment_privilege: bool = True  # False: comment/list answers 88000
+    comment_errors: deque[int] = field(default_factory=deque)  # errcodes for the next comment/list calls
 
     def state(self, now: float) -> JSONDict:
         publishes = {
@@ -271,6 +306,8 @@ class _App:
             "default_outcome": self.default_outcome,
             "callback_url": self.callback_url,
             "callbacks": dict(self.callbacks),
+            "comments": {f"{msg}:{index}": len(items) for (msg, index), items in self.comments.items()},
+            "comment_privilege": self.comment_privilege,
         }
 
 
@@ -480,7 +517,59 @@ class WeChatFake(FakeEngine):
         if action == "limits":
             self.limits.update(payload)
             return {"limits": self.limits.as_dict()}
+        if action == "comments":
+            return self._control_comments(payload)
+        if action == "comment_privilege":
+            app = self._app(require_str(payload, "appid"))
+            app.comment_privilege = bool(payload.get("on", True))
+            return {"appid": app.appid, "comment_privilege": app.comment_privilege}
+        if action == "comment_error":
+            app = self._app(require_str(payload, "appid"))
+            errcode = int(number(payload, "errcode"))
+            calls = int(number(payload, "calls", 1))
+            if errcode == 0 or calls < 0:
+                raise ControlError("errcode must be a non-zero WeChat errcode and calls not negative")
+            app.comment_errors.extend([errcode] * calls)
+            return {"appid": app.appid, "comment_errors": list(app.comment_errors)}
         raise ControlError(f"unknown control action {action!r}", 404)
+
+    def _control_comments(self, payload: JSONDict) -> JSONDict:
+        """Readers comment under a published article: ``{"appid", "msg_data_id" (or
+        "publish_id"), "index" (from 0), "comments": ["text" | {"content", "openid",
+        "create_time", "comment_type", "reply"}]}`` → the new user_comment_ids."""
+        app = self._app(require_str(payload, "appid"))
+        msg_data_id = str(payload.get("msg_data_id") or "")
+        if not msg_data_id and payload.get("publish_id"):
+            job = app.publishes.get(str(payload["publish_id"]))
+            msg_data_id = job.msg_data_id if job else ""
+        job = next((j for j in app.publishes.values() if j.msg_data_id == msg_data_id), None)
+        if job is None:
+            raise ControlError("no published job of this app has that msg_data_id/publish_id", 404)
+        index = int(number(payload, "index", 0))
+        if not 0 <= index < len(job.articles):
+            raise ControlError("index must name one of the job's articles (from 0)")
+        given = payload.get("comments")
+        if not isinstance(given, list) or not given:
+            raise ControlError("comments must be a non-empty list")
+        thread = app.comments.setdefault((msg_data_id, index), [])
+        ids = []
+        for entry in given:
+            entry = {"content": entry} if isinstance(entry, str) else entry
+            if not isinstance(entry, dict) or not str(entry.get("content") or "").strip():
+                raise ControlError("each comment needs a non-empty content")
+            comment = _Comment(
+                user_comment_id=(thread[-1].user_comment_id + 1) if thread else 1,
+                content=str(entry["content"]),
+                create_time=int(entry.get("create_time") or time.time()),
+                openid=(None if entry.get("openid") is False  # commented without a WeChat identity
+                        else str(entry.get("openid") or "o" + secrets.token_urlsafe(21)[:27])),
+                comment_type=1 if entry.get("comment_type") else 0,
+                reply=entry.get("reply") if isinstance(entry.get("reply"), dict) else None,
+            )
+            thread.append(comment)
+            ids.append(comment.user_comment_id)
+        return {"appid": app.appid, "msg_data_id": msg_data_id, "index": index, "user_comment_ids": ids,
+                "total": len(thread)}
 
     def close(self) -> None:
         """Cancel pending publish callbacks, then stop waits."""
@@ -586,7 +675,8 @@ class WeChatFake(FakeEngine):
     def _article_url(self, job: _Publish, idx: int) -> str:
         biz = quote(hashlib.sha1(job.appid.encode()).hexdigest()[:16])
         sn = hashlib.sha1(f"{job.article_id}:{idx}".encode()).hexdigest()[:32]
-        return f"{self.public_url}/s?__biz={biz}&mid={job.publish_id}&idx={idx}&sn={sn}"
+        # mid is the appmsgid, which is the msg_data_id the comment API takes
+        return f"{self.public_url}/s?__biz={biz}&mid={job.msg_data_id}&idx={idx}&sn={sn}"
 
     # -- asynchronous publishing -------------------------------------------------------------
 
@@ -915,7 +1005,8 @@ class WeChatFake(FakeEngine):
             done_at=now + self.publish_delay,
             outcome=outcome,
             article_id=secrets.token_urlsafe(33) if outcome in SUCCESS_STATUSES else None,
-            msg_data_id=str(secrets.randbelow(10**10)),
+            # The article link's ``mid`` is the msg_data_id (appmsgid) the comment API takes.
+            msg_data_id=str(next(self._publish_seq)),
         )
         app.publishes[job.publish_id] = job
         if job.article_id:
@@ -1068,6 +1159,40 @@ class WeChatFake(FakeEngine):
         app.materials_deleted += 1
         return Response.json({"errcode": 0, "errmsg": "ok"})
 
+    def _api_comment_list(self, request: Request) -> Response:
+        """POST /cgi-bin/comment/list {"msg_data_id", "index", "begin", "count", "type"} →
+        {"errcode": 0, "errmsg": "ok", "total", "comment": [{"user_comment_id", "openid",
+        "create_time", "content", "comment_type", "reply"?}]} (listComment). type 0 all, 1
+        ordinary, 2 精选. 88000 without comment privilege (control ``comment_privilege``),
+        88001 for a msg_data_id/index that names no published article, 88010 count out of
+        range (1–49), 40035 a bad begin/type. Comments come oldest first (fake's choice: the
+        page does not say)."""
+        app, data, error = self._authorised_json(request)
+        if error is not None:
+            return error
+        if app.comment_errors:
+            return wechat_error(app.comment_errors.popleft())
+        if not app.comment_privilege:
+            return wechat_error(88000)
+        msg_data_id = str(data.get("msg_data_id") or "")
+        index, begin = _as_int(data.get("index"), 0), _as_int(data.get("begin"), None)
+        count, kind = _as_int(data.get("count"), None), _as_int(data.get("type"), None)
+        if begin is None or begin < 0 or kind not in (0, 1, 2):
+            return wechat_error(40035, "begin/type")
+        if count is None or not 1 <= count <= COMMENT_PAGE_MAX:
+            return wechat_error(88010)
+        job = next((j for j in app.publishes.values() if j.msg_data_id == msg_data_id), None)
+        if (job is None or job.status(self.clock()) != 0 or index is None
+                or not 0 <= index < len(job.articles) or index + 1 in job.deleted):
+            return wechat_error(88001)
+        thread = app.comments.get((msg_data_id, index), [])
+        if kind == 1:
+            thread = [c for c in thread if not c.comment_type]
+        elif kind == 2:
+            thread = [c for c in thread if c.comment_type]
+        page = [c.as_dict() for c in thread[begin:begin + count]]
+        return Response.json({"errcode": 0, "errmsg": "ok", "total": len(thread), "comment": page})
+
     # -- resources a browser may open (demo) --------------------------------------------------
 
     def _serve_blob(self, path: str) -> Response:
@@ -1082,9 +1207,9 @@ class WeChatFake(FakeEngine):
         """The article's permanent link (article_url) as a simple page, for the demo."""
         with self.lock:
             self._settle(self.clock())
-            publish_id = request.query.get("mid", "")
+            mid = request.query.get("mid", "")
             idx = _as_int(request.query.get("idx"), 1) or 1
-            job = next((a.publishes[publish_id] for a in self._apps.values() if publish_id in a.publishes), None)
+            job = next((j for a in self._apps.values() for j in a.publishes.values() if j.msg_data_id == mid), None)
             if job is None or job.status(self.clock()) != 0 or not 1 <= idx <= len(job.articles):
                 return Response.html("<p>该内容已被发布者删除</p>", 404)
             if idx in job.deleted:

@@ -74,6 +74,7 @@ API_ROUTES: dict[str, tuple[str, str]] = {
     "/2/statuses/destroy.json": ("POST", "_api_destroy"),
     "/2/statuses/show.json": ("GET", "_api_show"),
     "/2/statuses/user_timeline.json": ("GET", "_api_user_timeline"),
+    "/2/comments/show.json": ("GET", "_api_comments_show"),
 }
 
 
@@ -135,6 +136,25 @@ class _Status:
     deleted: bool = False
     pic_urls: list[str] = field(default_factory=list)  # every picture, in order (pic_url is the first)
     pic_digests: list[str] = field(default_factory=list)  # sha256 of each picture's bytes, in order
+
+
+@dataclass
+class _Comment:
+    """A reader's comment under a status (comments/show answers these, newest first)."""
+
+    id: int
+    status_id: int
+    text: str
+    created_at: datetime
+    user_name: str
+    user_id: int
+    location: str = ""
+
+
+# comments/show: "count 单页返回的记录条数，默认为50" (at most 200, fake's choice from the
+# other comment endpoints' pages).
+COMMENTS_DEFAULT_COUNT = 50
+COMMENTS_MAX_COUNT = 200
 
 
 @dataclass
@@ -210,6 +230,8 @@ class WeiboFake(FakeEngine):
         self._uploaded: dict[str, tuple[str, str, str]] = {}  # pic_id -> (account, url, sha256)
         self._rate_limits: list[_RateLimit] = []
         self._ids = itertools.count(4_980_000_000_000_001)
+        self._comments: dict[int, list[_Comment]] = {}  # status id -> comments, oldest first
+        self._comment_ids = itertools.count(4_990_000_000_000_001)
         self.now: Callable[[], datetime] = lambda: datetime.now(SHANGHAI)
 
     # -- engine hooks -------------------------------------------------------------------
@@ -257,6 +279,7 @@ class WeiboFake(FakeEngine):
         self._statuses.clear()
         self._pics.clear()
         self._rate_limits.clear()
+        self._comments.clear()
 
     def _state(self) -> JSONDict:
         accounts = {name: account.state() for name, account in self._accounts.items()}
@@ -282,6 +305,7 @@ class WeiboFake(FakeEngine):
                 "repeat_rejections": sum(a.repeat_rejections for a in self._accounts.values()),
             },
             "duplicate_statuses": duplicates,
+            "comments": {str(sid): len(items) for sid, items in self._comments.items()},
         }
 
     # -- control API --------------------------------------------------------------------
@@ -338,7 +362,40 @@ class WeiboFake(FakeEngine):
         if action == "limits":
             self.limits.update(payload)
             return {"limits": self.limits.as_dict()}
+        if action == "comments":
+            return self._control_comments(payload)
         raise ControlError(f"unknown control action {action!r}", 404)
+
+    def _control_comments(self, payload: JSONDict) -> JSONDict:
+        """Readers comment under a status: ``{"id", "comments": ["text" | {"text", "user",
+        "location", "created_at" (ISO 8601)}]}`` → the new comment ids."""
+        raw = str(payload.get("id") or "")
+        status = self._statuses.get(int(raw)) if raw.isdigit() else None
+        if status is None:
+            raise ControlError("no status with that id", 404)
+        given = payload.get("comments")
+        if not isinstance(given, list) or not given:
+            raise ControlError("comments must be a non-empty list")
+        thread = self._comments.setdefault(status.id, [])
+        ids = []
+        for entry in given:
+            entry = {"text": entry} if isinstance(entry, str) else entry
+            if not isinstance(entry, dict) or not str(entry.get("text") or "").strip():
+                raise ControlError("each comment needs a non-empty text")
+            name = str(entry.get("user") or f"网友{len(thread) + 1}")
+            try:
+                created = (datetime.fromisoformat(str(entry["created_at"])) if entry.get("created_at") else self.now())
+            except ValueError as exc:
+                raise ControlError("created_at must be an ISO 8601 time") from exc
+            if created.tzinfo is None:
+                created = created.replace(tzinfo=SHANGHAI)
+            comment = _Comment(id=next(self._comment_ids), status_id=status.id, text=str(entry["text"]),
+                               created_at=created, user_name=name,
+                               user_id=2_000_000_000 + int(hashlib.sha1(name.encode()).hexdigest(), 16) % 999_999_999,
+                               location=str(entry.get("location") or ""))
+            thread.append(comment)
+            ids.append(str(comment.id))
+        return {"id": str(status.id), "ids": ids, "total": len(thread)}
 
     def _retire_tokens(self, payload: JSONDict, state: Literal["expired", "revoked"]) -> int:
         if payload.get("token"):
@@ -641,6 +698,57 @@ class WeiboFake(FakeEngine):
         own = sorted((s for s in self._statuses.values() if s.account == account.name and not s.deleted),
                      key=lambda s: s.id, reverse=True)
         return Response.json({"statuses": [self._status_json(s) for s in own[:count]], "total_number": len(own)})
+
+    def _api_comments_show(self, request: Request) -> Response:
+        """GET /2/comments/show.json — access_token, id (the status), since_id, max_id, count
+        (default 50, at most 200), page (from 1) → {"comments": [...], "total_number",
+        "previous_cursor", "next_cursor"}: the status's comments newest first, those with an
+        id above since_id and at most max_id. 20101 when the status is gone; 10017 for a
+        count, page or since_id that is not a number in range."""
+        account, error = self._authorise(request)
+        if account is None:
+            return error
+        status_id, error = self._status_id(request, account, {})
+        if status_id is None:
+            return error
+        status = self._statuses.get(status_id)
+        if status is None or status.deleted:
+            return self._fail(account, 20101, request.path)
+        query = request.query
+        numbers = {}
+        for name, default, low, high in (("count", COMMENTS_DEFAULT_COUNT, 1, COMMENTS_MAX_COUNT),
+                                         ("page", 1, 1, 1 << 31), ("since_id", 0, 0, 1 << 63),
+                                         ("max_id", 0, 0, 1 << 63)):
+            raw = query.get(name, "") or str(default)
+            if not raw.isdigit() or not low <= int(raw) <= high:
+                return self._fail(account, 10017, request.path, name, f"int64 between {low} and {high}", raw)
+            numbers[name] = int(raw)
+        chosen = [c for c in reversed(self._comments.get(status_id, []))
+                  if c.id > numbers["since_id"] and (not numbers["max_id"] or c.id <= numbers["max_id"])]
+        start = (numbers["page"] - 1) * numbers["count"]
+        page = chosen[start:start + numbers["count"]]
+        more = start + numbers["count"] < len(chosen)
+        return Response.json({
+            "comments": [self._comment_json(c, status) for c in page],
+            "hasvisible": False,
+            "previous_cursor": 0,
+            "next_cursor": page[-1].id - 1 if page and more else 0,
+            "total_number": len(chosen),
+        })
+
+    def _comment_json(self, comment: _Comment, status: _Status) -> JSONDict:
+        return {
+            "created_at": weibo_created_at(comment.created_at),
+            "id": comment.id,
+            "idstr": str(comment.id),
+            "mid": str(comment.id),
+            "text": comment.text,
+            "source": '<a href="https://weibo.com" rel="nofollow">微博 weibo.com</a>',
+            "user": {"id": comment.user_id, "idstr": str(comment.user_id), "screen_name": comment.user_name,
+                     "name": comment.user_name, "location": comment.location, "province": "", "city": "",
+                     "gender": "n", "verified": False},
+            "status": self._status_json(status),
+        }
 
     def _api_show(self, request: Request) -> Response:
         """GET /2/statuses/show.json — access_token, id → the status, 20101 when gone."""

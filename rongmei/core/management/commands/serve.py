@@ -28,6 +28,9 @@ class Command(BaseCommand):
             children.append(subprocess.Popen([sys.executable, "-m", "rongmei.distribution.fakes",
                                               "--wechat-port", str(sandbox), "--weibo-port", str(sandbox + 1)],
                                              stdout=subprocess.DEVNULL))
+            # 舆情监测's sandbox news sources (the demo's RSS, Atom, web list and JSON feed).
+            children.append(subprocess.Popen([sys.executable, "-m", "rongmei.monitor.demo_feeds", "--port", str(sandbox + 2)],
+                                             stdout=subprocess.DEVNULL))
         children.append(subprocess.Popen([
             sys.executable, "-m", "gunicorn", "rongmei.wsgi:application",
             "--bind", f"{host}:{port}", "--workers", str(web_workers), "--threads", str(threads),

@@ -1,0 +1,447 @@
+"""预警: raise alerts for just-saved items, fold repeats of one event into one alert, and hand
+the alert to the people and places the rule names once the transaction has committed.
+
+Three kinds of rule (AlertRule.Kind):
+
+- negative: an item matching the rule's topics (all watched topics when none is chosen) whose
+  tone is negative with a score at or below the rule's threshold.
+- burst: per topic, the items published in the last `window_minutes` are more than
+  `factor` × the usual number for such a window and at least `min_items`. The usual number
+  (baseline) is the mean count over the windows of the same length tiling the 7 days before
+  the current window: count(published in [now - window - 7 days, now - window)) ÷ (7 days ÷
+  window). With no history the baseline is 0, so `min_items` alone decides. For 问政 and
+  comment sources the same test runs per region (a burst of complaints about one place),
+  whatever topic the items match (only the rule's chosen topics, if it has any).
+- heavy_source: an item from a source at or above `min_level` matching a watched topic (or
+  the rule's topics).
+
+Folding: each event has a key — the hot topic the item belongs to, else its repost group,
+else the item itself (negative, heavy_source); the topic (burst) or the region (regional
+burst). A repeat of the same rule and key within `fold_hours` of the open alert's
+last_raised_at adds its items to that alert, increments times_raised and moves
+last_raised_at; the severity rises if the repeat is more severe. A fold sends nothing again
+unless the severity rose (then everyone is told once more). A closed alert is never
+reopened by a repeat: the next repeat raises a new alert.
+
+Concurrency: the alert repeats fold into carries `open_key` ("<rule>|<fold_key>"), unique per
+center, cleared when it is closed or when the fold time has passed. Two ingests raising the
+same event at once both try to insert it; the database lets one win and the other folds into
+it (IntegrityError → re-read → fold), on SQLite and PostgreSQL alike. Before that, the rule's
+row is locked (SELECT … FOR UPDATE on PostgreSQL; on SQLite the project's transactions begin
+IMMEDIATE and so never interleave), so the usual case is simply serialised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from rongmei.monitor.models import (
+    Alert,
+    AlertDelivery,
+    AlertRule,
+    Item,
+    Match,
+    Source,
+    Topic,
+)
+
+BASELINE_DAYS = 7
+SERIOUS_SCORE = -0.6  # a negative item at or below this is 较重
+MAX_BURST_ITEMS = 50  # items of the window attached to a burst alert
+MAX_ATTEMPTS = 4  # tries of one delivery before it is marked failed
+COMMUNITY_SOURCES = {Source.Kind.INQUIRY, Source.Kind.WECHAT_COMMENTS, Source.Kind.WEIBO_COMMENTS}
+KIND_PREFIX = {AlertRule.Kind.NEGATIVE: "neg", AlertRule.Kind.BURST: "burst", AlertRule.Kind.HEAVY_SOURCE: "heavy"}
+
+
+@dataclass
+class Event:
+    kind: str
+    fold_key: str
+    title: str
+    summary: str
+    severity: int
+    topic_id: int | None
+    items: list = field(default_factory=list)
+
+
+def _event_key(item: Item) -> str:
+    if item.hot_topic_id:
+        return f"hot:{item.hot_topic_id}"
+    if item.group_id:
+        return f"group:{item.group_id}"
+    return f"item:{item.pk}"
+
+
+def _rule_topics(rule: AlertRule, watched: set[int], enabled: set[int]) -> set[int]:
+    chosen = {t.pk for t in rule.topics.all()}
+    return (chosen & enabled) if chosen else watched
+
+
+def _negative_events(rule, items, topics_of, rule_topics, names) -> list[Event]:
+    grouped: dict[str, Event] = {}
+    for item in items:
+        hit = sorted(topics_of.get(item.pk, set()) & rule_topics)
+        if not hit or item.tone != Item.Tone.NEGATIVE or item.tone_score > rule.threshold:
+            continue
+        key = f"neg:{_event_key(item)}"
+        severity = Alert.Severity.SERIOUS if item.tone_score <= SERIOUS_SCORE else Alert.Severity.NORMAL
+        if item.tone_score <= SERIOUS_SCORE and item.level >= Source.Level.PROVINCIAL:
+            severity = Alert.Severity.URGENT
+        event = grouped.get(key)
+        if event is None:
+            event = grouped[key] = Event(
+                kind=rule.kind, fold_key=key, title=f"负面信息：{item.title}"[:300], severity=severity, topic_id=hit[0],
+                summary=f"监测方案“{names.get(hit[0], '')}”命中负面信息（倾向分 {item.tone_score:.2f}），"
+                        f"来源：{item.source.name}。")
+        event.severity = max(event.severity, severity)
+        event.items.append(item)
+    return list(grouped.values())
+
+
+def _heavy_events(rule, items, topics_of, rule_topics, names) -> list[Event]:
+    grouped: dict[str, Event] = {}
+    for item in items:
+        hit = sorted(topics_of.get(item.pk, set()) & rule_topics)
+        if not hit or item.level < rule.min_level:
+            continue
+        key = f"heavy:{_event_key(item)}"
+        severity = Alert.Severity.SERIOUS if item.level >= Source.Level.CENTRAL else Alert.Severity.NORMAL
+        if item.tone == Item.Tone.NEGATIVE:
+            severity = min(Alert.Severity.URGENT, severity + 1)
+        event = grouped.get(key)
+        if event is None:
+            level = Source.Level(item.level).label if item.level in Source.Level.values else "高级别来源"
+            event = grouped[key] = Event(
+                kind=rule.kind, fold_key=key, title=f"{level}报道：{item.title}"[:300], severity=severity, topic_id=hit[0],
+                summary=f"{item.source.name}（{level}）报道涉及监测方案“{names.get(hit[0], '')}”。")
+        event.severity = max(event.severity, severity)
+        event.items.append(item)
+    return list(grouped.values())
+
+
+@dataclass(frozen=True)
+class Burst:
+    count: int
+    baseline: float
+
+    def exceeds(self, rule: AlertRule) -> bool:
+        return self.count >= rule.min_items and self.count > rule.factor * self.baseline
+
+    def severity(self, rule: AlertRule) -> int:
+        if self.count >= 3 * rule.min_items or (self.baseline and self.count > 2 * rule.factor * self.baseline):
+            return Alert.Severity.SERIOUS
+        return Alert.Severity.NORMAL
+
+
+def measure_burst(queryset, *, window: dt.timedelta, now: dt.datetime) -> Burst:
+    """Items of `queryset` published in the current window, and the mean per window of the
+    same length over the 7 days before it."""
+    start = now - window
+    count = queryset.filter(published_at__gt=start, published_at__lte=now).count()
+    history = queryset.filter(published_at__gt=start - dt.timedelta(days=BASELINE_DAYS), published_at__lte=start).count()
+    windows = dt.timedelta(days=BASELINE_DAYS) / window
+    return Burst(count=count, baseline=history / windows)
+
+
+def _burst_events(rule, center, items, topics_of, rule_topics, names, now) -> list[Event]:
+    window = dt.timedelta(minutes=max(1, rule.window_minutes))
+    events = []
+    recent = [i for i in items if now - window < i.published_at <= now]
+    touched = sorted({t for i in recent for t in topics_of.get(i.pk, set()) & rule_topics})
+    for topic_id in touched:
+        queryset = Item.objects.filter(center=center, matches__topic_id=topic_id)
+        burst = measure_burst(queryset, window=window, now=now)
+        if not burst.exceeds(rule):
+            continue
+        window_items = list(queryset.filter(published_at__gt=now - window, published_at__lte=now)
+                            .select_related("source").order_by("-published_at")[:MAX_BURST_ITEMS])
+        events.append(Event(
+            kind=rule.kind, fold_key=f"burst:topic:{topic_id}", title=f"信息量突增：{names.get(topic_id, '')}"[:300],
+            severity=burst.severity(rule), topic_id=topic_id, items=window_items,
+            summary=_burst_summary(burst, rule, f"监测方案“{names.get(topic_id, '')}”")))
+    # 问政 and comments: a burst about one place.
+    regions = sorted({i.region for i in recent if i.region and i.source.kind in COMMUNITY_SOURCES})
+    chosen = {t.pk for t in rule.topics.all()}
+    for region in regions:
+        queryset = Item.objects.filter(center=center, region=region, source__kind__in=COMMUNITY_SOURCES)
+        if chosen:
+            queryset = queryset.filter(matches__topic_id__in=chosen).distinct()
+        burst = measure_burst(queryset, window=window, now=now)
+        if not burst.exceeds(rule):
+            continue
+        window_items = list(queryset.filter(published_at__gt=now - window, published_at__lte=now)
+                            .select_related("source").order_by("-published_at")[:MAX_BURST_ITEMS])
+        events.append(Event(
+            kind=rule.kind, fold_key=f"burst:region:{region}"[:100], title=f"诉求集中：{region}"[:300],
+            severity=burst.severity(rule), topic_id=None, items=window_items,
+            summary=_burst_summary(burst, rule, f"{region}的问政和留言")))
+    return events
+
+
+def _burst_summary(burst: Burst, rule: AlertRule, what: str) -> str:
+    usual = f"过去 7 天同长时段平均 {burst.baseline:.1f} 条" if burst.baseline else "过去 7 天同长时段没有"
+    return f"{what}最近 {rule.window_minutes} 分钟 {burst.count} 条，{usual}（规则：超过 {rule.factor:g} 倍且不少于 {rule.min_items} 条）。"
+
+
+# --- Raising and folding ----------------------------------------------------------------------------
+
+def evaluate(center, items, *, now: dt.datetime | None = None) -> list[Alert]:
+    """Raise or fold alerts for `items` (just saved, with matches, tone, group and hot topic)
+    under the center's enabled rules. Returns the alerts raised or folded into, each once.
+    Deliveries (bell, email, robots) are queued for after the surrounding commit."""
+    items = [i for i in items if getattr(i, "pk", None)]
+    if not items:
+        return []
+    now = now or timezone.now()
+    rules = list(AlertRule.objects.filter(center=center, enabled=True).prefetch_related("topics", "robots").order_by("pk"))
+    if not rules:
+        return []
+    topics_of: dict[int, set[int]] = defaultdict(set)
+    for item_id, topic_id in Match.objects.filter(item__in=[i.pk for i in items], topic__enabled=True).values_list(
+            "item_id", "topic_id"):
+        topics_of[item_id].add(topic_id)
+    enabled = dict(Topic.objects.filter(center=center, enabled=True).values_list("pk", "name"))
+    watched = set(Topic.objects.filter(center=center, enabled=True, watched=True).values_list("pk", flat=True))
+    sources = {s.pk: s for s in Source.objects.filter(pk__in={i.source_id for i in items})}
+    for item in items:
+        item.source = sources.get(item.source_id, item.source)
+    raised: dict[int, Alert] = {}
+    people: dict = {}  # the bell's recipients, read at most once per evaluation
+    with transaction.atomic():
+        for rule in rules:
+            rule_topics = _rule_topics(rule, watched, set(enabled))
+            if rule.kind == AlertRule.Kind.NEGATIVE:
+                events = _negative_events(rule, items, topics_of, rule_topics, enabled)
+            elif rule.kind == AlertRule.Kind.HEAVY_SOURCE:
+                events = _heavy_events(rule, items, topics_of, rule_topics, enabled)
+            elif rule.kind == AlertRule.Kind.BURST:
+                events = _burst_events(rule, center, items, topics_of, rule_topics, enabled, now)
+            else:
+                events = []
+            if not events:
+                continue
+            # One evaluation of this rule at a time: the open alerts read below stay true.
+            AlertRule.objects.select_for_update().filter(pk=rule.pk).values_list("pk", flat=True).first()
+            for event in events:
+                alert = _raise(center, rule, event, now, people)
+                if alert is not None:
+                    raised[alert.pk] = alert
+    return list(raised.values())
+
+
+def open_key(rule_id: int, fold_key: str) -> str:
+    return f"{rule_id}|{fold_key}"[:150]
+
+
+def _raise(center, rule: AlertRule, event: Event, now: dt.datetime, people: dict) -> Alert | None:
+    key = open_key(rule.pk, event.fold_key)
+    current = Alert.objects.select_for_update().filter(center=center, open_key=key).first()
+    if current is not None and current.last_raised_at < now - dt.timedelta(hours=rule.fold_hours):
+        # Past the fold time: the old alert stays as it is (open), repeats now start a new one.
+        Alert.objects.filter(pk=current.pk).update(open_key=None)
+        current = None
+    if current is None:
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.create(
+                    center=center, rule=rule, kind=event.kind, fold_key=event.fold_key, open_key=key, title=event.title,
+                    summary=event.summary, severity=event.severity, topic_id=event.topic_id, created_at=now,
+                    last_raised_at=now, item_count=len({i.pk for i in event.items}))
+                alert.items.add(*event.items)
+        except IntegrityError:
+            # Another ingest raised the same event a moment ago: fold into theirs.
+            current = Alert.objects.select_for_update().get(center=center, open_key=key)
+        else:
+            queue_deliveries(alert, rule, reason="new", people=people)
+            return alert
+    return _fold(current, rule, event, now, people)
+
+
+def _fold(current: Alert, rule: AlertRule, event: Event, now: dt.datetime, people: dict) -> Alert | None:
+    known = set(current.items.values_list("pk", flat=True))
+    new = [i for i in event.items if i.pk not in known]
+    if not new:
+        return None  # the same items again (a re-run): nothing happened
+    current.items.add(*new)
+    rose = event.severity > current.severity
+    Alert.objects.filter(pk=current.pk).update(
+        item_count=current.items.count(), times_raised=F("times_raised") + 1, last_raised_at=now,
+        severity=max(current.severity, event.severity),
+        summary=event.summary if event.kind == AlertRule.Kind.BURST else current.summary)
+    current.refresh_from_db()
+    if rose:
+        queue_deliveries(current, rule, reason="severity", people=people)
+    return current
+
+
+# --- Deliveries ---------------------------------------------------------------------------------------
+
+def handlers(center):
+    """People with monitor.handle in the center (the analysts' bell)."""
+    from rongmei.core.models import User
+    from rongmei.core.permissions import ROLES
+
+    roles = [code for code, role in ROLES.items() if "monitor.handle" in role.permissions]
+    return list(User.objects.filter(memberships__center=center, memberships__role__in=roles, is_active=True)
+                .distinct().order_by("pk"))
+
+
+def emails_of(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").replace(",", "\n").replace("，", "\n").splitlines() if line.strip()]
+
+
+def alert_path(alert: Alert) -> str:
+    return f"/monitor/alerts/{alert.pk}/"
+
+
+def queue_deliveries(alert: Alert, rule: AlertRule, *, reason: str, people: dict | None = None) -> list[AlertDelivery]:
+    """Rows for each email address and enabled robot of the rule (pending), the bell and the
+    task that sends them: both only after the transaction commits."""
+    rows = [AlertDelivery(center=alert.center, alert=alert, channel="email", target=email[:300])
+            for email in emails_of(rule.emails)]
+    rows += [AlertDelivery(center=alert.center, alert=alert, channel=robot.kind, target=robot.name, robot=robot)
+             for robot in rule.robots.all() if robot.enabled]
+    rows = AlertDelivery.objects.bulk_create(rows)
+    cache = {} if people is None else people
+    if rule.notify_in_app and "list" not in cache:
+        cache["list"] = handlers(alert.center)
+    people = cache["list"] if rule.notify_in_app else []
+    alert_id, center = alert.pk, alert.center
+    prefix = "预警升级" if reason == "severity" else "舆情预警"
+    title = f"{prefix}（{alert.get_severity_display()}）：{alert.title}"[:200]
+    summary = alert.summary
+
+    def after_commit():
+        from rongmei.core.services import notify
+
+        if people:
+            notify(center=center, recipients=people, title=title, body=summary, url=f"/monitor/alerts/{alert_id}/")
+        if rows:
+            from rongmei.monitor.alert_tasks import deliver_alert
+
+            deliver_alert.enqueue(alert_id)
+
+    transaction.on_commit(after_commit)
+    return rows
+
+
+def _safe(text: str) -> str:
+    """Text outsiders wrote, made inert in a robot's markdown (no links, fonts or @s)."""
+    table = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞", "(": "（", ")": "）", "*": "＊", "#": "＃",
+                           "`": "'", "@": "＠", "\r": " ", "\n": " "})
+    return (text or "").translate(table)
+
+
+def message(alert: Alert) -> dict:
+    """The alert as a robot message (markdown and plain) and an email."""
+    link = f"{settings.RONGMEI_BASE_URL}{alert_path(alert)}"
+    severity = alert.get_severity_display()
+    items = list(alert.items.select_related("source").order_by("-level", "-published_at")[:5])
+    topic = alert.topic.name if alert.topic_id and alert.topic else ""
+    head = f"舆情预警（{severity}）：{alert.title}"
+    facts = f"类型：{alert.get_kind_display()}" + (f" · 方案：{topic}" if topic else "") + \
+        f" · 相关 {alert.item_count} 条" + (f" · 触发 {alert.times_raised} 次" if alert.times_raised > 1 else "")
+    md = [f"### {_safe(head)}", f"> {_safe(facts)}", "", _safe(alert.summary), ""]
+    md += [f"- {_safe(i.title)}（{_safe(i.source.name)}）" for i in items]
+    md += ["", f"[查看并处置]({link})"]
+    plain = [head, facts, alert.summary, *[f"· {i.title}（{i.source.name}）" for i in items], f"查看并处置：{link}"]
+    email_lines = [alert.summary, facts, ""]
+    email_lines += [f"· {i.title}（{i.source.name}，{timezone.localtime(i.published_at):%m-%d %H:%M}）\n  {i.url}".rstrip()
+                    for i in items]
+    email_lines += ["", f"查看并处置：{link}", "", f"—— {alert.center.name} 融媒工作平台 舆情监测"]
+    return {"title": head[:100], "markdown": "\n".join(md), "plain": "\n".join(plain),
+            "subject": f"[{alert.center.name}] {head}"[:200].replace("\n", " "), "body": "\n".join(email_lines)}
+
+
+def _claim(delivery: AlertDelivery) -> bool:
+    """Take one attempt of a pending delivery; False if another worker took it first."""
+    return AlertDelivery.objects.filter(pk=delivery.pk, status=AlertDelivery.Status.PENDING,
+                                        attempts=delivery.attempts).update(attempts=delivery.attempts + 1) == 1
+
+
+def send_delivery(delivery: AlertDelivery, content: dict | None = None) -> str:
+    """One attempt of one delivery; returns its status afterwards."""
+    from django.core.mail import send_mail
+
+    from rongmei.monitor import robots
+
+    if not _claim(delivery):
+        delivery.refresh_from_db()
+        return delivery.status
+    delivery.attempts += 1
+    content = content or message(delivery.alert)
+    if delivery.channel == "email":
+        try:
+            send_mail(subject=content["subject"], message=content["body"], from_email=None, recipient_list=[delivery.target])
+            result = robots.Result("ok", "已发送。")
+        except (OSError, ValueError) as exc:  # smtplib errors are OSErrors
+            result = robots.Result("retry", f"邮件发送失败（{exc.__class__.__name__}），稍后重试。")
+    elif delivery.robot is None:
+        result = robots.Result("fail", "机器人已删除，未发送。")
+    else:
+        result = robots.send(delivery.robot, title=content["title"], markdown=content["markdown"], plain=content["plain"])
+    if result.ok:
+        status, error, sent_at = AlertDelivery.Status.SENT, "", timezone.now()
+    elif result.outcome == "retry" and delivery.attempts < MAX_ATTEMPTS:
+        status, error, sent_at = AlertDelivery.Status.PENDING, result.message, None
+    else:
+        status, sent_at = AlertDelivery.Status.FAILED, None
+        error = result.message + (f"（已尝试 {delivery.attempts} 次）" if result.outcome == "retry" else "")
+    AlertDelivery.objects.filter(pk=delivery.pk).update(status=status, error=error[:500], sent_at=sent_at)
+    delivery.status, delivery.error, delivery.sent_at = status, error[:500], sent_at
+    return status
+
+
+def deliver(alert_id: int) -> dict:
+    """Send the alert's pending deliveries (the task after commit, and the retry round)."""
+    alert = Alert.objects.filter(pk=alert_id).select_related("center", "topic").first()
+    if alert is None:
+        return {"sent": 0, "pending": 0, "failed": 0}
+    content = message(alert)
+    counts = {"sent": 0, "pending": 0, "failed": 0}
+    for delivery in AlertDelivery.objects.filter(alert=alert, status=AlertDelivery.Status.PENDING).select_related(
+            "robot").order_by("pk"):
+        delivery.alert = alert
+        counts[send_delivery(delivery, content)] += 1
+    return counts
+
+
+def retry_pending(now: dt.datetime | None = None) -> int:
+    """Deliveries left pending (a retryable failure, or a task lost before it ran), within a day."""
+    now = now or timezone.now()
+    stale = Q(attempts__gt=0) | Q(created_at__lte=now - dt.timedelta(minutes=5))
+    ids = (AlertDelivery.objects.filter(stale, status=AlertDelivery.Status.PENDING, created_at__gte=now - dt.timedelta(days=1))
+           .values_list("alert_id", flat=True).distinct())
+    done = 0
+    for alert_id in list(ids):
+        deliver(alert_id)
+        done += 1
+    return done
+
+
+# --- 工作台 ----------------------------------------------------------------------------------------------
+
+def todo_for(user, center) -> list:
+    """New alerts for people who handle them; alerts assigned to the person and not closed."""
+    from rongmei.core.todo import Todo
+
+    if not user.has_perm("monitor.handle", center):
+        return []
+    alerts = Alert.objects.filter(center=center)
+    items = []
+    for alert in alerts.filter(status=Alert.Status.NEW).order_by("-last_raised_at")[:20]:
+        items.append(Todo(room="舆情", title=alert.title, url=alert_path(alert), action="确认",
+                          since=alert.last_raised_at, alert=alert.severity >= Alert.Severity.URGENT,
+                          note=f"新预警 · {alert.get_severity_display()} · {alert.get_kind_display()}"))
+    for alert in alerts.filter(assignee=user).exclude(status__in=[Alert.Status.CLOSED, Alert.Status.NEW]).order_by(
+            "-last_raised_at")[:20]:
+        items.append(Todo(room="舆情", title=alert.title, url=alert_path(alert), action="处置", since=alert.last_raised_at,
+                          note=f"指派给我 · {alert.get_status_display()} · {alert.get_severity_display()}"))
+    return items

@@ -1,0 +1,338 @@
+"""The processing pipeline: what every source's items go through, in order.
+
+`ingest(source, raw_items)`:
+
+1. normalise (normalise.py): title, text, publish time in Asia/Shanghai, canonical URL,
+   hashes. Bad items are skipped with an error entry, never failing the batch: no title and
+   no text, a publish time before EARLIEST or more than FUTURE_LIMIT ahead; a text longer
+   than MAX_TEXT is cut (the item is kept, with a note in the errors).
+2. exact duplicates dropped: the same canonical URL, the same source id, or the same content
+   hash, among the center's stored items (three queries per batch) or earlier in the batch.
+3. near-duplicates grouped (dedupe.py): a repost joins the earlier item's ItemGroup
+   (`is_repost`, the group's size and last_seen updated); an original starts a group.
+4. rule matching (rules.Matcher) → Match rows;
+5. tone (tone.score);
+6. keywords (keywords.extract);
+7. saved in one transaction: groups, items (one INSERT per few hundred rows), matches, then
+   hot-topic clustering (clustering.assign) and search indexing (search.index_items). Two
+   ingests storing the same URL at once (two workers, a re-run): the database's unique
+   constraints decide; the loser counts a duplicate instead of failing.
+8. alerts (alerts.evaluate), after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest, Least
+from django.utils import timezone
+
+from rongmei.monitor import dedupe, normalise
+from rongmei.monitor.models import Item, ItemGroup, Match
+from rongmei.monitor.types import IngestResult, RawItem
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 50_000  # characters of text kept per item
+MAX_TITLE = 300  # Item.title
+UNTITLED_LENGTH = 40  # an item without a title is titled by its text's first characters
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=normalise.SHANGHAI)
+FUTURE_LIMIT = dt.timedelta(days=2)  # further ahead than this is a broken date, not a clock skew
+KEYWORDS = 10
+
+
+class Skip(Exception):
+    """An item that cannot be ingested; the message (Chinese) goes to the run's errors."""
+
+
+@dataclass
+class Prepared:
+    """An item after step 1, carried through the steps until it is saved."""
+
+    raw: RawItem
+    title: str
+    text: str
+    url: str
+    url_hash: str
+    content_hash: str
+    published_at: dt.datetime
+    external_id: str
+    author: str
+    region: str
+    signature: dedupe.Signature | None = None
+    repost_of: object = None  # a stored group id, or the Prepared original earlier in the batch
+    matches: list = field(default_factory=list)
+    tone: str = Item.Tone.NEUTRAL
+    tone_score: float = 0.0
+    keywords: list = field(default_factory=list)
+    item: Item | None = None
+    group: ItemGroup | None = None
+
+
+def ingest(source, raw_items, *, now: dt.datetime | None = None) -> IngestResult:
+    """Run `raw_items` (RawItem) from `source` through the pipeline; see the module docstring.
+    Returns the counts, the saved items, the alerts and the per-item errors."""
+    now = now or timezone.now()
+    center = source.center
+    raw_items = list(raw_items)
+    result = IngestResult(found=len(raw_items))
+
+    prepared = []
+    for raw in raw_items:
+        try:
+            item, notes = prepare(raw, source, now)
+        except Skip as exc:
+            result.skipped += 1
+            result.errors.append({"url": _raw_url(raw), "error": str(exc)})
+            continue
+        except Exception:  # something no source should send; the rest of the batch goes on
+            log.exception("monitor: cannot normalise an item from source %s", source.pk)
+            result.skipped += 1
+            result.errors.append({"url": _raw_url(raw), "error": "无法处理这一条（格式异常），已跳过"})
+            continue
+        result.errors.extend({"url": item.url or _raw_url(raw), "error": note} for note in notes)
+        prepared.append(item)
+
+    fresh = _drop_exact_duplicates(center, source, prepared, result)
+    if not fresh:
+        return result
+    index = _group_near_duplicates(center, fresh, now)
+    _analyse(center, fresh)
+
+    try:
+        with transaction.atomic():
+            saved = _save(center, source, fresh, now, result)
+            if saved:
+                from rongmei.monitor import clustering, search
+
+                clustering.assign(center, saved, now=now)
+                search.index_items(center, saved)
+    except Exception:
+        dedupe.NearDupIndex.forget(center)  # it may hold items that were rolled back
+        raise
+    finally:
+        with index.lock:
+            for n in range(len(fresh)):
+                index.remove(("batch", id(fresh), n))
+    with index.lock:
+        for p in fresh:
+            if p.item is not None and p.item.pk:
+                index.add(p.item.pk, p.signature, group=p.item.group_id, content_hash=p.content_hash, seen_at=now)
+                index.high_water = max(index.high_water, p.item.pk)
+
+    result.items = saved
+    result.new = len(saved)
+    if saved:
+        from rongmei.monitor import alerts
+
+        result.alerts = list(alerts.evaluate(center, saved, now=now))
+    return result
+
+
+# --- 1. normalise ------------------------------------------------------------------------------
+
+
+def prepare(raw: RawItem, source, now: dt.datetime) -> tuple[Prepared, list[str]]:
+    """Step 1 for one item: (the normalised item, notes about what was changed). Raises Skip."""
+    notes = []
+    title = normalise.clean_title(raw.title)
+    text = normalise.clean_text(raw.text)
+    if not title and not text:
+        raise Skip("没有标题也没有正文，已跳过")
+    text, cut = normalise.truncate(text, MAX_TEXT)
+    if cut:
+        notes.append(f"正文过长，只保留前 {len(text)} 字")
+    if not title:
+        first_line = text.split("\n", 1)[0]
+        title = first_line[:UNTITLED_LENGTH] + ("…" if len(first_line) > UNTITLED_LENGTH else "")
+    if len(title) > MAX_TITLE:
+        title = title[:MAX_TITLE - 1] + "…"
+    published = _published(raw.published_at, now, title)
+    url = normalise.canonical_url(raw.url)
+    url_hash = normalise.url_hash(url)
+    if len(url) > 1000:  # Item.url; the hash still finds the duplicate
+        notes.append("网址过长，未保存网址")
+        url = ""
+    return Prepared(
+        raw=raw, title=title, text=text, url=url, url_hash=url_hash,
+        content_hash=normalise.content_hash(title, text), published_at=published,
+        external_id=str(raw.external_id or "").strip()[:200],
+        author=normalise.clean_text(raw.author).replace("\n", " ")[:100],
+        region=(normalise.clean_text(raw.region).replace("\n", " ") or source.region)[:50],
+    ), notes
+
+
+def _published(value, now: dt.datetime, title: str) -> dt.datetime:
+    if value is not None and not isinstance(value, (dt.datetime, dt.date, str)):
+        raise Skip(f"发布时间无法识别（{title[:20]}），已跳过")
+    far = now + FUTURE_LIMIT
+    probe = normalise.as_datetime(value)
+    if value not in (None, "") and probe is None:
+        raise Skip(f"发布时间无法识别（{title[:20]}），已跳过")
+    if probe is not None and (probe < EARLIEST or probe > far):
+        raise Skip(f"发布时间不合理（{probe:%Y-%m-%d}），已跳过")
+    return normalise.to_shanghai(probe, now, now=now)
+
+
+def _raw_url(raw) -> str:
+    return str(getattr(raw, "url", "") or "")[:500]
+
+
+# --- 2. exact duplicates -----------------------------------------------------------------------
+
+
+def _drop_exact_duplicates(center, source, prepared: list[Prepared], result: IngestResult) -> list[Prepared]:
+    urls = {p.url_hash for p in prepared if p.url_hash}
+    hashes = {p.content_hash for p in prepared}
+    external = {p.external_id for p in prepared if p.external_id}
+    # Looked up by the hash alone and the center compared here: with the center in the query,
+    # SQLite walks the center's index instead of the hash's, and that grows with every item.
+    seen_urls = {h for h, c in Item.objects.filter(url_hash__in=urls).values_list("url_hash", "center_id")
+                 if c == center.pk} if urls else set()
+    seen_hashes = {h for h, c in Item.objects.filter(content_hash__in=hashes).values_list("content_hash", "center_id")
+                   if c == center.pk}
+    seen_external = set(Item.objects.filter(source=source, external_id__in=external)
+                        .values_list("external_id", flat=True)) if external else set()
+    fresh = []
+    for p in prepared:
+        if (p.url_hash and p.url_hash in seen_urls) or p.content_hash in seen_hashes or (
+                p.external_id and p.external_id in seen_external):
+            result.duplicates += 1
+            continue
+        if p.url_hash:
+            seen_urls.add(p.url_hash)
+        seen_hashes.add(p.content_hash)
+        if p.external_id:
+            seen_external.add(p.external_id)
+        fresh.append(p)
+    return fresh
+
+
+# --- 3. near-duplicates ------------------------------------------------------------------------
+
+
+def _group_near_duplicates(center, fresh: list[Prepared], now: dt.datetime) -> dedupe.NearDupIndex:
+    for p in fresh:
+        p.signature = dedupe.signature(f"{p.title}\n{p.text}")
+    for attempt in range(2):
+        index = dedupe.NearDupIndex.for_center(center, now=now)
+        with index.lock:
+            stored = _match_against(index, fresh)
+            valid = index.verify(center, stored)
+        if len(valid) == len(stored) or attempt:
+            break
+        dedupe.NearDupIndex.forget(center)  # stale entries (a rolled-back ingest): rebuild once
+    for p in fresh:
+        if isinstance(p.repost_of, int):
+            p.repost_of = valid.get(p.repost_of)  # the stored item's group id (None: stale, or no group)
+    return index
+
+
+def _match_against(index: dedupe.NearDupIndex, fresh: list[Prepared]) -> set:
+    """Find each item's original among the indexed items and the batch items before it.
+    Batch items go in under temporary keys (removed after saving). Returns the stored keys
+    that were used."""
+    stored = set()
+    batch = id(fresh)
+    for n, p in enumerate(fresh):
+        p.repost_of = None
+        for key, _score in index.query(p.signature):
+            if isinstance(key, tuple):
+                if key[1] == batch and key[2] < n:
+                    p.repost_of = fresh[key[2]]
+                    break
+                continue
+            p.repost_of = key
+            stored.add(key)
+            break
+        index.add(("batch", batch, n), p.signature)
+    return stored
+
+
+# --- 4–6. topics, tone, keywords ----------------------------------------------------------------
+
+
+def _analyse(center, fresh: list[Prepared]) -> None:
+    from rongmei.monitor import keywords, tone
+    from rongmei.monitor.rules import Matcher
+
+    matcher = Matcher.for_center(center)
+    county = keywords.user_words(center)
+    for p in fresh:
+        p.matches = matcher.match(p.title, p.text)
+        body = f"{p.title}\n{p.text}"
+        label, score = tone.score(body)
+        p.tone, p.tone_score = label, max(-1.0, min(1.0, float(score)))
+        p.keywords = [[word, round(float(weight), 4)] for word, weight in keywords.extract(body, k=KEYWORDS, words=county)]
+
+
+# --- 7. save -----------------------------------------------------------------------------------
+
+
+def _save(center, source, fresh: list[Prepared], now: dt.datetime, result: IngestResult) -> list[Item]:
+    # Originals first: each starts a group; a repost of a batch item shares its original's.
+    originals = [p for p in fresh if p.repost_of is None]
+    groups = ItemGroup.objects.bulk_create([
+        ItemGroup(center=center, title=p.title, size=1, first_seen=p.published_at, last_seen=p.published_at)
+        for p in originals
+    ])
+    for p, group in zip(originals, groups):
+        p.group = group
+    for p in fresh:  # in order, so a repost of a repost finds its original's group
+        if isinstance(p.repost_of, Prepared):
+            first = p.repost_of
+            p.group = first.group
+            p.repost_of = first.group if first.group is not None else first.repost_of
+    for p in fresh:
+        p.item = Item(
+            center=center, source=source, external_id=p.external_id, url=p.url, url_hash=p.url_hash,
+            content_hash=p.content_hash, title=p.title, text=p.text, author=p.author, published_at=p.published_at,
+            fetched_at=now, level=source.level, region=p.region,
+            group_id=p.group.pk if p.group else p.repost_of, is_repost=p.repost_of is not None,
+            signature=p.signature.to_bytes(), tone=p.tone, tone_score=p.tone_score, keywords=p.keywords,
+        )
+    try:
+        with transaction.atomic():
+            Item.objects.bulk_create([p.item for p in fresh])
+    except IntegrityError:
+        # Another ingest stored some of these since the duplicate check: one by one, and the
+        # ones the constraints refuse are duplicates.
+        for p in fresh:
+            p.item.pk = None
+            try:
+                with transaction.atomic():
+                    p.item.save(force_insert=True)
+            except IntegrityError:
+                p.item = None
+                result.duplicates += 1
+    kept = [p for p in fresh if p.item is not None]
+
+    # Groups: an original that lost the race leaves its group empty; its batch reposts keep it.
+    sizes: dict[int, list] = {}
+    for p in kept:
+        sizes.setdefault(p.item.group_id, []).append(p)
+    created = {g.pk for g in groups}
+    empty = [pk for pk in created if pk not in sizes]
+    if empty:
+        ItemGroup.objects.filter(pk__in=empty).delete()
+    for group_id, members in sizes.items():
+        first = min(m.published_at for m in members)
+        last = max(m.published_at for m in members)
+        if group_id in created:
+            if len(members) > 1 or any(m.repost_of is not None for m in members):
+                ItemGroup.objects.filter(pk=group_id).update(size=len(members), first_seen=first, last_seen=last)
+        else:
+            ItemGroup.objects.filter(pk=group_id, center=center).update(
+                size=F("size") + len(members), first_seen=Least("first_seen", first), last_seen=Greatest("last_seen", last))
+
+    matches = [
+        Match(center=center, item=p.item, topic_id=m.topic_id, terms=list(m.terms)[:50], snippet=(m.snippet or "")[:300])
+        for p in kept for m in p.matches
+    ]
+    if matches:
+        Match.objects.bulk_create(matches, ignore_conflicts=True)
+    return [p.item for p in kept]
