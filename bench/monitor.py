@@ -443,6 +443,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="5,000 items and a 2,000-item sample")
     parser.add_argument("--neardup", action="store_true", help="only the labelled-pair comparison (no database)")
     parser.add_argument("--profile", action="store_true", help="profile the pipeline run (cProfile, top 30 by own time)")
+    parser.add_argument("--profile-out", metavar="FILE", help="with --profile: also write the profile (pstats) to FILE")
     parser.add_argument("--skip-sample", action="store_true", help="leave out the near-duplicate comparisons")
     args = parser.parse_args()
     if args.quick:
@@ -475,6 +476,8 @@ def main() -> int:
             profiler = cProfile.Profile()
             run = profiler.runcall(run_pipeline, args.items, args.batch, args.seed)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+            if args.profile_out:
+                profiler.dump_stats(args.profile_out)
         else:
             run = run_pipeline(args.items, args.batch, args.seed)
         connections.close_all()

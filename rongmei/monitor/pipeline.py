@@ -27,8 +27,6 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from rongmei.monitor import dedupe, normalise
@@ -112,7 +110,11 @@ def ingest(source, raw_items, *, now: dt.datetime | None = None) -> IngestResult
                 clustering.assign(center, saved, now=now)
                 search.index_items(center, saved)
     except Exception:
+        from rongmei.monitor import alerts, clustering
+
         dedupe.NearDupIndex.forget(center)  # it may hold items that were rolled back
+        clustering.forget(center)  # … and topics as this batch changed them
+        alerts.forget(center)
         raise
     finally:
         with index.lock:
@@ -319,20 +321,66 @@ def _save(center, source, fresh: list[Prepared], now: dt.datetime, result: Inges
     empty = [pk for pk in created if pk not in sizes]
     if empty:
         ItemGroup.objects.filter(pk__in=empty).delete()
+    made, grown = [], []
     for group_id, members in sizes.items():
         first = min(m.published_at for m in members)
         last = max(m.published_at for m in members)
         if group_id in created:
             if len(members) > 1 or any(m.repost_of is not None for m in members):
-                ItemGroup.objects.filter(pk=group_id).update(size=len(members), first_seen=first, last_seen=last)
+                made.append((group_id, len(members), first, last))
         else:
-            ItemGroup.objects.filter(pk=group_id, center=center).update(
-                size=F("size") + len(members), first_seen=Least("first_seen", first), last_seen=Greatest("last_seen", last))
+            grown.append((group_id, len(members), first, last))
+    _update_groups(center, made, grown)
 
-    matches = [
-        Match(center=center, item=p.item, topic_id=m.topic_id, terms=list(m.terms)[:50], snippet=(m.snippet or "")[:300])
-        for p in kept for m in p.matches
-    ]
-    if matches:
-        Match.objects.bulk_create(matches, ignore_conflicts=True)
+    _insert_matches([(center.pk, p.item.pk, m.topic_id, list(m.terms)[:50], (m.snippet or "")[:300])
+                     for p in kept for m in p.matches])
     return [p.item for p in kept]
+
+
+def _update_groups(center, made: list[tuple], grown: list[tuple]) -> None:
+    """Sizes and times of the groups the batch made (set) and of stored groups its reposts
+    joined (added to), (id, members, first, last) each: one statement run per kind
+    (executemany) instead of one UPDATE per group."""
+    from django.db import connection
+
+    if not made and not grown:
+        return
+    qn = connection.ops.quote_name
+    table = qn(ItemGroup._meta.db_table)
+    size, first, last, pk, owner = (qn(ItemGroup._meta.get_field(n).column) for n in ("size", "first_seen", "last_seen", "id",
+                                                                                     "center"))
+    when = ItemGroup._meta.get_field("first_seen")
+    least, greatest = ("MIN", "MAX") if connection.vendor == "sqlite" else ("LEAST", "GREATEST")
+
+    def at(value):
+        return when.get_db_prep_save(value, connection)
+
+    with connection.cursor() as cursor:
+        if made:
+            cursor.executemany(f"UPDATE {table} SET {size} = %s, {first} = %s, {last} = %s WHERE {pk} = %s",
+                               [(n, at(a), at(b), group_id) for group_id, n, a, b in made])
+        if grown:
+            cursor.executemany(
+                f"UPDATE {table} SET {size} = {size} + %s, {first} = {least}({first}, %s), {last} = {greatest}({last}, %s) "
+                f"WHERE {pk} = %s AND {owner} = %s",
+                [(n, at(a), at(b), group_id, center.pk) for group_id, n, a, b in grown])
+
+
+def _insert_matches(rows: list[tuple]) -> None:
+    """Match rows (center, item, topic, terms, snippet), one INSERT statement run for all
+    (executemany), a row already there left as it is: five or six matches an item made
+    bulk_create's per-value SQL building cost more than the insert."""
+    if not rows:
+        return
+    from django.db import connection
+    from django.db.models.constants import OnConflict
+
+    fields = [Match._meta.get_field(name) for name in ("center", "item", "topic", "terms", "snippet")]
+    qn = connection.ops.quote_name
+    sql = (f"{connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)} {qn(Match._meta.db_table)} "
+           f"({', '.join(qn(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"{connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None) or ''}")
+    terms = fields[3]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(c, i, t, terms.get_db_prep_save(words, connection), snippet)
+                                 for c, i, t, words, snippet in rows])

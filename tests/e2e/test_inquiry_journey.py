@@ -93,6 +93,7 @@ def test_complaint_from_phone_to_rating(demo_server, new_page, tmp_path):
 
     citizen.goto(f"{site}/?from=track")  # a fresh address: the list is cacheable for a minute
     citizen.click("text=北关村安置小区门口路灯全坏了")
+    citizen.wait_for_selector("text=更换电缆")  # the click navigates: read the page once it is there
     page = citizen.content()
     assert "更换电缆" in page and "13855556666" not in page and code not in page
     shot(citizen, "inquiry-9-public-phone")

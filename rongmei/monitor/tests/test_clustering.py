@@ -206,3 +206,35 @@ def test_vector_and_cosine():
     assert v == pytest.approx({"幸福路": 0.6, "积水": 0.8})
     assert clustering.cosine(v, {"幸福路": 0.6, "积水": 0.8}, 1.0) == pytest.approx(1.0)
     assert clustering.cosine(v, {"茶叶": 1.0}, 1.0) == 0
+
+
+def test_the_warm_topics_pick_up_what_another_process_wrote(center):
+    src = source(center)
+    first = item(center, src, TEA)
+    clustering.assign(center, [first], now=NOW)  # this process's topics are warm now
+    # Another process opens a topic for a flood story: its rows appear in the database only.
+    other = item(center, src, FLOOD[0])
+    centre = clustering.vector(other.keywords)
+    topic = HotTopic.objects.create(center=center, title=FLOOD[0][:30], centroid={t: round(w, 6) for t, w in centre.items()},
+                                    keywords=[[t, w] for t, w in centre.items()], item_count=1, first_seen=NOW, last_seen=NOW)
+    Item.objects.filter(pk=other.pk).update(hot_topic=topic)
+    later = item(center, src, FLOOD[1])
+    clustering.assign(center, [later], now=NOW)
+    later.refresh_from_db()
+    topic.refresh_from_db()
+    assert later.hot_topic_id == topic.pk
+    assert topic.item_count == 2 and topic.first_seen == NOW
+
+
+def test_a_topic_gone_from_the_database_is_not_joined(center):
+    src = source(center)
+    first = item(center, src, FLOOD[0])
+    clustering.assign(center, [first], now=NOW)
+    first.refresh_from_db()
+    gone = first.hot_topic_id
+    HotTopic.objects.filter(pk=gone).delete()  # e.g. removed by hand; the warm state still holds it
+    later = item(center, src, FLOOD[1])
+    clustering.assign(center, [later], now=NOW)
+    later.refresh_from_db()
+    assert later.hot_topic_id not in (None, gone)
+    assert HotTopic.objects.get(pk=later.hot_topic_id).item_count == 1
