@@ -31,3 +31,16 @@ def login(demo, settings):
         return client
 
     return make
+
+
+@pytest.fixture
+def immediate_queue():
+    """Tasks run in-process at enqueue (Huey's immediate mode, memory storage)."""
+    from huey.contrib.djhuey import HUEY
+
+    before = HUEY.immediate
+    HUEY.immediate = True
+    try:
+        yield
+    finally:
+        HUEY.immediate = before

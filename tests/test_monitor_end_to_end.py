@@ -18,7 +18,6 @@ import json
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from huey.contrib.djhuey import HUEY
 
 from rongmei.core.models import User
 from rongmei.monitor import fetching, services, source_services, topic_services
@@ -41,16 +40,6 @@ def sites(settings):
     settings.RONGMEI_MONITOR_TIMEOUT = 5
     with FixtureServer(seed=False) as news, FixtureServer(seed=False) as forum, RobotFakes() as robot:
         yield news, forum, robot
-
-
-@pytest.fixture
-def immediate_queue():
-    before = HUEY.immediate
-    HUEY.immediate = True
-    try:
-        yield
-    finally:
-        HUEY.immediate = before
 
 
 def _setup(center, analyst, news, forum, robot):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.urls import reverse
-from huey.contrib.djhuey import HUEY
 
 from rongmei.distribution import secrets
 from rongmei.monitor import alerts, robots, services
@@ -27,16 +26,6 @@ def fakes(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with RobotFakes(dingtalk_secret=DING_SECRET, feishu_secret=FEISHU_SECRET) as server:
         yield server
-
-
-@pytest.fixture
-def immediate_queue():
-    before = HUEY.immediate
-    HUEY.immediate = True
-    try:
-        yield
-    finally:
-        HUEY.immediate = before
 
 
 def robot(w, kind: str, url: str, secret: str | None = None) -> RobotHook:
