@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test test-pg test-sqlite install install-test chromium services check clean
+.PHONY: run test test-pg test-sqlite install install-test media-tools chromium services check clean
 
 $(VENV)/.runtime: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,16 @@ $(VENV)/.test: $(VENV)/.runtime requirements-test.txt
 install: $(VENV)/.runtime
 install-test: $(VENV)/.test
 
+## Debian packages the platform itself uses: ffmpeg (video versions, probing, poster frames)
+## and the Noto CJK fonts (text burned into videos, PDF reports).
+media-tools:
+	@if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	  echo "installing Debian's ffmpeg and fonts-noto-cjk ..."; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ffmpeg fonts-noto-cjk >/dev/null; \
+	fi
+
 ## Start the platform with demo data on http://127.0.0.1:$(PORT) (SQLite, embedded worker).
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime media-tools
 	RONGMEI_DEMO=1 $(BIN)/rongmei migrate --noinput -v 0
 	RONGMEI_DEMO=1 $(BIN)/rongmei static
 	RONGMEI_DEMO=1 $(BIN)/rongmei demo

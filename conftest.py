@@ -1,10 +1,56 @@
 """Fixtures every room's tests share: demo data in the test database, logged-in clients."""
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.test import Client
+from django.test.utils import override_settings
 
 from rongmei.core.demo import load_demo
 from rongmei.core.models import Center, User
+from rongmei.settings_test import HASHER
+
+
+def pytest_configure(config):
+    """Two costs every demo load pays, cut for the whole run — this process and the
+    servers the tests start, which inherit the environment:
+
+    * the demo video is rendered once per run and copied afterwards: a fresh render cache
+      folder for the run (rongmei/newsroom/video/cache.py), removed at the end; an
+      RONGMEI_DEMO_VIDEO_CACHE already set is used as it is;
+    * passwords are hashed with Argon2 at its cheapest (rongmei/settings_test.py).
+    """
+    if not os.environ.get("RONGMEI_DEMO_VIDEO_CACHE"):
+        folder = tempfile.mkdtemp(prefix="rongmei-test-renders-")
+        os.environ["RONGMEI_DEMO_VIDEO_CACHE"] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    os.environ["RONGMEI_TEST_PASSWORD_HASHER"] = "1"
+    _live_run_folder(config)
+    from django.conf import settings
+
+    override_settings(PASSWORD_HASHERS=[HASHER, *settings.PASSWORD_HASHERS]).enable()
+
+
+def _live_run_folder(config):
+    """The real test servers' shared folder for the run (rongmei/testing/live.py): static
+    files collected once and the migrated schema templates (SQLite file, PostgreSQL
+    database), copied by each server; the templates are dropped and the folder removed at
+    the end. A RONGMEI_TEST_RUN_DIR already set (a run inside a run) is used as it is."""
+    from rongmei.testing import live
+
+    if os.environ.get(live.RUN_DIR_ENV):
+        return
+    folder = tempfile.mkdtemp(prefix="rongmei-test-run-")
+    os.environ[live.RUN_DIR_ENV] = folder
+
+    def finish():
+        live.finish_run(Path(folder))
+        shutil.rmtree(folder, ignore_errors=True)
+
+    config.add_cleanup(finish)
 
 
 @pytest.fixture(scope="session")

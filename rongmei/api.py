@@ -81,6 +81,10 @@ api.add_router("/v1/", "rongmei.monitor.api_topics.router")
 api.add_router("/v1/", "rongmei.monitor.api_sources.router")
 api.add_router("/v1/", "rongmei.monitor.api_items.router")
 api.add_router("/v1/", "rongmei.monitor.api_reports.router")
+api.add_router("/v1/", "rongmei.analytics.api.router")
+api.add_router("/v1/", "rongmei.analytics.api_data.router")
+api.add_router("/v1/", "rongmei.appraisal.api.router")
+api.add_router("/v1/", "rongmei.appraisal.api_facts.router")
 
 
 @api.exception_handler(Http404)
@@ -135,3 +139,9 @@ def unexpected(request, exc):
     The fuzz suite treats any 5xx as a failure, so this is the last line, not a way out."""
     log.exception("API %s %s failed", request.method, request.path)
     return api.create_response(request, {"detail": "服务器内部错误，已记录，请稍后重试或联系管理员。"}, status=500)
+api.add_router("/v1/", "rongmei.newsroom.video_api.router")
+api.add_router("/v1/", "rongmei.core.notify_api.router")
+api.add_router("/v1/", "rongmei.ads.api.router")
+api.add_router("/v1/", "rongmei.events.api.router")
+api.add_router("/v1/", "rongmei.live.api.router")
+api.add_router("/v1/", "rongmei.cable.api.router")

@@ -15,6 +15,7 @@ USAGE = """用法：rongmei <命令> [参数]
   check          检查配置、数据库和任务队列，并给出修改建议
   build-site     重新生成网站静态页面（可指定中心标识）
   monitor        舆情：tone FILE（倾向）、dedupe FILE（转载归组）、fetch [监测源]（立即抓取）
+  analytics      传播效果：sync [--days N] [--account ID] [--center 中心]（立即同步微信、微博数据统计与本站阅读数）
   migrate        升级数据库结构
   其他           Django 管理命令，见 rongmei help
 """

@@ -5,8 +5,8 @@ media in var/media. Set DATABASE_URL / REDIS_URL to move to PostgreSQL and Redis
 """
 
 import os
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 
 import dj_database_url
 
@@ -46,6 +46,12 @@ INSTALLED_APPS = [
     "rongmei.portal",
     "rongmei.inquiry",
     "rongmei.monitor",
+    "rongmei.analytics",
+    "rongmei.appraisal",
+    "rongmei.ads",
+    "rongmei.events",
+    "rongmei.live",
+    "rongmei.cable",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +179,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Test servers only (the suite sets it, conftest.py; demo mode required): Argon2 at its
+# cheapest, see settings_test.py. Never set for `make run` or production.
+if CONFIG.demo and os.environ.get("RONGMEI_TEST_PASSWORD_HASHER") == "1":
+    PASSWORD_HASHERS = ["rongmei.settings_test.TestArgon2PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -226,7 +236,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 # Source maps (5 MB of the API docs' JavaScript) are for browser devtools only: compressing
 # them took ~40% of every collectstatic.
-from whitenoise.compress import Compressor as _Compressor  # noqa: E402
+from whitenoise.compress import Compressor as _Compressor
 
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*_Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 

@@ -23,16 +23,22 @@ def instance():
 
 
 def _free_port_pair() -> int:
-    """A port p with p, p + 1 and p + 2 free (the sandbox's fake WeChat and Weibo, and
-    舆情监测's sandbox news sources)."""
+    """A port p with p … p + 9 free: the sandbox's fakes (WeChat p, Weibo p + 1, 舆情监测's
+    news sources p + 2, and the others at the offsets of
+    rongmei.distribution.fakes.server.SANDBOX_OFFSETS)."""
     import random
     import socket
 
     # Below the kernel's ephemeral range, so the web server's own free port never lands here.
+    # CI runs the SQLite and PostgreSQL suites at the same time on one machine: each takes its
+    # own half of the range, and the choice comes from the system's randomness, never from the
+    # `random` module, which a test may have seeded (both runs would then pick the same ports).
+    low = 25000 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 20000
+    pick = random.SystemRandom()
     for _ in range(50):
-        port = random.randrange(20000, 30000, 3)
+        port = pick.randrange(low, low + 5000, 10)
         try:
-            for candidate in (port, port + 1, port + 2):
+            for candidate in range(port, port + 10):
                 with socket.socket() as s:
                     s.bind(("127.0.0.1", candidate))
         except OSError:

@@ -21,6 +21,14 @@ ALLOWED = {
     # (distribution's accounts and publications); its own 问政 cases (inquiry); review's
     # SSRF-safe connections for fetching.
     "monitor": {"core", "planning", "newsroom", "review", "distribution", "inquiry"},
+    "analytics": {"core", "newsroom", "distribution", "portal"},
+    "appraisal": {"core", "newsroom", "review", "distribution", "portal", "analytics"},
+    # 经营创收 (issue 18): ad content goes through review's checks; events tie in to a
+    # coverage plan; both take their clients from the ads register; live production extends the portal's live streams (and their posters).
+    "ads": {"core", "review"},
+    "events": {"core", "planning", "newsroom", "ads"},
+    "live": {"core", "newsroom", "portal", "ads"},
+    "cable": {"core"},
 }
 
 

@@ -20,6 +20,7 @@ Figures (operations × cases tried, 5xx found) are printed at the end (`pytest -
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import shutil
 from collections import Counter
@@ -56,23 +57,38 @@ def fuzz_server():
             "from rongmei.review.models import Review; "
             "from rongmei.distribution.models import AccountGroup, ChannelAccount, Publication, WebhookEndpoint; "
             "from rongmei.monitor import models as mm; "
+            "from rongmei.appraisal import models as am; from rongmei.analytics.models import ImportBatch; "
+            "from rongmei.newsroom.models import VideoJob; from rongmei.core.models import MessageChannel, MessageDelivery; "
+            "from rongmei.ads import models as ad; from rongmei.events import models as ev; "
+            "from rongmei.live import models as lv; from rongmei.cable import models as cb; "
             "c = Center.objects.get(slug='demo'); "
             "first = lambda m: m.objects.filter(center=c).order_by('pk').values_list('pk', flat=True).first() or 1; "
             "print(open311_keys.create_key(c, 'fuzz'), "
             "services.create_api_token(user=User.objects.get(username='admin'), center=c, name='fuzz')[1], "
             "*(first(m) for m in (Story, Asset, Assignment, Department, Lead, Topic, Plan, Case, Review, "
             "ChannelAccount, AccountGroup, Publication, WebhookEndpoint, mm.Source, mm.Alert, mm.AlertRule, "
-            "mm.RobotHook, mm.Item, mm.HotTopic, mm.Report)), "
+            "mm.RobotHook, mm.Item, mm.HotTopic, mm.Report, ImportBatch, am.RuleSet, am.Rating, am.Pickup, "
+            "am.Deduction, am.Dispute, VideoJob, MessageChannel, MessageDelivery, "
+            "ad.Slot, ad.Client, ad.Contract, ad.Booking, ev.Event, ev.BudgetLine, ev.Task, lv.Production, "
+            "lv.CrewAssignment, lv.EquipmentAssignment, lv.Segment, lv.CheckItem, lv.Equipment, cb.Subscriber, "
+            "cb.WorkOrder)), "
             "Case.objects.filter(center=c, is_public=True).order_by('pk').values_list('code', flat=True).first())")
     out = inst.rongmei("shell", "-c", code).stdout.strip().splitlines()[-1].split()
     inst.open311_key, inst.api_token = out[0], out[1]
     names = ("story_id", "asset_id", "assignment_id", "department_id", "lead_id", "topic_id", "plan_id", "case_id",
              "review_id", "account_id", "group_id", "publication_id", "webhook_id",
-             "source_id", "alert_id", "rule_id", "robot_id", "item_id", "hot_topic_id", "report_id")
+             "source_id", "alert_id", "rule_id", "robot_id", "item_id", "hot_topic_id", "report_id",
+             "import_id", "ruleset_id", "rating_id", "pickup_id", "deduction_id", "dispute_id",
+             "job_id", "channel_id", "delivery_id",  # issue 17: video versions, message channels, the delivery log
+             # issue 18: 广告经营, 活动运营, 直播制作, 有线网络
+             "slot_id", "client_id", "contract_id", "booking_id", "event_id", "line_id", "task_id", "production_id",
+             "crew_id", "kit_id", "segment_id", "check_item_id", "equipment_id", "subscriber_id", "order_id")
     inst.real_ids = dict(zip(names, (int(x) for x in out[2:2 + len(names)])))
     code_ = out[2 + len(names)]
     inst.real_ids.update({"id": inst.real_ids["story_id"], "center": "demo", "service_code": "complain",
                           "service_request_id": code_, "token": code_})
+    inst.real_ids.update({"month": f"{dt.date.today():%Y-%m}", "kind": "pieces"})  # 绩效考核 months, import kinds
+    inst.real_ids.update({"year": dt.date.today().year})  # 直播 and 有线 statistics by year
     inst.start_web()
     yield inst
     inst.stop()
@@ -105,7 +121,10 @@ def _integer_slots(value, where=()):
             yield from _integer_slots(item, (*where, index))
 
 
-ID_PARAMETERS = ("id", "story_id", "asset_id", "assignment_id", "department_id")
+ID_PARAMETERS = ("id", "story_id", "asset_id", "assignment_id", "department_id",
+                 # issue 18
+                 "slot_id", "client_id", "contract_id", "booking_id", "event_id", "line_id", "task_id", "production_id",
+                 "crew_id", "kit_id", "segment_id", "check_item_id", "equipment_id", "subscriber_id", "order_id", "year")
 
 
 def _declared(where) -> bool:

@@ -8,7 +8,9 @@ it and drives a real journey over HTTP against the demo server with personal API
 the 409 as the documented conflict schema; a refusal (422) and a permission error (403)
 parsed as ErrorOut; upload an asset (multipart); walk the story list page by page with the
 cursor; then one list operation of each other room whose router is there (planning, review,
-distribution, inquiry, notifications, search), each answering its documented page schema.
+distribution, inquiry, notifications, search, monitor, analytics, appraisal, video versions,
+message channels and the delivery log; issue 18's ads, events, live broadcasts and cable
+desk), each answering its documented page schema.
 
 The same command generates a client by hand (docs/api.md).
 """
@@ -52,7 +54,8 @@ def client_package(demo_server, tmp_path_factory):
         "from rongmei.core import services; from rongmei.core.models import User, Center; "
         "c = Center.objects.get(slug='demo'); "
         "print(json.dumps({u: services.create_api_token(user=User.objects.get(username=u), center=c, name='client')[1] "
-        "for u in ('reporter', 'editor', 'reviewer1', 'operator', 'coordinator', 'analyst')}))"
+        "for u in ('reporter', 'editor', 'reviewer1', 'operator', 'coordinator', 'analyst', 'appraiser', 'admin', "
+        "'adsales', 'business', 'events', 'director', 'cableclerk', 'cableagent', 'technician')}))"
     )
     tokens = json.loads(demo_server.rongmei("shell", "-c", "import json; " + code).stdout.strip().splitlines()[-1])
     where = tmp_path_factory.mktemp("generated-client")
@@ -173,7 +176,37 @@ ROOMS = [
     ("search", "newsroom_search", "editor", {"q": "融媒"}),
     ("monitor", "monitor_items", "analyst", {}),
     ("monitor-alerts", "monitor_list_alerts", "analyst", {}),
+    ("analytics", "analytics_list_pieces", "operator", {}),
+    ("analytics-accounts", "analytics_accounts", "operator", {}),
+    ("appraisal-pickups", "appraisal_pickups", "appraiser", {}),
+    ("appraisal-ratings", "appraisal_ratings", "editor", {}),
+    # issue 17: the story's video versions (the demo's story with a finished one), the center's
+    # message channels and the delivery log
+    ("video-versions", "newsroom_list_video_jobs", "editor", {"story_id": "@video_story"}),
+    ("notify-channels", "core_list_notify_channels", "admin", {}),
+    ("notify-deliveries", "core_list_notify_deliveries", "admin", {}),
+    # issue 18: 广告经营, 活动运营, 直播制作, 有线网络
+    ("ads-bookings", "ads_list_bookings", "adsales", {}),
+    ("ads-contracts", "ads_list_contracts", "adsales", {}),
+    ("ads-payments", "ads_list_payments", "business", {}),
+    ("events", "events_list", "events", {}),
+    ("live-productions", "live_list_productions", "director", {}),
+    ("live-equipment", "live_list_equipment", "director", {}),
+    ("cable-subscribers", "cable_list_subscribers", "cableclerk", {}),
+    ("cable-calls", "cable_list_calls", "cableagent", {}),
+    ("cable-orders", "cable_list_orders", "technician", {}),
 ]
+
+VIDEO_STORY = ("from rongmei.newsroom.models import VideoJob; "
+               "print(VideoJob.objects.filter(center__slug='demo', status='done').order_by('pk').first().story_id)")
+
+
+def _resolved(demo_server, query: dict) -> dict:
+    """`@video_story` in a query: the id of the demo's story that has a finished video version."""
+    if "@video_story" not in query.values():
+        return query
+    story_id = int(demo_server.rongmei("shell", "-c", VIDEO_STORY).stdout.strip().splitlines()[-1])
+    return {k: story_id if v == "@video_story" else v for k, v in query.items()}
 
 
 @pytest.mark.parametrize(("room", "name", "username", "query"), ROOMS, ids=[r[0] for r in ROOMS])
@@ -182,6 +215,7 @@ def test_generated_client_reads_every_room(demo_server, client_package, room, na
     from rongmei_api_client import AuthenticatedClient  # noqa: PLC0415
 
     module = _need(package, name)
+    query = _resolved(demo_server, query)
     client = AuthenticatedClient(base_url=demo_server.url, token=tokens[username], raise_on_unexpected_status=True)
     answer = module.sync_detailed(client=client, limit=5, **query)
     assert answer.status_code == 200, f"{room} {name}: {answer.status_code} {answer.content[:300]!r}"

@@ -172,6 +172,17 @@ class StoryAuthor(Rule):
 
 
 @dataclass
+class InCrew(Rule):
+    """On the crew of a live production (world attribute `production`): its page is theirs."""
+
+    production: str
+
+    def allows(self, who, world):
+        production = getattr(world, self.production)
+        return not who.anonymous and production.crew.filter(person=who.user).exists()
+
+
+@dataclass
 class AnyOf(Rule):
     first: Rule
     second: Rule
@@ -240,6 +251,12 @@ READ_DRAFT = VIEW_STORIES & (Perm("newsroom.view_drafts") | StoryAuthor("draft_s
 # The library: whole for people who write or read drafts; else what readable stories use.
 READ_PRIVATE_ASSET = VIEW_STORIES & (Perm("newsroom.view_drafts") | Perm("newsroom.write_story") | UserIs("@asset_uploader"))
 CAN_EDIT_REPORTERS_STORY = Perm("newsroom.edit_any_story") | (Perm("newsroom.write_story") & UserIs("reporter"))
+
+PRODUCE = Perm("newsroom.produce_renditions")
+MONTH = kw(month="@appraisal_month")
+# 有线网络 (issue 18): a work order is read by the desk (cable.view) and by the technician it was sent to.
+CABLE_TECHNICIAN = Perm("cable.repair") & UserIs("@order_technician")
+CABLE_ORDER = Perm("cable.view") | CABLE_TECHNICIAN  # 绩效考核: an open month of A with a dispute
 
 # --- Declarations: every URL pattern --------------------------------------------------------------
 # Keyed by URL name ("namespace:name"); unnamed patterns by their full route.
@@ -392,6 +409,60 @@ URLS: dict[str, Expect | list[Expect]] = {
     "monitor:report_pdf": Expect(Perm("monitor.view"), kwargs=kw(pk="monitor_report"), allowed_once=True),
     "monitor:report_send": Expect(Perm("monitor.report"), kwargs=kw(pk="monitor_report"), allowed_once=True,
                                   note="mailed to the locmem outbox"),
+    # 传播效果 (issue 16): analytics.view reads the dashboards and their downloads; analytics.manage
+    # imports figures and sets the transmission index's weights.
+    "analytics:overview": Expect(Perm("analytics.view")),
+    "analytics:overview_export": Expect(Perm("analytics.view")),
+    "analytics:story": Expect(Perm("analytics.view"), kwargs=kw(pk="published_story")),
+    "analytics:story_export": Expect(Perm("analytics.view"), kwargs=kw(pk="published_story")),
+    "analytics:accounts": Expect(Perm("analytics.view")),
+    "analytics:accounts_export": Expect(Perm("analytics.view")),
+    "analytics:screen": Expect(Perm("analytics.view")),
+    "analytics:screen_data": Expect(Perm("analytics.view")),
+    "analytics:imports": Expect(Perm("analytics.manage")),
+    "analytics:import_upload": Expect(Perm("analytics.manage"), note="POST without a file: 422 after the permission check"),
+    "analytics:import": Expect(Perm("analytics.manage"), kwargs=kw(pk="analytics_import")),
+    "analytics:import_run": Expect(Perm("analytics.manage"), kwargs=kw(pk="analytics_import"),
+                                   note="the batch is already imported: 409, nothing changes"),
+    "analytics:import_template": Expect(Perm("analytics.manage"), kwargs=kw(kind="=pieces", fmt="=xlsx"), a_object=False),
+    "analytics:settings": Expect(Perm("analytics.manage")),
+    # 绩效考核 (issue 16): view_own one's own month (and disputes), view_all everyone's, rate 优稿,
+    # manage the rules, facts, disputes and the close, export the HR files. Months are dates:
+    # a route that finds the month's period in the asker's center answers 404 in B (no 2025-01 there).
+    "appraisal:rules": Expect(Perm("appraisal.manage")),
+    "appraisal:rules_edit": Expect(Perm("appraisal.manage")),
+    "appraisal:rule_version": Expect(Perm("appraisal.manage"), kwargs=kw(pk="appraisal_ruleset")),
+    "appraisal:rule_json": Expect(Perm("appraisal.manage"), kwargs=kw(pk="appraisal_ruleset")),
+    "appraisal:ratings": Expect(Perm("appraisal.rate")),
+    "appraisal:rate_story": Expect(Perm("appraisal.rate"), kwargs=kw(story_id="published_story")),
+    "appraisal:pickups": Expect(Perm("appraisal.manage")),
+    "appraisal:pickup_new": Expect(Perm("appraisal.manage")),
+    "appraisal:pickup": Expect(Perm("appraisal.manage"), kwargs=kw(pk="appraisal_pickup")),
+    "appraisal:pickup_delete": Expect(Perm("appraisal.manage"), kwargs=kw(pk="appraisal_pickup")),
+    "appraisal:pickup_import": Expect(Perm("appraisal.manage")),
+    "appraisal:pickup_batch": Expect(Perm("appraisal.manage"), kwargs=kw(pk="pickup_import")),
+    "appraisal:pickup_template": Expect(Perm("appraisal.manage"), kwargs=kw(fmt="=xlsx"), a_object=False),
+    "appraisal:deductions": Expect(Perm("appraisal.manage")),
+    "appraisal:deduction_delete": Expect(Perm("appraisal.manage"), kwargs=kw(pk="appraisal_deduction")),
+    "appraisal:pay": Expect(Perm("appraisal.manage")),
+    "appraisal:month": Expect(Perm("appraisal.view_all")),
+    "appraisal:me": Expect(Perm("appraisal.view_own")),
+    "appraisal:disputes": Expect(Perm("appraisal.manage")),
+    "appraisal:dispute_resolve": Expect(Perm("appraisal.manage"), kwargs=kw(pk="appraisal_dispute"),
+                                        data=body(decision="reject", resolution="隔离测试")),
+    "appraisal:fees": Expect(Perm("appraisal.view_all")),
+    "appraisal:month_compute": Expect(Perm("appraisal.manage"), kwargs=MONTH, a_object=False, allowed_once=True,
+                                      note="computes the asker's own center's month"),
+    "appraisal:month_close": Expect(Perm("appraisal.manage"), kwargs=MONTH, note="GET: the confirmation page"),
+    "appraisal:month_adjust": Expect(Perm("appraisal.manage"), kwargs=MONTH,
+                                     data=body(user="@appraisal_person", points="1", reason="隔离测试"),
+                                     note="an open month: 400 for those who may"),
+    "appraisal:person": Expect(Perm("appraisal.view_all"), kwargs=kw(month="@appraisal_month", user_id="appraisal_person")),
+    "appraisal:dispute_new": Expect(Perm("appraisal.view_own"), kwargs=MONTH, a_object=False,
+                                    data=body(text="隔离测试申诉"), note="raised in the asker's own center's month"),
+    "appraisal:export_xlsx": Expect(Perm("appraisal.export"), kwargs=MONTH),
+    "appraisal:export_pdf": Expect(Perm("appraisal.export"), kwargs=MONTH, allowed_once=True),
+    "appraisal:fees_xlsx": Expect(Perm("appraisal.export"), kwargs=MONTH),
     "planning:board": Expect(Perm("planning.view_board")),
     "planning:screen": Expect(Perm("planning.view_board")),
     "planning:calendar": Expect(Perm("planning.view_board")),
@@ -503,6 +574,165 @@ URLS: dict[str, Expect | list[Expect]] = {
     "admin:axes_accessfailurelog_add": Expect(Nobody(), note="axes' records are read-only"),
     "djadmin/(?P<url>.*)$": Expect(Nobody(), kwargs=lambda world: {"url": "nothing-here/"},
                                    note="admin's catch-all: 404 for staff, the admin login for others"),
+    # -- issue 17 --------------------------------------------------------------------------------------
+    # 视频版本: the story's readers see its video versions; making, cancelling and choosing the
+    # cover is "newsroom.produce_renditions" (the permission that edits channel versions).
+    "newsroom:video_jobs": [
+        Expect(VIEW_STORIES, kwargs=kw(pk="video_story")),
+        Expect(VIEW_STORIES & PRODUCE, kwargs=kw(pk="video_story"), method="POST", data=body(shape="diagonal"),
+               note="a bad shape: 400 with the form again, nothing queued"),
+    ],
+    "newsroom:video_starter": Expect(VIEW_STORIES & PRODUCE, kwargs=kw(pk="video_story")),
+    "newsroom:video_job": Expect(VIEW_STORIES, kwargs=kw(pk="video_story", job="video_job")),
+    "newsroom:video_progress": Expect(VIEW_STORIES, kwargs=kw(pk="video_story", job="video_job")),
+    "newsroom:video_cancel": Expect(VIEW_STORIES & PRODUCE, kwargs=kw(pk="video_story", job="video_job"),
+                                    data=body(version="0"), note="a finished job: a message, nothing changes"),
+    "newsroom:video_retry": Expect(VIEW_STORIES & PRODUCE, kwargs=kw(pk="video_story", job="video_job"),
+                                   data=body(version="0"), note="a finished job: a message, nothing changes"),
+    "newsroom:video_cover": Expect(VIEW_STORIES & PRODUCE, kwargs=kw(pk="video_story", job="video_job"),
+                                   data=body(cover_time="0.5", version="0"), allowed_once=True,
+                                   note="a stale version: refused with a message"),
+    "newsroom:video_cover_preview": Expect(VIEW_STORIES, kwargs=kw(pk="video_story", job="video_job"), query="cover_time=0.5"),
+    "newsroom:video_frame": Expect(VIEW_STORIES, kwargs=kw(pk="video_story", job="video_job"), query="t=0.5",
+                                   allowed_once=True, note="one ffmpeg frame per allowed ask: once is enough"),
+    # The province's receipts: signed with the account's key, so an unsigned POST is refused
+    # to everyone (401); the signed path is tested in distribution/tests/test_province.py.
+    "distribution:province_callback": Expect(Nobody(), kwargs=kw(key="province_callback_key"), a_object=False),
+    # The province fetches the video by a signed, expiring link: no login, for anyone holding it.
+    "distribution:video_link": [
+        Expect(Public(), kwargs=kw(token="video_link_token", filename="=video.mp4")),
+        Expect(Nobody(), kwargs=kw(token="=not-a-signed-token", filename="=video.mp4"), a_object=False),
+    ],
+    # The 视频号 hand-post's download: as the package page (the account's responsible person or an operator).
+    "distribution:handoff_media": Expect(Perm("distribution.publish") | UserIs("@video_publication_responsible"),
+                                         kwargs=kw(pk="video_publication", what="=video")),
+    # 问政短信 settings: the inquiry desk's managers.
+    "inquiry:sms_settings": Expect(Perm("inquiry.manage")),
+    "inquiry:sms_template": Expect(Perm("inquiry.manage"), kwargs=kw(pk="sms_template")),
+    # 通知设置 (everyone's own), 消息渠道 / 人员账号 / 发送记录 (the center's org admin).
+    "core:notify_settings": Expect(Perm("core.view_dashboard")),
+    "core:notify_test": Expect(Perm("core.view_dashboard"), note="POST: queued or a message why not"),
+    "core:notify_channels": Expect(Perm("core.manage_org")),
+    "core:notify_channel_new": Expect(Perm("core.manage_org")),
+    "core:notify_channel": Expect(Perm("core.manage_org"), kwargs=kw(pk="message_channel")),
+    "core:notify_channel_action": Expect(Perm("core.manage_org"), kwargs=kw(pk="message_channel"), data=body(action="test"),
+                                         note="the test message is queued (rolled back)"),
+    "core:notify_bindings": Expect(Perm("core.manage_org")),
+    "core:notify_deliveries": Expect(Perm("core.manage_org")),
+    "core:notify_delivery_action": Expect(Perm("core.manage_org"), kwargs=kw(pk="message_delivery"),
+                                          data=body(action="cancel")),
+    # -- issue 18 (经营创收) -------------------------------------------------------------------------------
+    # 广告经营: ads.view reads; ads.sell keeps clients, contracts, bookings, proofs and payments;
+    # ads.approve reviews an ad's content; ads.manage the inventory, prices and revenue. Writes are
+    # sent a stale version where they take one (409 for who may), else a body the service refuses.
+    "ads:bookings": Expect(Perm("ads.view")),
+    "ads:booking": Expect(Perm("ads.view"), kwargs=kw(pk="ads_booking")),
+    "ads:booking_content": Expect(Perm("ads.sell"), kwargs=kw(pk="ads_booking"), data=body(title="", version="987654")),
+    "ads:booking_approve": Expect(Perm("ads.approve"), kwargs=kw(pk="ads_booking"), data=body(version="987654")),
+    "ads:booking_return": Expect(Perm("ads.approve"), kwargs=kw(pk="ads_booking"), data=body(note="", version="987654")),
+    "ads:booking_cancel": Expect(Perm("ads.sell"), kwargs=kw(pk="ads_booking"), data=body(version="987654")),
+    "ads:proof_add": Expect(Perm("ads.sell"), kwargs=kw(pk="ads_booking"), note="POST without a file: 400"),
+    "ads:review": Expect(Perm("ads.approve")),
+    "ads:proofs": Expect(Perm("ads.view")),
+    "ads:slots": Expect(Perm("ads.view")),
+    "ads:slot_new": Expect(Perm("ads.manage")),
+    "ads:slot": Expect(Perm("ads.manage"), kwargs=kw(pk="ads_slot"), note="the slot's form: prices are the manager's"),
+    "ads:clients": Expect(Perm("ads.view")),
+    "ads:client_new": Expect(Perm("ads.sell")),
+    "ads:client": Expect(Perm("ads.sell"), kwargs=kw(pk="ads_client")),
+    "ads:contracts": Expect(Perm("ads.view")),
+    "ads:contract_new": Expect(Perm("ads.sell")),
+    "ads:contract": Expect(Perm("ads.view"), kwargs=kw(pk="ads_contract")),
+    "ads:contract_edit": Expect(Perm("ads.sell"), kwargs=kw(pk="ads_contract")),
+    "ads:contract_status": Expect(Perm("ads.sell"), kwargs=kw(pk="ads_contract"), data=body(status="", version="987654")),
+    "ads:contract_file": Expect(Perm("ads.sell"), kwargs=kw(pk="ads_contract"), note="POST without a file: 400"),
+    "ads:payment_add": Expect(Perm("ads.sell"), kwargs=kw(pk="ads_contract"), note="an empty form: 400"),
+    "ads:booking_new": Expect(Perm("ads.sell"), kwargs=kw(pk="ads_contract")),
+    "ads:payments": Expect(Perm("ads.view")),
+    "ads:calendar": Expect(Perm("ads.view")),
+    "ads:revenue": Expect(Perm("ads.manage")),
+    "ads:revenue_xlsx": Expect(Perm("ads.manage"), kwargs=kw(year="this_year"), a_object=False,
+                               note="the asker's own center's year"),
+    # 活动运营: events.view reads every tab; events.manage creates, edits and writes on the tabs (a
+    # view-only person's POST there is a 403). A task's status: its owner or a manager; anyone
+    # else who reads events gets the tasks page back with a message (302).
+    "events:list": Expect(Perm("events.view")),
+    "events:calendar": Expect(Perm("events.view")),
+    "events:new": Expect(Perm("events.manage")),
+    "events:event": Expect(Perm("events.view"), kwargs=kw(pk="event")),
+    "events:edit": Expect(Perm("events.manage"), kwargs=kw(pk="event")),
+    "events:budget": [
+        Expect(Perm("events.view"), kwargs=kw(pk="event")),
+        Expect(Perm("events.manage"), kwargs=kw(pk="event"), method="POST", data=body(action="none"),
+               note="an unknown action: back to the budget with a message"),
+    ],
+    "events:budget_xlsx": Expect(Perm("events.view"), kwargs=kw(pk="event")),
+    "events:tasks": [
+        Expect(Perm("events.view"), kwargs=kw(pk="event")),
+        Expect(Perm("events.manage"), kwargs=kw(pk="event"), method="POST", data=body(title=""), note="an empty task: 400"),
+    ],
+    "events:documents": [
+        Expect(Perm("events.view"), kwargs=kw(pk="event")),
+        Expect(Perm("events.manage"), kwargs=kw(pk="event"), method="POST", data=body(title=""), note="no file: 400"),
+    ],
+    "events:coverage": [
+        Expect(Perm("events.view"), kwargs=kw(pk="event")),
+        Expect(Perm("events.manage"), kwargs=kw(pk="event"), method="POST", data=body(action="none"),
+               note="an unknown action: back with a message"),
+    ],
+    "events:task_status": Expect(Perm("events.view"), kwargs=kw(pk="event_task"), data=body(status="doing", version="987654"),
+                                 note="not the owner nor a manager, or stale: back to the tasks with a message (302)"),
+    # 直播制作: live.view reads; live.produce books, staffs, runs and publishes; live.manage keeps
+    # the equipment and the streaming server's addresses. A production's page is also for its crew.
+    "live:list": Expect(Perm("live.view")),
+    "live:new": Expect(Perm("live.produce")),
+    "live:stats": Expect(Perm("live.view")),
+    "live:stats_xlsx": Expect(Perm("live.view"), kwargs=kw(year="this_year"), a_object=False,
+                              note="the asker's own center's year"),
+    "live:equipment": Expect(Perm("live.manage")),
+    "live:equipment_edit": Expect(Perm("live.manage"), kwargs=kw(pk="live_equipment")),
+    "live:settings": Expect(Perm("live.manage")),
+    "live:detail": Expect(Perm("live.view") | InCrew("production"), kwargs=kw(pk="production"),
+                          note="the crew (reporters, editors…) open the production they work on"),
+    "live:edit": Expect(Perm("live.produce"), kwargs=kw(pk="production")),
+    "live:crew_add": Expect(Perm("live.produce"), kwargs=kw(pk="production"), data=body(role=""), note="no person: 400"),
+    "live:crew_remove": Expect(Perm("live.produce"), kwargs=kw(pk="production", crew_id="live_crew")),
+    "live:equipment_add": Expect(Perm("live.produce"), kwargs=kw(pk="production"), note="no equipment: 400"),
+    "live:equipment_remove": Expect(Perm("live.produce"), kwargs=kw(pk="production", item_id="live_kit")),
+    "live:segment_add": Expect(Perm("live.produce"), kwargs=kw(pk="production"), note="an empty segment: 400"),
+    "live:segment_remove": Expect(Perm("live.produce"), kwargs=kw(pk="production", segment_id="live_segment")),
+    "live:check_add": Expect(Perm("live.produce"), kwargs=kw(pk="production"), note="an empty item: 400"),
+    "live:check_tick": Expect(Perm("live.produce"), kwargs=kw(pk="production", item_id="live_check")),
+    "live:replay": Expect(Perm("live.produce"), kwargs=kw(pk="production"), data=body(version="987654")),
+    "live:transition": Expect(Perm("live.produce"), kwargs=kw(pk="production", action="=start"), data=body(version="987654"),
+                              note="a stale version: 409"),
+    # 有线网络: cable.view reads; cable.counter the counter's business; cable.hotline calls and
+    # dispatch; cable.repair a technician's own orders; cable.manage packages, devices, time limits
+    # and the statistics. A work order is for who reads the desk and for its technician.
+    "cable:subscribers": Expect(Perm("cable.view")),
+    "cable:subscriber_new": Expect(Perm("cable.counter")),
+    "cable:subscriber": Expect(Perm("cable.view"), kwargs=kw(pk="cable_subscriber")),
+    "cable:subscriber_action": Expect(Perm("cable.counter"), kwargs=kw(pk="cable_subscriber", action="=payment"),
+                                      data=body(months="", version="987654"), note="a stale version / no months: refused"),
+    "cable:transactions": Expect(Perm("cable.view")),
+    "cable:calls": Expect(Perm("cable.view")),
+    "cable:call_new": Expect(Perm("cable.hotline")),
+    "cable:call_close": Expect(Perm("cable.hotline"), kwargs=kw(pk="cable_call"),
+                               note="back to the open calls, with a message when refused"),
+    "cable:orders": Expect(Perm("cable.view")),
+    "cable:mine": Expect(Perm("cable.repair")),
+    "cable:order": Expect(CABLE_ORDER, kwargs=kw(pk="cable_order")),
+    "cable:order_action": Expect(CABLE_ORDER & (Perm("cable.hotline") | Perm("cable.manage") | CABLE_TECHNICIAN),
+                                 kwargs=kw(pk="cable_order", action="=confirm"), data=body(version="987654"),
+                                 note="用户确认: the hotline, the manager or the order's technician; an open order: 400"),
+    "cable:stats": Expect(Perm("cable.manage")),
+    "cable:stats_export": Expect(Perm("cable.manage")),
+    "cable:setup": Expect(Perm("cable.manage")),
+    "cable:setup_action": Expect(Perm("cable.manage"), kwargs=kw(action="=package"), a_object=False, data=body(name=""),
+                                 note="a package without a name: 400"),
+    "cable:package_toggle": Expect(Perm("cable.manage"), kwargs=kw(pk="cable_package")),
+    "cable:device_status": Expect(Perm("cable.manage"), kwargs=kw(pk="cable_device"), data=body(status=""),
+                                  note="no status: 400"),
 }
 
 DIST_READ = Perm("distribution.manage_accounts") | Perm("distribution.publish")
@@ -515,6 +745,7 @@ def _account_group(world):
 
 
 # --- Declarations: every operation of the OpenAPI documents ------------------------------------------
+
 # Keyed "METHOD /path/{param}" as the document writes it. Path params are filled from PATH_PARAMS.
 
 API: dict[str, Expect | list[Expect]] = {
@@ -739,6 +970,102 @@ API: dict[str, Expect | list[Expect]] = {
                                                       data=body(version="@monitor_report_version", title="隔离测试报告改")),
     "POST /api/v1/monitor/reports/{report_id}/send": Expect(Perm("monitor.report"), as_json=True, allowed_once=True,
                                                             note="mailed to the locmem outbox"),
+    # 传播效果 (issue 16): analytics.view reads, analytics.manage syncs, imports and sets weights.
+    "GET /api/v1/analytics/overview": Expect(Perm("analytics.view")),
+    "GET /api/v1/analytics/stories/{story_id}/reach": Expect(Perm("analytics.view"), kwargs=kw(story_id="published_story")),
+    "GET /api/v1/analytics/accounts": Expect(Perm("analytics.view")),
+    "GET /api/v1/analytics/exports/overview": Expect(Perm("analytics.view")),
+    "GET /api/v1/analytics/exports/accounts": Expect(Perm("analytics.view")),
+    "GET /api/v1/analytics/exports/stories/{story_id}": Expect(Perm("analytics.view"),
+                                                              kwargs=kw(story_id="published_story")),
+    "GET /api/v1/analytics/pieces": Expect(Perm("analytics.view")),
+    "GET /api/v1/analytics/accounts/{account_id}/followers": Expect(Perm("analytics.view"), kwargs=kw(account_id="account")),
+    "GET /api/v1/analytics/indices/wci": Expect(Perm("analytics.view")),
+    "GET /api/v1/analytics/indices/transmission": Expect(Perm("analytics.view")),
+    "GET /api/v1/analytics/settings": Expect(Perm("analytics.view")),
+    "PUT /api/v1/analytics/settings": Expect(Perm("analytics.manage"), data=body(weights={"wechat": 100}, version=1),
+                                             as_json=True),
+    "GET /api/v1/analytics/sync-runs": Expect(Perm("analytics.view")),
+    "POST /api/v1/analytics/sync-runs": Expect(Perm("analytics.manage"), data=body(day_from="2025-01-01",
+                                                                                   day_to="2025-01-01"),
+                                               as_json=True, allowed_once=True, note="the portal's reads: no network"),
+    "GET /api/v1/analytics/imports": Expect(Perm("analytics.manage")),
+    "POST /api/v1/analytics/imports": Expect(Perm("analytics.manage"), note="no file: 422 after the permission check"),
+    "GET /api/v1/analytics/imports/{import_id}": Expect(Perm("analytics.manage"), kwargs=kw(import_id="analytics_import")),
+    "POST /api/v1/analytics/imports/{import_id}/run": Expect(Perm("analytics.manage"), kwargs=kw(import_id="analytics_import"),
+                                                            data=body(valid_only=True), as_json=True),
+    "GET /api/v1/analytics/import-templates/{kind}": Expect(Perm("analytics.manage"), kwargs=kw(kind="=pieces")),
+    # 绩效考核 (issue 16): view_own one's own month, view_all everyone's, rate 优稿, manage the
+    # rules, facts, disputes and the close, export the HR files.
+    "GET /api/v1/appraisal/months": Expect(Perm("appraisal.view_all")),
+    "GET /api/v1/appraisal/months/{month}": Expect(Perm("appraisal.view_all"), kwargs=MONTH, a_object=False,
+                                                   note="a month is a date: each center sees its own"),
+    "GET /api/v1/appraisal/months/{month}/scorecards": Expect(Perm("appraisal.view_all"), kwargs=MONTH),
+    "GET /api/v1/appraisal/me": Expect(Perm("appraisal.view_own")),
+    "GET /api/v1/appraisal/months/{month}/people/{user_id}": Expect(
+        Perm("appraisal.view_all"), kwargs=kw(month="@appraisal_month", user_id="appraisal_person")),
+    "POST /api/v1/appraisal/months/{month}/compute": Expect(Perm("appraisal.manage"), kwargs=MONTH, a_object=False,
+                                                           data=body(), as_json=True, allowed_once=True,
+                                                           note="computes the asker's own center's month"),
+    "POST /api/v1/appraisal/months/{month}/close": Expect(Perm("appraisal.manage"), kwargs=MONTH, data=body(),
+                                                         as_json=True, allowed_once=True),
+    "GET /api/v1/appraisal/disputes": Expect(Perm("appraisal.manage")),
+    "POST /api/v1/appraisal/months/{month}/disputes": Expect(Perm("appraisal.view_own"), kwargs=MONTH, a_object=False,
+                                                            data=body(text="隔离测试申诉"), as_json=True,
+                                                            note="raised in the asker's own center's month"),
+    "POST /api/v1/appraisal/disputes/{dispute_id}/resolve": Expect(
+        Perm("appraisal.manage"), kwargs=kw(dispute_id="appraisal_dispute"),
+        data=body(accepted=False, resolution="隔离测试"), as_json=True),
+    "POST /api/v1/appraisal/months/{month}/adjustments": Expect(
+        Perm("appraisal.manage"), kwargs=MONTH, data=body(user_id="@appraisal_person", points="1", reason="隔离测试"),
+        as_json=True, note="an open month: 422 for those who may"),
+    "GET /api/v1/appraisal/months/{month}/fees": Expect(Perm("appraisal.view_all"), kwargs=MONTH),
+    "GET /api/v1/appraisal/rules": Expect(Perm("appraisal.manage")),
+    "GET /api/v1/appraisal/rules/versions": Expect(Perm("appraisal.manage")),
+    "GET /api/v1/appraisal/rules/versions/{ruleset_id}": Expect(Perm("appraisal.manage"),
+                                                               kwargs=kw(ruleset_id="appraisal_ruleset")),
+    "POST /api/v1/appraisal/rules": Expect(Perm("appraisal.manage"), data=body(month="2031-01", rules={}), as_json=True,
+                                           note="an empty document: 422 for those who may"),
+    "GET /api/v1/appraisal/ratings": Expect(Perm("appraisal.rate")),
+    "GET /api/v1/appraisal/ratings/unrated": Expect(Perm("appraisal.rate")),
+    "POST /api/v1/appraisal/ratings": Expect(Perm("appraisal.rate"), a_object=True, as_json=True,
+                                             data=body(story_id="@published_story", level="A", reason="隔离测试"),
+                                             note="A's story: another center's editors get 404"),
+    "PUT /api/v1/appraisal/ratings/{rating_id}": Expect(Perm("appraisal.rate"), kwargs=kw(rating_id="appraisal_rating"),
+                                                       data=body(level="A", reason="隔离测试"), as_json=True),
+    "POST /api/v1/appraisal/ratings/{rating_id}/withdraw": Expect(
+        Perm("appraisal.rate"), kwargs=kw(rating_id="appraisal_rating"), data=body(reason=""), as_json=True),
+    "GET /api/v1/appraisal/pickups": Expect(Perm("appraisal.manage")),
+    "POST /api/v1/appraisal/pickups": Expect(Perm("appraisal.manage"), as_json=True, data=body(
+        story_id="@published_story", outlet_name="隔离测试晚报", level="county", used_on="2025-01-03"),
+        note="another center's admin: 422, no such story of theirs"),
+    "GET /api/v1/appraisal/pickups/{pickup_id}": Expect(Perm("appraisal.manage"), kwargs=kw(pickup_id="appraisal_pickup")),
+    "PUT /api/v1/appraisal/pickups/{pickup_id}": Expect(Perm("appraisal.manage"), kwargs=kw(pickup_id="appraisal_pickup"),
+                                                       as_json=True, data=body(story_id="@published_story",
+                                                                               outlet_name="隔离测试日报", level="central",
+                                                                               used_on="2025-01-02")),
+    "DELETE /api/v1/appraisal/pickups/{pickup_id}": Expect(Perm("appraisal.manage"),
+                                                          kwargs=kw(pickup_id="appraisal_pickup")),
+    "GET /api/v1/appraisal/pickup-imports": Expect(Perm("appraisal.manage")),
+    "POST /api/v1/appraisal/pickup-imports": Expect(Perm("appraisal.manage"), note="no file: 422 after the permission check"),
+    "GET /api/v1/appraisal/pickup-imports/{import_id}": Expect(Perm("appraisal.manage"), kwargs=kw(import_id="pickup_import")),
+    "POST /api/v1/appraisal/pickup-imports/{import_id}/run": Expect(
+        Perm("appraisal.manage"), kwargs=kw(import_id="pickup_import"), data=body(valid_only=True), as_json=True),
+    "GET /api/v1/appraisal/pickup-import-template": Expect(Perm("appraisal.manage")),
+    "GET /api/v1/appraisal/deductions": Expect(Perm("appraisal.manage")),
+    "POST /api/v1/appraisal/deductions": Expect(Perm("appraisal.manage"), as_json=True, data=body(
+        month="2025-01", kind="other", user_id="@appraisal_person", points="1", reason="隔离测试"),
+        note="another center's admin: 422, not a person of theirs"),
+    "DELETE /api/v1/appraisal/deductions/{deduction_id}": Expect(Perm("appraisal.manage"),
+                                                                kwargs=kw(deduction_id="appraisal_deduction")),
+    "GET /api/v1/appraisal/pay-profiles": Expect(Perm("appraisal.manage")),
+    "PUT /api/v1/appraisal/pay-profiles/{user_id}": Expect(Perm("appraisal.manage"), kwargs=kw(user_id="appraisal_person"),
+                                                          data=body(base_amount="3000"), as_json=True),
+    "GET /api/v1/appraisal/adjustments": Expect(Perm("appraisal.view_all")),
+    "GET /api/v1/appraisal/months/{month}/fee-statements": Expect(Perm("appraisal.view_all"), kwargs=MONTH),
+    "GET /api/v1/appraisal/months/{month}/exports/pay-xlsx": Expect(Perm("appraisal.export"), kwargs=MONTH),
+    "GET /api/v1/appraisal/months/{month}/exports/pay-pdf": Expect(Perm("appraisal.export"), kwargs=MONTH),
+    "GET /api/v1/appraisal/months/{month}/exports/fees-xlsx": Expect(Perm("appraisal.export"), kwargs=MONTH),
     # The public read API: published items of any center, to anybody.
     "GET /api/public/v1/{center}/items": Expect(Public()),
     "GET /api/public/v1/{center}/items/{id}": [
@@ -752,6 +1079,168 @@ API: dict[str, Expect | list[Expect]] = {
     "GET /api/public/v1/{center}/services": Expect(Public()),
     "GET /api/public/v1/{center}/reads": Expect(Public(), query="item=@published_story"),
     "POST /api/public/v1/{center}/reads": Expect(Public(), query="item=@published_story"),
+    # -- issue 17 --------------------------------------------------------------------------------------
+    "GET /api/v1/stories/{story_id}/videos": Expect(VIEW_STORIES, kwargs=kw(story_id="video_story")),
+    "POST /api/v1/stories/{story_id}/videos": Expect(VIEW_STORIES & PRODUCE, kwargs=kw(story_id="video_story"),
+                                                     data=body(subtitles="1\n不是时间轴\n"), as_json=True,
+                                                     note="a bad SRT: 422 naming the cue, nothing queued"),
+    "GET /api/v1/stories/{story_id}/videos/{job_id}": Expect(VIEW_STORIES, kwargs=kw(story_id="video_story",
+                                                                                     job_id="video_job")),
+    "POST /api/v1/stories/{story_id}/videos/{job_id}/cancel": Expect(
+        VIEW_STORIES & PRODUCE, kwargs=kw(story_id="video_story", job_id="video_job"), data=body(version=987654),
+        as_json=True, note="a stale version: 409 (a finished job: 422), nothing changes"),
+    "GET /api/v1/notify/preferences": Expect(Login()),
+    "PUT /api/v1/notify/preferences": Expect(Login(), data=body(events={}, version=987654), as_json=True,
+                                             note="a stale version: 409, nothing saved"),
+    "POST /api/v1/notify/test": Expect(Login(), as_json=True, note="202 queued, or 422 saying why nothing can reach them"),
+    "GET /api/v1/notify/channels": Expect(Perm("core.manage_org")),
+    "POST /api/v1/notify/channels": Expect(Perm("core.manage_org"), as_json=True,
+                                           data=body(kind="feishu_robot", name="隔离测试渠道", webhook_url="ftp://x"),
+                                           note="a bad robot address: 422"),
+    "GET /api/v1/notify/channels/{channel_id}": Expect(Perm("core.manage_org"), kwargs=kw(channel_id="message_channel")),
+    "PUT /api/v1/notify/channels/{channel_id}": Expect(Perm("core.manage_org"), kwargs=kw(channel_id="message_channel"),
+                                                       data=body(name="隔离测试渠道", version=987654), as_json=True,
+                                                       note="a stale version: 409"),
+    "POST /api/v1/notify/channels/{channel_id}/test": Expect(Perm("core.manage_org"), kwargs=kw(channel_id="message_channel"),
+                                                             as_json=True),
+    "GET /api/v1/notify/deliveries": Expect(Perm("core.manage_org")),
+    "POST /api/v1/notify/deliveries/{delivery_id}/retry": Expect(Perm("core.manage_org"),
+                                                                 kwargs=kw(delivery_id="message_delivery"), as_json=True,
+                                                                 note="a pending message: 422"),
+    "POST /api/v1/notify/deliveries/{delivery_id}/cancel": Expect(Perm("core.manage_org"),
+                                                                  kwargs=kw(delivery_id="message_delivery"), as_json=True),
+    # -- issue 18 (经营创收): the same permissions as the screens ------------------------------------------
+    # 广告经营
+    "GET /api/v1/ads/slots": Expect(Perm("ads.view")),
+    "POST /api/v1/ads/slots": Expect(Perm("ads.manage"), data=body(name="", kind="lamp_post", list_price="1"), as_json=True,
+                                     note="no name: 422"),
+    "GET /api/v1/ads/slots/{slot_id}": Expect(Perm("ads.view")),
+    "PUT /api/v1/ads/slots/{slot_id}": Expect(Perm("ads.manage"), data=body(name="隔离测试", kind="lamp_post", list_price="1",
+                                                                            version=987654), as_json=True, note="stale: 409"),
+    "GET /api/v1/ads/clients": Expect(Perm("ads.view")),
+    "POST /api/v1/ads/clients": Expect(Perm("ads.sell"), data=body(name=""), as_json=True, note="no name: 422"),
+    "GET /api/v1/ads/clients/{client_id}": Expect(Perm("ads.view")),
+    "PUT /api/v1/ads/clients/{client_id}": Expect(Perm("ads.sell"), data=body(name="隔离测试", version=987654), as_json=True),
+    "GET /api/v1/ads/contracts": Expect(Perm("ads.view")),
+    "POST /api/v1/ads/contracts": Expect(Perm("ads.sell"), data=body(client_id="@ads_client", number="", title="", amount="1",
+                                                                     start="2026-01-01", end="2026-01-02"), as_json=True,
+                                         note="no number or title: 422 (B's sellers: not their client, 422/404)"),
+    "GET /api/v1/ads/contracts/{contract_id}": Expect(Perm("ads.view")),
+    "PUT /api/v1/ads/contracts/{contract_id}": Expect(Perm("ads.sell"), data=body(
+        client_id="@ads_client", number="", title="", amount="1", start="2026-01-01", end="2026-01-02", version=987654),
+        as_json=True),
+    "POST /api/v1/ads/contracts/{contract_id}/status": Expect(Perm("ads.sell"), data=body(status="", version=987654),
+                                                              as_json=True),
+    "GET /api/v1/ads/bookings": Expect(Perm("ads.view")),
+    "POST /api/v1/ads/bookings": Expect(Perm("ads.sell"), data=body(contract_id="@ads_contract", slot_id="@ads_slot",
+                                                                    start="2026-01-01", end="2026-01-02", title=""),
+                                        as_json=True, note="no title: 422"),
+    "GET /api/v1/ads/bookings/{booking_id}": Expect(Perm("ads.view")),
+    "PUT /api/v1/ads/bookings/{booking_id}/content": Expect(Perm("ads.sell"), data=body(title="隔离测试", version=987654),
+                                                            as_json=True),
+    "POST /api/v1/ads/bookings/{booking_id}/approve": Expect(Perm("ads.approve"), data=body(version=987654), as_json=True),
+    "POST /api/v1/ads/bookings/{booking_id}/return": Expect(Perm("ads.approve"), data=body(note="", version=987654),
+                                                            as_json=True),
+    "POST /api/v1/ads/bookings/{booking_id}/cancel": Expect(Perm("ads.sell"), data=body(version=987654), as_json=True),
+    "GET /api/v1/ads/proofs": Expect(Perm("ads.view")),
+    "POST /api/v1/ads/bookings/{booking_id}/proofs": Expect(
+        Perm("ads.sell"), data=lambda world: {"run_on": "2026-01-01", "file": SimpleUploadedFile("a.txt", b"x", "text/plain")},
+        note="not a picture or PDF: 422"),
+    "GET /api/v1/ads/payments": Expect(Perm("ads.view")),
+    "POST /api/v1/ads/contracts/{contract_id}/payments": Expect(Perm("ads.sell"), data=body(amount="1", paid_on="2026-01-01",
+                                                                                                method="no-such-way"),
+                                                                as_json=True, note="an unknown method: 422"),
+    "GET /api/v1/ads/revenue": Expect(Perm("ads.manage"), query="year=2026"),
+    # 活动运营
+    "GET /api/v1/events": Expect(Perm("events.view")),
+    "POST /api/v1/events": Expect(Perm("events.manage"), data=body(name="", kind="gala", starts_on="2026-01-01",
+                                                                   ends_on="2026-01-02", manager_id="@event_manager"),
+                                  as_json=True, note="no name: 422"),
+    "GET /api/v1/events/{event_id}": Expect(Perm("events.view")),
+    "PUT /api/v1/events/{event_id}": Expect(Perm("events.manage"), data=body(
+        name="隔离测试", kind="gala", starts_on="2026-01-01", ends_on="2026-01-02", manager_id="@event_manager", version=987654),
+        as_json=True, note="stale: 409"),
+    "GET /api/v1/events/{event_id}/budget-lines": Expect(Perm("events.view")),
+    "POST /api/v1/events/{event_id}/budget-lines": Expect(Perm("events.manage"), data=body(name="", planned="1"), as_json=True),
+    "POST /api/v1/events/budget-lines/{line_id}/changes": Expect(Perm("events.manage"), data=body(planned="1", reason=""),
+                                                                 as_json=True, note="no reason: 422"),
+    "GET /api/v1/events/{event_id}/entries": Expect(Perm("events.view")),
+    "POST /api/v1/events/budget-lines/{line_id}/entries": Expect(Perm("events.manage"), data=body(
+        date="2026-01-01", party="", amount="0"), as_json=True, note="nothing: 422"),
+    "GET /api/v1/events/{event_id}/tasks": Expect(Perm("events.view")),
+    "POST /api/v1/events/{event_id}/tasks": Expect(Perm("events.manage"), data=body(title="", owner_id="@event_manager",
+                                                                                    due_on="2026-01-01"), as_json=True),
+    "POST /api/v1/events/tasks/{task_id}/complete": Expect(Perm("events.view") & (Perm("events.manage") | UserIs("@task_owner")),
+                                                           data=body(version=987654), as_json=True,
+                                                           note="its owner or a manager; stale: 409"),
+    "GET /api/v1/events/{event_id}/documents": Expect(Perm("events.view")),
+    "POST /api/v1/events/{event_id}/documents": Expect(Perm("events.manage"), data=lambda world: {"title": ""},
+                                                       note="no file: 422"),
+    "POST /api/v1/events/{event_id}/plan": Expect(Perm("events.manage"), data=body(title=""), as_json=True),
+    # 直播制作
+    "GET /api/v1/live/productions": Expect(Perm("live.view")),
+    "POST /api/v1/live/productions": Expect(Perm("live.produce"), data=body(
+        title="", kind="event", place="", planned_start="2026-01-01T10:00:00+08:00", planned_end="2026-01-01T11:00:00+08:00"),
+        as_json=True, note="no title: 422"),
+    "GET /api/v1/live/productions/{production_id}": Expect(Perm("live.view")),
+    "PUT /api/v1/live/productions/{production_id}": Expect(Perm("live.produce"), data=body(
+        title="隔离测试", kind="event", place="演播厅", planned_start="2026-01-01T10:00:00+08:00",
+        planned_end="2026-01-01T11:00:00+08:00", version=987654), as_json=True, note="stale: 409"),
+    "GET /api/v1/live/productions/{production_id}/crew": Expect(Perm("live.view")),
+    "POST /api/v1/live/productions/{production_id}/crew": Expect(Perm("live.produce"), data=body(person_id="@person", role=""),
+                                                                 as_json=True, note="no role: 422"),
+    "DELETE /api/v1/live/productions/{production_id}/crew/{crew_id}": Expect(Perm("live.produce")),
+    "GET /api/v1/live/productions/{production_id}/equipment": Expect(Perm("live.view")),
+    "POST /api/v1/live/productions/{production_id}/equipment": Expect(Perm("live.produce"),
+                                                                      data=body(equipment_id="@live_kit_equipment"), as_json=True,
+                                                                      note="already on this production: 409/422"),
+    "DELETE /api/v1/live/productions/{production_id}/equipment/{kit_id}": Expect(Perm("live.produce")),
+    "GET /api/v1/live/productions/{production_id}/segments": Expect(Perm("live.view")),
+    "POST /api/v1/live/productions/{production_id}/segments": Expect(Perm("live.produce"), data=body(
+        offset_minutes=0, length_minutes=1, content=""), as_json=True, note="no content: 422"),
+    "DELETE /api/v1/live/productions/{production_id}/segments/{segment_id}": Expect(Perm("live.produce")),
+    "GET /api/v1/live/productions/{production_id}/checklist": Expect(Perm("live.view")),
+    "POST /api/v1/live/productions/{production_id}/checklist/{check_item_id}": Expect(Perm("live.produce"), data=body(ticked=True),
+                                                                                      as_json=True),
+    "POST /api/v1/live/productions/{production_id}/start": Expect(Perm("live.produce"), data=body(version=987654), as_json=True),
+    "POST /api/v1/live/productions/{production_id}/end": Expect(Perm("live.produce"), data=body(version=987654), as_json=True),
+    "POST /api/v1/live/productions/{production_id}/cancel": Expect(Perm("live.produce"), data=body(reason="", version=987654),
+                                                                   as_json=True),
+    "POST /api/v1/live/productions/{production_id}/replay": Expect(Perm("live.produce"), data=body(version=987654), as_json=True),
+    "GET /api/v1/live/stats/{year}": Expect(Perm("live.view"), a_object=False, note="the asker's own center's year"),
+    "GET /api/v1/live/equipment": Expect(Perm("live.view")),
+    "POST /api/v1/live/equipment": Expect(Perm("live.manage"), data=body(kind="camera", name="", asset_number=""), as_json=True),
+    "PUT /api/v1/live/equipment/{equipment_id}": Expect(Perm("live.manage"), data=body(kind="camera", name="", asset_number=""),
+                                                        as_json=True),
+    "GET /api/v1/live/settings": Expect(Perm("live.manage")),
+    "PUT /api/v1/live/settings": Expect(Perm("live.manage"), data=body(version=987654), as_json=True, note="stale: 409"),
+    # 有线网络
+    "GET /api/v1/cable/subscribers": Expect(Perm("cable.view")),
+    "POST /api/v1/cable/subscribers": Expect(Perm("cable.counter"), data=body(
+        name="", phone="", township_id="@cable_township", address="", package_id="@cable_package", device_serial=""),
+        as_json=True, note="nothing filled in: 422"),
+    "GET /api/v1/cable/subscribers/{subscriber_id}": Expect(Perm("cable.view")),
+    "POST /api/v1/cable/subscribers/{subscriber_id}/transactions": Expect(Perm("cable.counter"),
+                                                                          data=body(kind="payment", version=987654),
+                                                                          as_json=True, note="stale: 409"),
+    "GET /api/v1/cable/transactions": Expect(Perm("cable.view")),
+    "GET /api/v1/cable/packages": Expect(Perm("cable.view")),
+    "GET /api/v1/cable/devices": Expect(Perm("cable.view")),
+    "GET /api/v1/cable/calls": Expect(Perm("cable.view")),
+    "POST /api/v1/cable/calls": Expect(Perm("cable.hotline"), data=body(subscriber_id="@cable_subscriber", kind="consult", notes=""),
+                                       as_json=True, note="no notes: 422"),
+    "GET /api/v1/cable/orders": Expect(Perm("cable.view") | Perm("cable.repair"), note="a technician: their own"),
+    "GET /api/v1/cable/orders/{order_id}": Expect(CABLE_ORDER),
+    "POST /api/v1/cable/orders/{order_id}/status": Expect(CABLE_ORDER & (Perm("cable.manage") | CABLE_TECHNICIAN),
+                                                          data=body(status="on_site", version=987654), as_json=True,
+                                                          note="the order's technician or the manager; stale: 409"),
+    "POST /api/v1/cable/orders/{order_id}/confirm": Expect(
+        CABLE_ORDER & (Perm("cable.hotline") | Perm("cable.manage") | CABLE_TECHNICIAN),
+        data=body(satisfaction="satisfied", version=987654), as_json=True),
+    "POST /api/v1/cable/orders/{order_id}/reassign": Expect(CABLE_ORDER & (Perm("cable.hotline") | Perm("cable.manage")),
+                                                            data=body(technician_id="@order_technician_id", version=987654),
+                                                            as_json=True),
+    "GET /api/v1/cable/stats/{year}": Expect(Perm("cable.manage"), a_object=False, note="the asker's own center's year"),
 }
 
 # Path parameters of the API by name (the same name means the same kind of object everywhere).
@@ -764,6 +1253,12 @@ PATH_PARAMS = {
     "source_id": "monitor_source",
     "alert_id": "monitor_alert", "rule_id": "monitor_rule", "robot_id": "monitor_robot", "item_id": "monitor_item",
     "hot_topic_id": "monitor_hot_topic", "report_id": "monitor_report",
+    # issue 18
+    "slot_id": "ads_slot", "client_id": "ads_client", "contract_id": "ads_contract", "booking_id": "ads_booking",
+    "event_id": "event", "line_id": "event_line", "task_id": "event_task",
+    "production_id": "production", "crew_id": "live_crew", "kit_id": "live_kit", "segment_id": "live_segment",
+    "check_item_id": "live_check", "equipment_id": "live_equipment", "year": "this_year",
+    "subscriber_id": "cable_subscriber", "order_id": "cable_order",
 }
 
 ADMIN_PUBLIC = {"admin:login"}
@@ -922,6 +1417,9 @@ class World:
                                                                url="https://news.example.cn/rss.xml"))
         self._monitor_alerts(a)
         self._monitor_views(a)
+        self._reach_and_appraisal(a)
+        self._issue17(a)
+        self._issue18(a)
         from rongmei.planning.models import Plan
 
         self.plan = Plan.objects.filter(center=a).first()
@@ -991,6 +1489,137 @@ class World:
 
         self.monitor_report_version = version_of(self.monitor_report)
 
+    def _reach_and_appraisal(self, a) -> None:
+        """传播效果 and 绩效考核 (issue 16): an import batch of each kind, a rule set, a 优稿 rating,
+        a 外宣 pickup, a deduction on a person of A only, and an open month with a dispute."""
+        import datetime as dt
+        from decimal import Decimal
+
+        from rongmei.analytics.models import ImportBatch
+        from rongmei.appraisal import periods
+        from rongmei.appraisal.models import Deduction, Dispute, Pickup, Rating, RuleSet
+        from rongmei.appraisal.rules import DEFAULT_RULES
+
+        admin = User.objects.get(username="admin")
+        self.analytics_import = ImportBatch.objects.create(center=a, kind="pieces", original_name="隔离测试.csv",
+                                                           status="imported", uploaded_by=admin)
+        self.pickup_import = ImportBatch.objects.create(center=a, kind="pickups", original_name="隔离测试外宣.csv",
+                                                        status="imported", uploaded_by=admin)
+        self.appraisal_ruleset = (RuleSet.objects.filter(center=a).order_by("pk").first()
+                                  or RuleSet.objects.create(center=a, month=dt.date(2024, 1, 1), rules=DEFAULT_RULES,
+                                                            created_by=admin))
+        self.appraisal_person = User.objects.create_user(username="iso_appraisal_person", display_name="隔离测试考核对象",
+                                                         password=secrets.token_urlsafe())
+        Membership.objects.create(user=self.appraisal_person, center=a, role="reporter")
+        story = self.published_story
+        self.appraisal_rating = (Rating.objects.filter(center=a, story=story).first()
+                                 or Rating.objects.create(center=a, story=story, month=dt.date(2025, 1, 1), level="A",
+                                                          reason="隔离测试", awarded_by=admin))
+        self.appraisal_pickup, _ = Pickup.objects.get_or_create(
+            center=a, story=story, outlet_name="隔离测试日报", used_on=dt.date(2025, 1, 2),
+            defaults={"month": dt.date(2025, 1, 1), "level": "county"})
+        self.appraisal_deduction = Deduction.objects.create(center=a, month=dt.date(2025, 1, 1), kind="other",
+                                                            user=self.appraisal_person, points=Decimal(1),
+                                                            reason="隔离测试", created_by=admin)
+        self.appraisal_month = "2025-01"
+        period = periods.get_or_open(a, dt.date(2025, 1, 1))
+        self.appraisal_dispute = Dispute.objects.create(center=a, period=period, raised_by=self.appraisal_person,
+                                                        text="隔离测试申诉")
+
+    def _issue17(self, a) -> None:
+        """Issue 17: the demo's finished video version and its story, a 视频号 hand-post of it
+        (its download and the province's signed link), the province account's callback key,
+        a message channel and a pending delivery of A, an SMS template of A."""
+        from django.utils import timezone
+
+        from rongmei.core.messaging import enqueue
+        from rongmei.core.models import MessageChannel, MessageDelivery
+        from rongmei.distribution import video_links
+        from rongmei.distribution.models import ChannelAccount, Publication
+        from rongmei.inquiry.models import SmsTemplate
+        from rongmei.newsroom.models import VideoJob
+        from rongmei.newsroom.selectors import video_file
+
+        self.video_job = VideoJob.objects.filter(center=a, status="done").order_by("pk").first()
+        assert self.video_job is not None, "the demo has a finished video version (newsroom demo)"
+        self.video_story = self.video_job.story
+        assert self.video_story.status == "signed_off", "the declarations assume the demo's video story is signed off"
+        channels = ChannelAccount.objects.filter(center=a, kind="channels").order_by("pk").first()
+        self.video_publication = Publication.objects.create(
+            center=a, story=self.video_story, account=channels, channel="short_video", status="awaiting",
+            handoff="publish", story_version=self.video_story.version, content_hash="isolation",
+            created_by=User.objects.get(username="operator"), sent_at=timezone.now())
+        self.video_publication_responsible = channels.responsible.username if channels.responsible else ""
+        vf = video_file(self.video_story, "vertical")
+        assert vf is not None, "the demo's video story has its signed vertical video"
+        self.video_link_token = video_links.signed_link(self.video_publication, "video", "vertical", vf).split("/")[-2]
+        province = ChannelAccount.objects.filter(center=a, kind="province").order_by("pk").first()
+        self.province_callback_key = province.callback_key
+        self.message_channel = MessageChannel.objects.filter(center=a).order_by("pk").first()
+        self.message_delivery = (MessageDelivery.objects.filter(center=a, status="pending").order_by("pk").first()
+                                 or enqueue(center=a, kind="email", address="iso@example.com", title="隔离测试",
+                                            key=f"isolation-{secrets.token_hex(4)}"))
+        self.sms_template = SmsTemplate.objects.filter(center=a).order_by("pk").first()
+
+    def _issue18(self, a) -> None:
+        """Issue 18 (经营创收): an ad slot, client, contract and booking; an event with a budget
+        line and a task; a live production with its crew, equipment, run-sheet segment and check
+        item; a cable subscriber, call, work order (with its technician), package and device.
+        A's canary goes into each room's private text."""
+        import datetime as dt
+
+        from rongmei.ads.models import Booking, Client, Contract, Slot
+        from rongmei.cable.models import Call, Device, Package, Subscriber, WorkOrder
+        from rongmei.events.models import BudgetLine, Event, Task
+        from rongmei.live.models import CheckItem, CrewAssignment, Equipment, EquipmentAssignment, Production, Segment
+
+        self.this_year = str(dt.date.today().year)
+        self.ads_booking = Booking.objects.filter(center=a).order_by("pk").first()
+        self.ads_contract = self.ads_booking.contract
+        self.ads_client = self.ads_contract.client
+        self.ads_slot = self.ads_booking.slot
+        assert Slot.objects.filter(center=a).exists() and Contract.objects.filter(center=a).exists()
+        self.event = Event.objects.filter(center=a, tasks__isnull=False, budget_lines__isnull=False).order_by("pk").first()
+        self.event_manager = self.event.manager
+        self.event_line = BudgetLine.objects.filter(event=self.event).order_by("pk").first()
+        self.event_task = Task.objects.filter(event=self.event).order_by("pk").first()
+        self.task_owner = self.event_task.owner.username
+        productions = Production.objects.filter(center=a)
+        self.production = (productions.filter(crew__isnull=False, equipment__isnull=False, segments__isnull=False,
+                                              checks__isnull=False).order_by("pk").first() or productions.order_by("pk").first())
+        p = self.production
+        self.live_crew = (CrewAssignment.objects.filter(production=p).order_by("pk").first()
+                          or CrewAssignment.objects.create(center=a, production=p, person=User.objects.get(username="editor"),
+                                                           role=CrewAssignment.Role.choices[0][0]))
+        self.live_equipment = Equipment.objects.filter(center=a).order_by("pk").first()
+        self.live_kit = (EquipmentAssignment.objects.filter(production=p).order_by("pk").first()
+                         or EquipmentAssignment.objects.create(center=a, production=p, equipment=self.live_equipment))
+        self.live_kit_equipment = self.live_kit.equipment
+        self.live_segment = (Segment.objects.filter(production=p).order_by("pk").first()
+                             or Segment.objects.create(center=a, production=p, offset_minutes=0, length_minutes=5,
+                                                       content="隔离测试开场"))
+        self.live_check = (CheckItem.objects.filter(production=p).order_by("pk").first()
+                           or CheckItem.objects.create(center=a, production=p, label="隔离测试检查"))
+        technician = User.objects.get(username="technician")
+        self.cable_order = WorkOrder.objects.filter(center=a, technician=technician).order_by("pk").first()
+        assert self.cable_order is not None, "the demo has work orders sent to the technician 吕强"
+        self.order_technician = technician.username
+        self.order_technician_id = technician
+        self.cable_subscriber = self.cable_order.subscriber
+        self.cable_township = self.cable_subscriber.township
+        self.cable_package = self.cable_subscriber.package
+        self.cable_call = Call.objects.filter(center=a).order_by("pk").first()
+        self.cable_device = Device.objects.filter(center=a).order_by("pk").first()
+        assert Package.objects.filter(center=a).exists()
+        # A's private text in each room: clients' notes, the event's description, the production's
+        # note, the subscriber's address and the hotline's notes.
+        c = self.canary
+        Client.objects.filter(pk=self.ads_client.pk).update(note=c)
+        Event.objects.filter(pk=self.event.pk).update(description=c)
+        Production.objects.filter(pk=p.pk).update(note=c)
+        Subscriber.objects.filter(pk=self.cable_subscriber.pk).update(address=c)
+        Call.objects.filter(pk=self.cable_call.pk).update(notes=c)
+
     def _plant_canaries(self) -> None:
         """Unique strings in A's private data; none may reach anonymous or B."""
         from rongmei.core import services as core_services
@@ -1051,6 +1680,17 @@ class World:
         AlertNote.objects.create(center=a, alert=self.monitor_alert, text=c)
         ReviewComment.objects.create(review=self.open_review, author=User.objects.get(username="reviewer1"), field="body",
                                      start=0, end=1, quote=c, body=c, story_version=1)
+        # issue 17: subtitles, message channels, people's WeCom ids, the delivery log, SMS templates
+        from rongmei.core.models import MessageChannel, MessageDelivery, PersonChannel
+        from rongmei.inquiry.models import SmsTemplate
+        from rongmei.newsroom.models import VideoJob
+
+        VideoJob.objects.filter(center=a).update(subtitles=f"1\n00:00:00,000 --> 00:00:01,000\n{c}\n")
+        for channel in MessageChannel.objects.filter(center=a):
+            MessageChannel.objects.filter(pk=channel.pk).update(name=f"{c} {channel.pk}")
+        PersonChannel.objects.filter(center=a).update(wecom_userid=c)
+        MessageDelivery.objects.filter(center=a).update(title=c, body=c)
+        SmsTemplate.objects.filter(center=a).update(template_code=c)
         token, _ = core_services.create_api_token(user=User.objects.get(username="editor"), center=a, name=c[:40])
         self.editor_token = token
 
@@ -1088,6 +1728,10 @@ IDENTITIES = [
     ("reviewer2", "reviewer2", "a"), ("reviewer3", "reviewer3", "a"), ("proofreader", "proofreader", "a"),
     ("operator", "operator", "a"), ("analyst", "analyst", "a"), ("coordinator", "coordinator", "a"),
     ("liaison", "liaison", "a"), ("appraiser", "appraiser", "a"), ("admin", "admin", "a"),
+    # 经营创收 (issue 18)
+    ("adsales", "adsales", "a"), ("business", "business", "a"), ("events", "events", "a"), ("director", "director", "a"),
+    ("cableclerk", "cableclerk", "a"), ("cableagent", "cableagent", "a"), ("technician", "technician", "a"),
+    ("cablemanager", "cablemanager", "a"),
     ("a_center_admin", "iso_a_admin", "a"),
     ("anonymous", None, None),
     ("lx_reporter", "lx_reporter", "b"), ("lx_center_admin", "iso_b_admin", "b"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
@@ -99,6 +100,9 @@ def _mac(raw: str, scope: str) -> str:
     return salted_hmac(f"{CURSOR_SALT}:{scope}", raw).hexdigest()[:16]
 
 
+_CURSOR_CHARS = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def encode_cursor(values: Iterable, scope: str = "") -> str:
     raw = json.dumps([_plain(v) for v in values], separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(f"{_mac(raw, scope)}{raw}".encode()).rstrip(b"=").decode()
@@ -106,7 +110,9 @@ def encode_cursor(values: Iterable, scope: str = "") -> str:
 
 def decode_cursor(token: str, width: int, scope: str = "") -> list:
     try:
-        if len(token) > MAX_CURSOR:
+        # Only the unpadded URL-safe alphabet encode_cursor writes: base64 itself would take
+        # extra "=" after a whole group and so read a second spelling of the same cursor.
+        if len(token) > MAX_CURSOR or not _CURSOR_CHARS.fullmatch(token):
             raise ValueError
         text = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True).decode()
         mac, raw = text[:16], text[16:]

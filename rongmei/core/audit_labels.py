@@ -35,6 +35,9 @@ _GROUPS: dict[str, str] = {
     "lead": "线索", "plan": "策划", "topic": "选题", "assignment": "采访任务", "duty": "值班",
     "inquiry": "网络问政", "distribution": "一键分发", "account": "渠道账号", "portal": "网站与服务",
     "monitor": "舆情监测",
+    "analytics": "传播效果",
+    "appraisal": "绩效考核",
+    "ads": "广告经营", "events": "活动运营", "live": "直播制作", "cable": "有线网络",
 }
 
 # object type (app_label.model) -> (kind shown in the log, how to name one object or None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils import timezone
 
 from rongmei.core import services
 from rongmei.core.models import Area, Center, Department, Membership, OrgUnit, User
@@ -26,6 +27,8 @@ ORG_UNITS = [
     ("品牌运维部", "客户端、微信、微博与账号矩阵运营"),
     ("用户运维部", "网络问政、爆料受理与便民服务"),
     ("技术保障部", "播出、网络与系统保障"),
+    ("经营发展部", "广告经营、活动运营与直播承接"),
+    ("有线网络分公司", "有线电视营业厅、客服热线与维修"),
 ]
 
 DEPARTMENTS = [
@@ -69,6 +72,15 @@ PEOPLE = [
     ("coordinator", "周婷", ["coordinator"], "用户运维部", None, [], False),
     ("liaison", "吴刚", ["liaison"], None, "示例县住房和城乡建设局", [], False),
     ("appraiser", "孙丽", ["appraiser"], "总编室", None, [], False),
+    ("hr", "钱芳", ["hr"], "总编室", None, [], False),
+    ("adsales", "冯晓", ["ad_sales"], "经营发展部", None, [], False),
+    ("business", "何军", ["business_manager"], "经营发展部", None, [], False),
+    ("events", "许娟", ["event_manager"], "经营发展部", None, [], False),
+    ("director", "邓超", ["live_director"], "经营发展部", None, [], False),
+    ("cableclerk", "孔燕", ["cable_clerk"], "有线网络分公司", None, [], False),
+    ("cableagent", "彭丽", ["cable_agent"], "有线网络分公司", None, [], False),
+    ("technician", "吕强", ["cable_technician"], "有线网络分公司", None, [], False),
+    ("cablemanager", "苏建华", ["cable_manager"], "有线网络分公司", None, [], False),
 ]
 
 _loaders: list[Callable[[Center], tuple[int, int]]] = []
@@ -135,6 +147,17 @@ def _person(tally: _Tally, center: Center, username: str, name: str, roles: list
 
 
 @transaction.atomic
+def _drop_history_messages(since) -> None:
+    """The loaders replay weeks of newsroom history (reviews, assignments, alerts) through the
+    real services, whose notifications would then go out to the sandbox's WeCom and Feishu
+    fakes by the hundred the moment `rongmei serve` starts. Those are not live events: the
+    bell keeps them, the outbox forgets the ones not sent yet."""
+    from rongmei.core.models import MessageDelivery
+
+    MessageDelivery.objects.filter(created_at__gte=since, status__in=[MessageDelivery.Status.PENDING,
+                                                                        MessageDelivery.Status.HELD]).delete()
+
+
 def load_demo() -> dict:
     tally = _Tally()
     demo = _center(tally, DEMO_SLUG, "示例县融媒体中心", "示例省示例市示例县")
@@ -164,8 +187,10 @@ def load_demo() -> dict:
     _person(tally, neighbour, "lx_reporter", "马超", ["reporter"], "媒体采集部", None)
     logins.append(("lx_reporter", "马超 · 记者（邻县融媒体中心）"))
 
+    loading_since = timezone.now()
     for loader in _loaders:
         created, existing = loader(demo)
         tally.created += created
         tally.existing += existing
+    _drop_history_messages(loading_since)
     return {"created": tally.created, "existing": tally.existing, "logins": logins}

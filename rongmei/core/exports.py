@@ -45,6 +45,19 @@ def restore_cell(text: str) -> str:
     return text
 
 
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xlsx_cell(value):
+    """The value as an .xlsx cell can hold it: XML 1.0 has no place for control characters
+    other than tab and line breaks, and openpyxl refuses them (IllegalCharacterError) — a
+    title pasted from a platform with a stray \\x01 must not break the whole download.
+    Other values pass unchanged."""
+    if isinstance(value, str) and _XLSX_ILLEGAL.search(value):
+        return _XLSX_ILLEGAL.sub("", value)
+    return value
+
+
 def safe_workbook(workbook):
     """Every text cell of an openpyxl workbook that openpyxl would write as a formula
     (text starting with =) is written as the text itself. Returns the workbook.

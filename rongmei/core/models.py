@@ -296,3 +296,153 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 from rongmei.core.search.models import SearchEntry  # noqa: E402,F401
+
+
+# -- 17:NC -- notification channels: where a message to staff can go besides the bell ----------
+
+class MessageChannel(TenantModel):
+    """A center's connection to a messaging platform: its 企业微信 application, its 钉钉 work
+    notification app, a desk's group robot (WeCom, DingTalk, Feishu) or its SMS gateway.
+    The secret is encrypted at rest (rongmei.core.messaging.secrets) and never shown again."""
+
+    class Kind(models.TextChoices):
+        WECOM_APP = "wecom_app", "企业微信应用消息"
+        DINGTALK_APP = "dingtalk_app", "钉钉工作通知"
+        WECOM_ROBOT = "wecom_robot", "企业微信群机器人"
+        DINGTALK_ROBOT = "dingtalk_robot", "钉钉群机器人"
+        FEISHU_ROBOT = "feishu_robot", "飞书群机器人"
+        SMS = "sms", "短信网关"
+
+    name = models.CharField("名称", max_length=60)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    app_id = models.CharField(
+        "应用标识", max_length=100, blank=True,
+        help_text="企业微信：企业ID（corpid）；钉钉：AppKey；短信：AccessKey ID",
+    )
+    agent_id = models.CharField("AgentId", max_length=40, blank=True, help_text="企业微信应用或钉钉应用的 AgentId")
+    secret = models.TextField("密钥（加密保存）", blank=True)
+    webhook_url = models.CharField("Webhook 地址", max_length=500, blank=True, help_text="群机器人的完整地址")
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name="服务部门")
+    events = models.JSONField("接收的事件", default=list, blank=True, help_text="群机器人推送哪些事件（事件代码列表）")
+    options = models.JSONField("其他参数", default=dict, blank=True, help_text="如短信签名、地域")
+    base_url = models.CharField("接口地址", max_length=200, blank=True, help_text="留空用平台官方地址；内网中转或测试时填写")
+    is_active = models.BooleanField("启用", default=True)
+    last_success_at = models.DateTimeField("最近成功", null=True, blank=True)
+    last_failure_at = models.DateTimeField("最近失败", null=True, blank=True)
+    last_error = models.CharField("最近错误", max_length=300, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    ROBOT_KINDS = ("wecom_robot", "dingtalk_robot", "feishu_robot")
+    PERSON_KINDS = ("wecom_app", "dingtalk_app")
+
+    class Meta:
+        verbose_name = "消息渠道"
+        verbose_name_plural = "消息渠道"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["center", "name"], name="messagechannel_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_kind_display()}）"
+
+    @property
+    def is_robot(self) -> bool:
+        return self.kind in self.ROBOT_KINDS
+
+
+class PersonChannel(TenantModel):
+    """One person's addresses and quiet hours in one center: their 企业微信 userid and 钉钉
+    userid in this center's organisation, and when non-urgent messages should wait."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="人员")
+    wecom_userid = models.CharField("企业微信账号（userid）", max_length=64, blank=True)
+    dingtalk_userid = models.CharField("钉钉账号（userid）", max_length=64, blank=True)
+    quiet_from = models.TimeField("免打扰开始", null=True, blank=True)
+    quiet_to = models.TimeField("免打扰结束", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "个人消息设置"
+        verbose_name_plural = "个人消息设置"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["center", "user"], name="personchannel_one_per_center")]
+
+    def __str__(self) -> str:
+        return f"{self.user} 的消息设置"
+
+
+class NotifyPreference(TenantModel):
+    """Which channels one event reaches one person through (bell, email, wecom, dingtalk).
+    Without a row the event's default from rongmei.core.messaging.events applies."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="人员")
+    event = models.CharField("事件", max_length=40)
+    channels = models.JSONField("渠道", default=list, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "通知偏好"
+        verbose_name_plural = "通知偏好"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["center", "user", "event"], name="notifypreference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.event}"
+
+
+class MessageDelivery(TenantModel):
+    """The messaging outbox: one message to one address through one channel. Written in the
+    transaction of the change it tells about, delivered after commit by a worker holding a
+    lease; the idempotency key makes a second enqueue of the same message return this row."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        HELD = "held", "免打扰暂缓"
+        SENDING = "sending", "发送中"
+        SENT = "sent", "已送达"
+        FAILED = "failed", "失败"
+        DEAD = "dead", "多次重试仍失败"
+        CANCELLED = "cancelled", "已取消"
+
+    channel = models.ForeignKey(MessageChannel, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries",
+                                verbose_name="渠道")
+    kind = models.CharField("方式", max_length=20)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name="接收人")
+    notification = models.ForeignKey(Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name="站内通知")
+    address = models.TextField("地址（加密保存）", blank=True)
+    address_masked = models.CharField("地址", max_length=120, blank=True)
+    event = models.CharField("事件", max_length=40, blank=True, db_index=True)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=500, blank=True)
+    payload = models.JSONField("附加数据", default=dict, blank=True)
+    urgent = models.BooleanField("紧急", default=False)
+    idempotency_key = models.CharField("幂等键", max_length=200, unique=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField("尝试次数", default=0)
+    max_attempts = models.PositiveIntegerField("最多尝试", default=6)
+    available_at = models.DateTimeField("可发送时间", db_index=True)
+    lease_until = models.DateTimeField("租约到期", null=True, blank=True)
+    lease_owner = models.CharField("租约持有者", max_length=100, blank=True)
+    in_flight = models.BooleanField("已发出未确认", default=False)
+    progress = models.JSONField("进度", default=dict, blank=True)
+    last_error = models.CharField("最近错误", max_length=500, blank=True)
+    remote_id = models.CharField("平台消息编号", max_length=100, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField("送达时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "消息投递"
+        verbose_name_plural = "消息投递"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "available_at"], name="messagedelivery_due"),
+            models.Index(fields=["center", "-created_at"], name="messagedelivery_log"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.address_masked}：{self.title}"

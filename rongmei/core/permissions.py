@@ -55,8 +55,35 @@ PERMISSIONS: dict[str, str] = {
     "monitor.manage": "管理监测源、监测方案、预警规则与群机器人",
     "monitor.handle": "处置预警（确认、指派、记录、办结），把舆情转为线索",
     "monitor.report": "生成、编辑和发送舆情日报、周报",
+    # analytics (传播效果)
+    "analytics.view": "查看传播效果、账号排行与传播力指数",
+    "analytics.manage": "同步平台数据、导入传播数据、设置传播力指数权重",
+    # appraisal (绩效考核)
+    "appraisal.view_own": "查看本人月度绩效与明细，提出申诉",
+    "appraisal.rate": "评定优稿",
+    "appraisal.manage": "制定考核规则，登记外宣采用与扣分，处理申诉，月度结算与调整",
+    "appraisal.view_all": "查看全体人员月度绩效",
+    "appraisal.export": "导出绩效工资表与稿费表",
     # portal
     "portal.manage_site": "管理网站：专题、直播、便民服务，重新生成网站",
+    # ads (广告经营)
+    "ads.view": "查看广告资源、客户、合同与排期",
+    "ads.sell": "录入客户与合同，预订广告排期，登记刊播证明与回款",
+    "ads.approve": "审查广告内容（广告法禁用语与内容检查）",
+    "ads.manage": "管理广告资源与刊例价，查看经营收入报表并导出",
+    # events (活动运营)
+    "events.view": "查看活动项目",
+    "events.manage": "创建和管理活动项目：预算与实际支出、任务、文件、报道策划",
+    # live (直播制作)
+    "live.view": "查看直播预约、排期与年度统计",
+    "live.produce": "承接直播：预约、人员与设备安排、串词单、播前检查、开播与结束、发布回放",
+    "live.manage": "管理直播设备与推拉流服务器设置",
+    # cable (有线网络)
+    "cable.view": "查看有线电视用户、业务记录、热线与维修工单",
+    "cable.counter": "营业厅业务：开户、套餐变更、高标清互换、缴费、停机与复机",
+    "cable.hotline": "热线受理：咨询与故障报修，派发维修工单",
+    "cable.repair": "执行维修工单：到场、修复或未修复、用户确认",
+    "cable.manage": "管理套餐、设备、维修人员与工单时限，查看月度统计并导出",
 }
 
 
@@ -70,7 +97,7 @@ class Role:
 
 
 _STAFF = {"core.view_dashboard", "core.view_org", "core.use_api_tokens", "planning.view_board", "planning.add_lead",
-          "newsroom.view_stories"}
+          "newsroom.view_stories", "appraisal.view_own"}
 _WRITER = {"newsroom.write_story", "planning.propose_topic", "planning.take_assignment", "review.run_checks",
            "review.submit"}
 _REVIEW = {"newsroom.edit_any_story", "newsroom.view_drafts", "review.run_checks", "review.review"}
@@ -81,7 +108,8 @@ _DESK = _WRITER | {
 
 _ROLES = [
     Role("reporter", "记者", "采访、写稿、上传素材，领取采访任务", frozenset(_STAFF | _WRITER)),
-    Role("editor", "编辑", "策划选题、派发任务、编辑稿件、生成各渠道稿", frozenset(_STAFF | _DESK | {"newsroom.manage_columns"})),
+    Role("editor", "编辑", "策划选题、派发任务、编辑稿件、生成各渠道稿",
+         frozenset(_STAFF | _DESK | {"newsroom.manage_columns", "appraisal.rate", "analytics.view"})),
     Role("reviewer1", "一审", "责任编辑初审：文字、人名、地名、时间、职务", frozenset(_STAFF | _REVIEW)),
     Role("reviewer2", "二审", "部门负责人复审：事实、依据、新闻价值", frozenset(_STAFF | _REVIEW)),
     Role("reviewer3", "三审", "终审：政治导向与是否刊发", frozenset(_STAFF | _REVIEW | {"core.view_audit", "review.manage_lists", "review.view_stats"})),
@@ -89,20 +117,46 @@ _ROLES = [
     Role("chief_editor", "总编辑", "总体把关，签发，统筹指挥调度", frozenset(_STAFF | _DESK | _REVIEW | {"core.view_audit", "newsroom.manage_columns", "review.manage_lists",
                                               "review.manage_workflows", "review.view_stats", "review.reassign", "distribution.publish",
                                               "portal.manage_site", "inquiry.view_stats", "planning.manage_duty",
-                                              "monitor.view", "monitor.handle"})),
+                                              "monitor.view", "monitor.handle", "analytics.view", "appraisal.rate",
+                                              "appraisal.view_all"})),
     # 副总编辑: signs in the chief editor's place when a step is reassigned to them (issue 13).
     Role("deputy_chief", "副总编辑", "协助总编辑把关，可受改派办理审核环节、签发", frozenset(_STAFF | _REVIEW | {"review.view_stats"})),
     Role("operator", "运营", "一键分发到各渠道与账号矩阵，管理账号",
-         frozenset(_STAFF | {"distribution.publish", "distribution.manage_accounts", "portal.manage_site"})),
+         frozenset(_STAFF | {"distribution.publish", "distribution.manage_accounts", "portal.manage_site", "analytics.view",
+                             "analytics.manage"})),
     Role("analyst", "舆情分析", "舆情监测、预警与研判",
-         frozenset(_STAFF | {"monitor.view", "monitor.manage", "monitor.handle", "monitor.report"})),
+         frozenset(_STAFF | {"monitor.view", "monitor.manage", "monitor.handle", "monitor.report", "analytics.view"})),
     Role("coordinator", "问政受理", "受理群众诉求，转办、督办、审核答复",
          frozenset(_STAFF | {"inquiry.handle", "inquiry.manage", "inquiry.view_stats"})),
     Role(
         "liaison", "部门联络员", "代表政府部门办理并答复群众诉求",
         frozenset({"core.view_dashboard", "core.use_api_tokens", "inquiry.answer"}), needs_department=True,
     ),
-    Role("appraiser", "考核管理", "制定考核规则，生成月度绩效", frozenset(_STAFF | {"inquiry.view_stats"})),
+    Role("appraiser", "考核管理", "制定考核规则，登记外宣与扣分，月度结算，导出绩效工资",
+         frozenset(_STAFF | {"inquiry.view_stats", "analytics.view", "analytics.manage", "appraisal.manage",
+                             "appraisal.view_all", "appraisal.export"})),
+    Role("hr", "人事财务", "查看全体月度绩效，导出绩效工资表与稿费表",
+         frozenset({"core.view_dashboard", "core.use_api_tokens", "appraisal.view_own", "appraisal.view_all",
+                    "appraisal.export"})),
+    # 经营创收 (issue 18): advertising, events, live production and the cable-TV desk.
+    Role("ad_sales", "广告业务员", "开发广告客户、签订合同、预订排期、登记刊播与回款",
+         frozenset(_STAFF | {"ads.view", "ads.sell"})),
+    Role("business_manager", "经营主管", "管理广告资源与价格、审查广告内容、查看经营收入；统筹活动与直播",
+         frozenset(_STAFF | {"ads.view", "ads.sell", "ads.approve", "ads.manage", "events.view", "events.manage",
+                             "live.view", "cable.view"})),
+    Role("event_manager", "活动运营", "策划和执行活动项目：预算、任务、文件与报道",
+         frozenset(_STAFF | {"events.view", "events.manage", "live.view"})),
+    Role("live_director", "直播导播", "承接直播：预约、人员与设备、串词单、播前检查、回放",
+         frozenset(_STAFF | {"live.view", "live.produce", "live.manage", "events.view"})),
+    Role("cable_clerk", "有线营业员", "营业厅业务：开户、套餐变更、高标清互换、缴费、停复机",
+         frozenset({"core.view_dashboard", "core.use_api_tokens", "cable.view", "cable.counter"})),
+    Role("cable_agent", "有线客服", "热线受理：咨询与故障报修，派发维修工单并督办",
+         frozenset({"core.view_dashboard", "core.use_api_tokens", "cable.view", "cable.hotline"})),
+    Role("cable_technician", "维修技术员", "上门维修：到场、修复、用户确认",
+         frozenset({"core.view_dashboard", "core.use_api_tokens", "cable.repair"})),
+    Role("cable_manager", "有线网络主管", "管理套餐、设备与维修人员，督办超时工单，月度统计",
+         frozenset({"core.view_dashboard", "core.view_org", "core.use_api_tokens", "cable.view", "cable.counter",
+                    "cable.hotline", "cable.manage"})),
     Role(
         "center_admin", "中心管理员", "管理本中心的人员、角色、组织机构，查阅审计日志",
         frozenset(_STAFF | {"core.manage_org", "core.manage_people", "core.view_audit", "newsroom.view_drafts", "review.manage_lists",

@@ -398,21 +398,20 @@ def touch_api_token(token: ApiToken) -> None:
 
 # --- Notifications ---------------------------------------------------------------------------
 
-def notify(*, center: Center, recipients, title: str, body: str = "", url: str = "") -> list[Notification]:
-    """Put a message in each recipient's notification centre; with email configured, also
-    mail it (after the transaction commits, from the task queue)."""
+def notify(*, center: Center, recipients, title: str, body: str = "", url: str = "", event: str = "",
+           urgent: bool = False) -> list[Notification]:
+    """Put a message in each recipient's notification centre, then (-- 17:NC --) send it on
+    where the person wants this `event` to reach them (email, 企业微信, 钉钉; their choice or
+    the event's default, held during their quiet hours unless `urgent`) and to the desk
+    robots that take the event. Everything goes through the messaging outbox, written in
+    this transaction and delivered after it commits."""
     people = [u for u in recipients if u is not None and u.is_active]
     notes = Notification.objects.bulk_create([
         Notification(center=center, recipient=u, title=title[:200], body=body[:500], url=url[:300]) for u in people
     ])
-    from django.conf import settings
+    from rongmei.core.messaging.dispatch import fan_out
 
-    if settings.EMAIL_ENABLED and any(u.email for u in people):
-        from rongmei.core.tasks import email_notifications
-
-        ids = [n.pk for n, u in zip(notes, people) if u.email and n.pk]
-        if ids:
-            email_notifications.enqueue(ids)
+    fan_out(center=center, people=people, notes=notes, title=title, body=body, url=url, event=event, urgent=urgent)
     return notes
 
 

@@ -1,9 +1,11 @@
-"""Background work of the core: mailing notifications."""
+"""Background work of the core: mailing notifications; delivering the messaging outbox."""
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 from django_tasks import task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
 
 from rongmei.core.models import Notification
 
@@ -24,3 +26,22 @@ def email_notifications(notification_ids: list[int]) -> int:
         Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
         sent += 1
     return sent
+
+
+# -- 17:NC --
+
+@task
+def deliver_messages() -> dict:
+    """Deliver the messaging outbox's due rows (enqueued after a notify commits)."""
+    from rongmei.core.messaging.outbox import deliver_due
+
+    return deliver_due()
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_messages() -> dict:
+    """Every minute: anything due that no task picked up (a lost task, a crashed worker whose
+    lease ran out, a message held for quiet hours that may now go)."""
+    from rongmei.core.messaging.outbox import deliver_due
+
+    return deliver_due()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rongmei.core import views
+from rongmei.core import notify_views, views  # notify_views: -- 17:NU --
 
 app_name = "core"
 
@@ -27,4 +27,14 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/badge/", views.notification_badge, name="notification_badge"),
     path("notifications/<id:pk>/", views.notification_open, name="notification_open"),
+    # -- 17:NU --
+    path("account/notifications/", notify_views.my_settings, name="notify_settings"),
+    path("account/notifications/test/", notify_views.my_test, name="notify_test"),
+    path("notify/channels/", notify_views.channel_list, name="notify_channels"),
+    path("notify/channels/new/", notify_views.channel_new, name="notify_channel_new"),
+    path("notify/channels/<id:pk>/", notify_views.channel_edit, name="notify_channel"),
+    path("notify/channels/<id:pk>/action/", notify_views.channel_action, name="notify_channel_action"),
+    path("notify/people/", notify_views.bindings, name="notify_bindings"),
+    path("notify/deliveries/", notify_views.delivery_log, name="notify_deliveries"),
+    path("notify/deliveries/<id:pk>/action/", notify_views.delivery_action, name="notify_delivery_action"),
 ]

@@ -61,3 +61,8 @@ class DistributionConfig(AppConfig):
             "webhook.ping": "发送 Webhook 测试事件", "webhook.resend": "重发 Webhook 推送",
         })
         audit_labels.register_objects({"distribution.webhookendpoint": ("Webhook 接收地址", None)})
+        # -- 17:PV --
+        audit_labels.register({"distribution.province_receipt": "收到省平台回执"})
+        audit_labels.register_objects({"distribution.provincereceipt": ("省平台回执", None)})
+        # -- 17:DY --
+        audit_labels.register({"account.token_refresh": "自动续期平台授权"})

@@ -82,6 +82,7 @@ def load(center: Center) -> tuple[int, int]:
                          area=areas.get(HAND_VILLAGE), responsible=clerk or operator, leader=leader))
     made.append(_signed_notice(center))
     made.append(_webhook(center))
+    made.extend(_video_and_province_accounts(center, operator, leader))  # -- 17:PV --
     created = sum(1 for _, c in made if c)
     return created, len(made) - created
 
@@ -156,3 +157,34 @@ def _webhook(center: Center) -> tuple[object, bool]:
     DeliveryAttempt.objects.create(message=message, worker="demo", started_at=now - dt.timedelta(seconds=1),
                                    finished_at=now, outcome="fail", detail="接收地址已停用，未发送。")
     return endpoint, True
+
+
+# -- 17:PV -- 抖音 and 快手 sandbox accounts (the fakes `rongmei serve` starts beside WeChat's),
+# 视频号 and 学习强国 accounts posted by hand, and the province's platform (its fake receiver).
+def _sandbox_url(kind: str) -> str:
+    from rongmei.distribution.fakes.server import SANDBOX_OFFSETS
+
+    return f"http://127.0.0.1:{settings.CONFIG.sandbox_port + SANDBOX_OFFSETS[kind]}"
+
+
+def _video_and_province_accounts(center: Center, operator, leader) -> list[tuple[ChannelAccount, bool]]:
+    import json
+
+    made = [
+        _account(center, "douyin", "示例县融媒（抖音·沙箱）", base_url=_sandbox_url("douyin"),
+                 options={"client_key": "aw-demo-center", "open_id": "demo-douyin"},
+                 secret=json.dumps({"client_secret": "secret-aw-demo-center", "access_token": "act.demo-douyin",
+                                    "refresh_token": "rft.demo-douyin"}),
+                 responsible=operator, leader=leader),
+        _account(center, "kuaishou", "示例县融媒（快手·沙箱）", base_url=_sandbox_url("kuaishou"),
+                 options={"app_id": "ks-demo-center", "open_id": "demo-kuaishou"},
+                 secret=json.dumps({"app_secret": "secret-ks-demo-center", "access_token": "at-demo-kuaishou",
+                                    "refresh_token": "rt-demo-kuaishou"}),
+                 responsible=operator, leader=leader),
+    ]
+    if operator is not None:
+        made.append(_account(center, "channels", "示例县融媒视频号（人工代发）", responsible=operator, leader=leader))
+        made.append(_account(center, "xuexi", "示例县融媒强国号（人工代发）", responsible=operator, leader=leader))
+    made.append(_account(center, "province", "省级技术平台（沙箱）", base_url=f"{_sandbox_url('province')}/ninjs",
+                         secret="demo-province-shared-key", responsible=operator, leader=leader))
+    return made

@@ -1,5 +1,7 @@
-"""Matrix health: accounts that have not posted for a while are chased — the operators at
-day 10, the account's responsible leader at day 12 (both configurable), once per quiet spell."""
+"""Matrix health: accounts that have not posted for a while are chased — the operators when
+the account's kind says it is quiet too long (`selectors.stale_rule`: 3 days for short
+video, 7 for WeChat, 10 for a village account without an API …), the account's leader two
+days later (all configurable), once per quiet spell."""
 
 from __future__ import annotations
 
@@ -54,7 +56,8 @@ def chase_handoffs(now: dt.datetime | None = None) -> dict[str, int]:
                 counts["escalated"] += 1
             notify(center=publication.center, recipients=people,
                    title=f"催办：{account.name}《{publication.story.headline}》已等待 {waited} 小时"[:200],
-                   body="请完成后在页面上确认。", url=f"/distribution/publications/{publication.pk}/handoff/")
+                   body="请完成后在页面上确认。", url=f"/distribution/publications/{publication.pk}/handoff/",
+                   event="handoff", urgent=bool(escalate))
             record("distribution.handoff_chase", actor=None, center=publication.center, obj=publication,
                    after={"hours": waited, "leader": bool(escalate)})
             counts["chased"] += 1
@@ -62,26 +65,31 @@ def chase_handoffs(now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def chase_stale_accounts(now: dt.datetime | None = None) -> dict[str, int]:
+    """久未更新: each account by its kind's rule (`selectors.stale_rule`: 3 days for 抖音, 快手,
+    视频号 and 微博, 7 for 公众号 …, never for the newspaper desk), the operators and its
+    responsible person first, its leader `selectors.escalate_after()` days later; once per
+    quiet spell (a post clears both marks)."""
     now = now or timezone.now()
-    warn_days = _days("RONGMEI_MATRIX_WARN_DAYS", 10)
-    escalate_days = _days("RONGMEI_MATRIX_ESCALATE_DAYS", 12)
+    later = selectors.escalate_after()
     counts = {"warned": 0, "escalated": 0}
     for center in Center.objects.filter(is_active=True):
-        for account in selectors.stale_accounts(center, warn_days, now).filter(stale_warned_at__isnull=True):
+        for account in selectors.stale_by_rule(center, now).filter(stale_warned_at__isnull=True):
+            days = selectors.stale_rule(account.kind, account.options)
             with transaction.atomic():
                 if ChannelAccount.objects.filter(pk=account.pk, stale_warned_at__isnull=True).update(stale_warned_at=now):
                     people = _operators(center) + ([account.responsible] if account.responsible else [])
                     notify(center=center, recipients=list({u.pk: u for u in people}.values()),
-                           title=f"账号久未更新：{account.name}", body=f"已超过 {warn_days} 天没有发布。",
+                           title=f"账号久未更新：{account.name}", body=f"已超过 {days} 天没有发布。",
                            url="/distribution/")
-                    record("account.stale_warn", actor=None, center=center, obj=account, after={"days": warn_days})
+                    record("account.stale_warn", actor=None, center=center, obj=account, after={"days": days})
                     counts["warned"] += 1
-        for account in selectors.stale_accounts(center, escalate_days, now).filter(stale_escalated_at__isnull=True):
+        for account in selectors.stale_by_rule(center, now, extra_days=later).filter(stale_escalated_at__isnull=True):
+            days = selectors.stale_rule(account.kind, account.options) + later
             with transaction.atomic():
                 if ChannelAccount.objects.filter(pk=account.pk, stale_escalated_at__isnull=True).update(stale_escalated_at=now):
                     if account.leader:
-                        notify(center=center, recipients=[account.leader], title=f"请督促：{account.name} 已 {escalate_days} 天未更新",
+                        notify(center=center, recipients=[account.leader], title=f"请督促：{account.name} 已 {days} 天未更新",
                                body=f"负责人：{account.responsible or '未指定'}", url="/distribution/")
-                    record("account.stale_escalate", actor=None, center=center, obj=account, after={"days": escalate_days})
+                    record("account.stale_escalate", actor=None, center=center, obj=account, after={"days": days})
                     counts["escalated"] += 1
     return counts

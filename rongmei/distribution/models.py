@@ -29,6 +29,12 @@ class ChannelAccount(TenantModel):
         NEWSPAPER = "newspaper", "报纸排版"
         BROADCAST = "broadcast", "广播电视串联单"
         ASSISTED = "assisted", "人工代发（无接口账号）"
+        DOUYIN = "douyin", "抖音"
+        KUAISHOU = "kuaishou", "快手"
+        CHANNELS = "channels", "微信视频号（人工代发）"
+        TOUTIAO = "toutiao", "今日头条（人工代发）"
+        XUEXI = "xuexi", "学习强国（人工代发）"
+        PROVINCE = "province", "省级技术平台（ninjs 推送）"
 
     class Owner(models.TextChoices):
         CENTER = "center", "本中心"
@@ -52,6 +58,9 @@ class ChannelAccount(TenantModel):
     last_published_at = models.DateTimeField("最近发布", null=True, blank=True)
     stale_warned_at = models.DateTimeField("久未更新提醒时间", null=True, blank=True)
     stale_escalated_at = models.DateTimeField("久未更新督办时间", null=True, blank=True)
+    # The province's platform reports receipts and 采用 to /distribution/province/<this>/callback:
+    # an unguessable address, not a secret (the callback is signed with the account's key).
+    callback_key = models.CharField("回执地址标识", max_length=32, null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -266,3 +275,45 @@ class WebhookEndpoint(TenantModel):
             errors["kinds"] = ["请至少选择一种事件。"]
         if errors:
             raise ValidationError(errors)
+
+
+class ProvinceReceipt(TenantModel):
+    """What the province's platform (省级技术平台) reported back about one pushed piece: it
+    received it (接收), or an outlet used it (采用: by whom, at which level, where, when).
+
+    One row per event the province sent (`event_id`, its own identifier): a replayed
+    callback finds its row and changes nothing. A 采用 is also an external pickup for the
+    appraisal (signal `province_used`)."""
+
+    class Event(models.TextChoices):
+        RECEIVED = "received", "已接收"
+        USED = "used", "已采用"
+
+    class Level(models.TextChoices):  # the same words as appraisal's Pickup.Level
+        COUNTY = "county", "县市级"
+        PREFECTURE = "prefecture", "地市级"
+        PROVINCIAL = "provincial", "省级"
+        CENTRAL = "central", "中央级"
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="province_receipts",
+                                verbose_name="账号")
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="province_receipts",
+                                    verbose_name="发布")
+    event_id = models.CharField("回执编号", max_length=100)
+    event = models.CharField("回执类型", max_length=10, choices=Event.choices)
+    version = models.PositiveIntegerField("稿件版本", null=True, blank=True)
+    used_by = models.CharField("采用单位", max_length=100, blank=True)
+    level = models.CharField("采用级别", max_length=12, choices=Level.choices, blank=True)
+    url = models.CharField("采用链接", max_length=500, blank=True, validators=[PublicURLValidator()])
+    at = models.DateTimeField("省平台时间")
+    raw = models.JSONField("原始回执", default=dict)
+    created_at = models.DateTimeField("收到时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "省平台回执"
+        verbose_name_plural = "省平台回执"
+        ordering = ["at", "id"]
+        constraints = [models.UniqueConstraint(fields=["account", "event_id"], name="province_receipt_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()} {self.used_by}".strip()

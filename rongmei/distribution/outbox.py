@@ -311,7 +311,7 @@ def _record_webhook(message: OutboxMessage, attempt: DeliveryAttempt, outcome: O
     endpoint = message.webhook
     if endpoint.created_by_id:
         notify(center=endpoint.center, recipients=[endpoint.created_by], title=f"Webhook 推送失败：{endpoint.name}"[:200],
-               body=detail[:300], url=f"/distribution/webhooks/{endpoint.pk}/")
+               body=detail[:300], url=f"/distribution/webhooks/{endpoint.pk}/", event="publish_failed")
 
 
 def wait_hours() -> float:
@@ -387,7 +387,8 @@ def _dead(message, publication, outcome: Outcome, now, progress) -> None:
                                                          next_attempt_at=None)
     emit_publication_event(publication.pk, "publication.failed")
     notify(center=publication.center, recipients=[publication.created_by],
-           title=f"发布失败：{publication.account.name}", body=detail[:300], url=f"/distribution/stories/{publication.story_id}/")
+           title=f"发布失败：{publication.account.name}", body=detail[:300], url=f"/distribution/stories/{publication.story_id}/",
+           event="publish_failed")
 
 
 # --- The worker --------------------------------------------------------------------------------------

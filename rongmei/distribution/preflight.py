@@ -98,11 +98,17 @@ def _weibo(story, rendition) -> list[str]:
 
 
 def _short_video(story, rendition) -> list[str]:
-    from rongmei.newsroom.models import Asset
+    """-- 17:PV -- A short-video account posts the story's vertical video version (the one
+    recorded in this rendition, which the reviewers sign), not a raw asset."""
+    from rongmei.distribution.video_links import video_file
 
-    if not any(link.asset.kind == Asset.Kind.VIDEO for link in story.story_assets.all()):
-        return ["短视频渠道只发视频：稿件没有视频素材，请上传视频，或不选短视频渠道。"]
+    if video_file(story, "vertical") is None:
+        return [NO_VERTICAL_VIDEO]
     return []
+
+
+NO_VERTICAL_VIDEO = ("短视频渠道只发视频：稿件还没有竖版视频版本。请在稿件页“视频版本”用视频素材或图片生成竖版视频"
+                     "（它会附到短视频渠道稿），送审签发后再发布；或不选短视频渠道。")
 
 
 CHANNEL_CHECKS: dict[str, Callable] = {"wechat": _wechat, "weibo": _weibo, "short_video": _short_video}
@@ -175,9 +181,110 @@ def _account_assisted(account) -> list[str]:
     return [] if health.handoff_people(account) else ["该账号没有负责人，也没有运营人员可以代发：请在账号设置中指定负责人。"]
 
 
+# -- 17:PV -- the new kinds
+def _json_secret(account, what: str, keys: tuple[str, ...]) -> list[str]:
+    import json
+
+    secret = _secret(account)
+    if secret is None:
+        return ["账号密钥无法解密（加密密钥已更换？）：请在账号设置中重新填写密钥。"]
+    try:
+        data = json.loads(secret) if secret else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        example = ", ".join(f'"{k}": "…"' for k in keys)
+        return [f"{what}账号的密钥应为 JSON：{{{example}}}，请在账号设置中重新填写。"]
+    missing = [k for k in keys if not str(data.get(k) or "").strip()]
+    return [f"{what}账号的密钥缺少 {'、'.join(missing)}：请在账号设置中重新填写。"] if missing else []
+
+
+def _options(account, what: str, keys: tuple[str, ...]) -> list[str]:
+    options = account.options or {}
+    missing = [k for k in keys if not str(options.get(k) or "").strip()]
+    if not missing:
+        return []
+    return [f"{what}账号没有填写 {'、'.join(missing)}：请在账号设置里填写，例如 "
+            + "{" + ", ".join(f'"{k}": "…"' for k in keys) + "}。"]
+
+
+def _account_douyin(account) -> list[str]:
+    return (_options(account, "抖音", ("client_key", "open_id"))
+            + _json_secret(account, "抖音", ("client_secret", "access_token", "refresh_token")))
+
+
+def _account_kuaishou(account) -> list[str]:
+    return (_options(account, "快手", ("app_id", "open_id"))
+            + _json_secret(account, "快手", ("app_secret", "access_token", "refresh_token")))
+
+
+def _account_province(account) -> list[str]:
+    problems = [] if account.base_url.startswith(("http://", "https://")) else [
+        "省平台接收地址无效：请在账号设置中填写省平台给的 http(s) 地址。"]
+    return problems + _credentials(account, "签名密钥")
+
+
 ACCOUNT_CHECKS: dict[str, Callable] = {
     "wechat": _account_wechat, "weibo": _account_weibo, "http_push": _account_http_push, "email": _account_email,
     "newspaper": _account_newspaper, "assisted": _account_assisted,
+    "douyin": _account_douyin, "kuaishou": _account_kuaishou, "province": _account_province,
+    "channels": _account_assisted, "toutiao": _account_assisted, "xuexi": _account_assisted,
+}
+
+# Caption limits of the short-video platforms (characters of caption and #topics): the
+# adapter's own constant when it has one (CAPTION_LIMIT), else these — the longest
+# description each platform's publishing tools accept.
+CAPTION_LIMITS = {"douyin": 1000, "kuaishou": 500, "channels": 1000}
+CAPTION_NAMES = {"douyin": "抖音", "kuaishou": "快手", "channels": "视频号"}
+
+
+def caption_limit(kind: str) -> int | None:
+    from importlib import import_module
+
+    from rongmei.distribution.adapters import MODULES
+
+    default = CAPTION_LIMITS.get(kind)
+    if default is None:
+        return None
+    try:
+        return int(getattr(import_module(MODULES[kind]), "CAPTION_LIMIT", default))
+    except ImportError:
+        return default
+
+
+def _story_caption(story, account) -> list[str]:
+    limit = caption_limit(account.kind)
+    rendition = _rendition(story, "short_video")
+    if limit is None or rendition is None:
+        return []
+    length = len((rendition.body or "").strip())
+    if length <= limit:
+        return []
+    return [f"短视频文案（含话题）{length} 字，{CAPTION_NAMES[account.kind]}最多 {limit} 字：请在短视频渠道稿中删短。"]
+
+
+def _story_province(story, account) -> list[str]:
+    """The document the province would get must be valid ninjs 3.1 (the push refuses to send
+    anything else): built from an unsaved publication of this story on this account."""
+    from django.utils import timezone
+
+    from rongmei.distribution.adapters.province import document
+    from rongmei.distribution.formatters.ninjs import ninjs_errors
+    from rongmei.distribution.models import Publication
+
+    publication = Publication(story=story, account=account, center=story.center, channel="web",
+                              story_version=story.version, content_hash="", created_at=timezone.now())
+    try:
+        doc, _ = document(publication)
+    except ValueError as exc:
+        return [f"推送给省平台的 ninjs 无法生成：{exc}"]
+    errors = ninjs_errors(doc)
+    return [f"推送给省平台的 ninjs 不符合 3.1 规范：{'；'.join(errors[:3])}"] if errors else []
+
+
+# Checks of one story on one account (the content as that account's platform counts it).
+STORY_ACCOUNT_CHECKS: dict[str, Callable] = {
+    "douyin": _story_caption, "kuaishou": _story_caption, "channels": _story_caption, "province": _story_province,
 }
 
 
@@ -192,6 +299,9 @@ def for_account(story, account, channel_problems: dict[str, list[Problem]] | Non
         content = for_channel(story, channel)
     check = ACCOUNT_CHECKS.get(account.kind)
     own = check(account) if check else []
+    both = STORY_ACCOUNT_CHECKS.get(account.kind)  # -- 17:PV --
+    if both and not any(p.blocking for p in content):
+        own = own + both(story, account)
     return ([Problem(channel, account.name, p.message, p.blocking) for p in content]
             + [Problem(channel, account.name, m) for m in own])
 

@@ -19,7 +19,8 @@ def board(story) -> list[Publication]:
     """The story's publications, each with what its board row says: a link that opens the
     published piece (`link`, `link_label`) or why there is none (`no_link`), and whether
     its note is an error (red) or only news (a publish the platform is still working on)."""
-    rows = list(Publication.objects.filter(story=story).select_related("account").order_by("account__kind", "account__name"))
+    rows = list(Publication.objects.filter(story=story).select_related("account").prefetch_related("province_receipts")
+                .order_by("account__kind", "account__name"))
     for p in rows:
         describe(p)
     return rows
@@ -30,6 +31,11 @@ def describe(p: Publication) -> Publication:
     `note_is_error`); the screen's board and the API read the same words."""
     p.link, p.link_label, p.no_link = _link(p)
     p.note_is_error = p.status in (Publication.Status.FAILED, Publication.Status.RETRYING, Publication.Status.TAKING_DOWN)
+    p.province_label = ""
+    if p.account.kind == ChannelAccount.Kind.PROVINCE:  # -- 17:PV -- 省平台已接收 / 已采用：XX台
+        from rongmei.distribution.province import receipts_label
+
+        p.province_label = receipts_label(p)
     return p
 
 
@@ -61,7 +67,11 @@ def deliveries(publication: Publication):
 
 _LINK_LABELS = {ChannelAccount.Kind.OWN_SITE: "打开本站页面", ChannelAccount.Kind.WECHAT: "打开微信文章",
                 ChannelAccount.Kind.WEIBO: "打开微博", ChannelAccount.Kind.BROADCAST: "打开串联单",
-                ChannelAccount.Kind.ASSISTED: "打开代发的文章"}
+                ChannelAccount.Kind.ASSISTED: "打开代发的文章",
+                # -- 17:PV --
+                ChannelAccount.Kind.DOUYIN: "打开抖音视频", ChannelAccount.Kind.KUAISHOU: "打开快手作品",
+                ChannelAccount.Kind.CHANNELS: "打开视频号作品", ChannelAccount.Kind.TOUTIAO: "打开头条文章",
+                ChannelAccount.Kind.XUEXI: "打开学习强国稿件", ChannelAccount.Kind.PROVINCE: "打开省平台采用的稿件"}
 _NO_LINK_WHEN = {
     Publication.Status.SCHEDULED: "定时发出后显示链接",
     Publication.Status.QUEUED: "发出后显示链接",
@@ -80,6 +90,10 @@ _NO_LINK_KIND = {
     ChannelAccount.Kind.HTTP_PUSH: "已推送给订阅方，由对方刊发，没有本方链接",
     ChannelAccount.Kind.WECHAT: "微信没有返回文章链接，请到公众号后台查看",
     ChannelAccount.Kind.WEIBO: "微博没有返回链接，请到微博后台查看",
+    # -- 17:PV --
+    ChannelAccount.Kind.DOUYIN: "抖音没有返回作品链接，请到抖音创作者中心查看",
+    ChannelAccount.Kind.KUAISHOU: "快手没有返回作品链接，请到快手创作者中心查看",
+    ChannelAccount.Kind.PROVINCE: "已推送到省级技术平台，由省平台选用；采用后显示采用链接",
 }
 
 
@@ -142,6 +156,69 @@ def stale_accounts(center: Center, days: int, now: dt.datetime | None = None):
         Q(last_published_at__lt=cutoff) | Q(last_published_at__isnull=True, created_at__lt=cutoff))
 
 
+# -- 17:PV -- 久未更新 per kind: how many quiet days make an account stale (None: never). A
+# short-video account that posts nothing for three days is losing its audience; a WeChat
+# account posts a few times a week; a newspaper desk or a partner's feed is not an account
+# anyone forgets to feed. `RONGMEI_MATRIX_STALE_DAYS` ({"douyin": 2, …}) overrides per
+# kind; an account's own {"stale_days": N} option overrides its kind (0: never). Village
+# accounts without an API keep the older settings RONGMEI_MATRIX_WARN_DAYS (10).
+STALE_DAYS: dict[str, int | None] = {
+    "own_site": 3, "wechat": 7, "weibo": 3, "douyin": 3, "kuaishou": 3, "channels": 3, "toutiao": 7, "xuexi": 7,
+    "assisted": None, "province": 7, "http_push": None, "email": None, "newspaper": None, "broadcast": None,
+}
+
+
+def stale_rule(kind: str, options: dict | None = None) -> int | None:
+    """Days without a post after which an account of `kind` (with these options) is 久未更新."""
+    from django.conf import settings
+
+    own = (options or {}).get("stale_days") if isinstance(options, dict) else None
+    if own is not None and str(own).strip().lstrip("-").isdigit():
+        return int(own) if int(own) > 0 else None
+    overrides = getattr(settings, "RONGMEI_MATRIX_STALE_DAYS", {}) or {}
+    if kind in overrides:
+        value = overrides[kind]
+        return int(value) if value else None
+    if kind == "assisted":
+        return int(getattr(settings, "RONGMEI_MATRIX_WARN_DAYS", 10))
+    return STALE_DAYS.get(kind)
+
+
+def stale_rules_text() -> str:
+    """The rules in force, in words for the matrix page ("抖音、快手 3 天，公众号 7 天…；再过 2
+    天告知分管领导"), read from the same settings the chasing uses."""
+    from rongmei.distribution.models import ChannelAccount
+
+    by_days: dict[int, list[str]] = {}
+    for kind, label in ChannelAccount.Kind.choices:
+        days = stale_rule(kind)
+        if days is not None:
+            by_days.setdefault(days, []).append(label.split("（")[0])
+    rules = "，".join(f"{'、'.join(names)} {days} 天" for days, names in sorted(by_days.items()))
+    return f"{rules}；再过 {escalate_after()} 天仍未更新，告知分管领导" if rules else "未设置久未更新提醒"
+
+
+def escalate_after() -> int:
+    """Days after the warning before the account's leader is told (12 − 10 by default)."""
+    from django.conf import settings
+
+    warn = int(getattr(settings, "RONGMEI_MATRIX_WARN_DAYS", 10))
+    return max(int(getattr(settings, "RONGMEI_MATRIX_ESCALATE_DAYS", 12)) - warn, 0)
+
+
+def stale_by_rule(center: Center, now: dt.datetime | None = None, *, extra_days: int = 0):
+    """Active accounts quiet for longer than their kind's rule (plus `extra_days`), each
+    with `stale_days` (its rule); a queryset (ids chosen here, in Python: few accounts)."""
+    now = now or timezone.now()
+    ids = []
+    for pk, kind, options, last, created in accounts(center).filter(is_active=True).values_list(
+            "pk", "kind", "options", "last_published_at", "created_at"):
+        days = stale_rule(kind, options)
+        if days is not None and (last or created) < now - dt.timedelta(days=days + extra_days):
+            ids.append(pk)
+    return accounts(center).filter(pk__in=ids)
+
+
 def monthly_ranking(center: Center, year: int, month: int, size: int = 10) -> dict:
     """红黑榜: the most and least active accounts of a month, by publications sent. The
     红榜 lists only accounts that posted in the month (a quiet account is never praised);
@@ -159,7 +236,11 @@ def monthly_ranking(center: Center, year: int, month: int, size: int = 10) -> di
 _SHORT_KIND = {ChannelAccount.Kind.OWN_SITE: "网站/客户端", ChannelAccount.Kind.WECHAT: "微信",
                ChannelAccount.Kind.WEIBO: "微博", ChannelAccount.Kind.HTTP_PUSH: "合作方推送",
                ChannelAccount.Kind.EMAIL: "邮件", ChannelAccount.Kind.NEWSPAPER: "报纸",
-               ChannelAccount.Kind.BROADCAST: "广播电视", ChannelAccount.Kind.ASSISTED: "微信（人工代发）"}
+               ChannelAccount.Kind.BROADCAST: "广播电视", ChannelAccount.Kind.ASSISTED: "微信（人工代发）",
+               # -- 17:PV --
+               ChannelAccount.Kind.DOUYIN: "抖音", ChannelAccount.Kind.KUAISHOU: "快手",
+               ChannelAccount.Kind.CHANNELS: "视频号（人工代发）", ChannelAccount.Kind.TOUTIAO: "今日头条（人工代发）",
+               ChannelAccount.Kind.XUEXI: "学习强国（人工代发）", ChannelAccount.Kind.PROVINCE: "省级技术平台"}
 _GONE = (Publication.Status.TAKING_DOWN, Publication.Status.TAKEN_DOWN)
 
 
@@ -270,6 +351,13 @@ _TAKEDOWN_WHAT = {
     ChannelAccount.Kind.NEWSPAPER: "上传撤稿通知",
     ChannelAccount.Kind.BROADCAST: "从串联单撤下",
     ChannelAccount.Kind.ASSISTED: "通知负责人手工删除",
+    # -- 17:PV --
+    ChannelAccount.Kind.DOUYIN: "删除抖音视频",
+    ChannelAccount.Kind.KUAISHOU: "删除快手作品",
+    ChannelAccount.Kind.CHANNELS: "通知负责人在视频号手工删除",
+    ChannelAccount.Kind.TOUTIAO: "通知负责人在今日头条手工删除",
+    ChannelAccount.Kind.XUEXI: "通知负责人在学习强国手工撤下",
+    ChannelAccount.Kind.PROVINCE: "推送撤稿（pubStatus canceled）",
 }
 
 
@@ -338,11 +426,22 @@ def handoff_package(publication: Publication) -> dict:
     if action == "correct":
         title = "【更正】" + title
         text = notice_text(item) + "\n\n" + text
-    return {"action": action, "title": title, "text": text, "images": item.images, "story_url": item.url,
-            "post_url": publication.remote_url,
-            "instruction": {"publish": "请把下面的标题、正文和图片发到该账号，发出后填写文章链接确认。",
-                            "correct": "该账号已发的这篇需要更正：请删除原文，按下面的内容重新发布（或在原文下置顶更正说明），然后填写链接确认。",
-                            "takedown": "请在该账号删除这篇已发的文章，删除后点“已删除”确认。"}[action]}
+    from rongmei.distribution.adapters.assisted import NEEDS_VIDEO, platform
+
+    name, thing, example = platform(publication.account.kind)
+    video = None
+    if publication.account.kind in NEEDS_VIDEO:  # 视频号: the signed vertical video and its cover, to download
+        from rongmei.distribution import video_links
+
+        video = video_links.video_file(publication.story, "vertical")
+    what = "标题、正文和图片" if video is None else "视频、封面和文案"
+    return {"action": action, "title": title, "text": text, "images": item.images if video is None else (),
+            "story_url": item.url, "post_url": publication.remote_url, "platform": name, "thing": thing,
+            "example_url": example, "video": video, "needs_video": publication.account.kind in NEEDS_VIDEO,
+            "instruction": {"publish": f"请把下面的{what}发到该账号（{name}），发出后填写{thing}链接确认。",
+                            "correct": f"该账号已发的这篇需要更正：请在{name}删除原{thing}，按下面的内容重新发布"
+                                       f"（或置顶更正说明），然后填写链接确认。",
+                            "takedown": f"请在{name}删除该账号已发的这篇{thing}，删除后点“已删除”确认。"}[action]}
 
 
 # Publications whose story is out, or going out, on a channel: its pictures and media must
@@ -383,8 +482,6 @@ def _channel_names(channels) -> list[str]:
 def todo_for(user, center) -> list:
     """Signed-off pieces not yet sent, hand work waiting for me, failed deliveries (for who may resend them) and the
     accounts I am responsible for that went quiet."""
-    from django.conf import settings
-
     from rongmei.core.todo import Todo
 
     items = []
@@ -406,8 +503,7 @@ def todo_for(user, center) -> list:
             items.append(Todo(room="分发", title=pubs[0].story.headline, url=f"/distribution/stories/{pubs[0].story_id}/",
                               since=pubs[0].updated_at, alert=True, action="查看并重发",
                               note=f"发布失败：{names}" + (f"（{pubs[0].last_error[:60]}）" if pubs[0].last_error else "")))
-    days = int(getattr(settings, "RONGMEI_MATRIX_WARN_DAYS", 10))
-    quiet = stale_accounts(center, days).filter(Q(responsible=user) | (
+    quiet = stale_by_rule(center).filter(Q(responsible=user) | (
         Q(responsible__isnull=True) if user.has_perm("distribution.manage_accounts", center) else Q(pk__in=[])))
     manager = user.has_perm("distribution.manage_accounts", center)
     for account in quiet.order_by("last_published_at", "created_at")[:20]:
@@ -417,3 +513,21 @@ def todo_for(user, center) -> list:
                           action="安排发布" if manager else "查看",
                           note=f"最近发布 {timezone.localtime(last):%m月%d日}" if last else "还没有发布过"))
     return items
+
+
+def sent_per_account_day(center: Center, day_from: dt.date, day_to: dt.date):
+    """Publications that went out (have a sent time) per account, channel version and local
+    day over [day_from, day_to], both included — what 传播效果 counts as a center's output:
+    values rows (account_id, account__name, account__kind, account__options, channel, day,
+    count), days in the center's time zone. A piece later corrected or taken down still counts: it was published."""
+    from django.db.models.functions import TruncDate
+
+    from rongmei.core.search.dates import center_zone
+
+    tz = center_zone(center)
+    start = dt.datetime.combine(day_from, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return (Publication.objects.filter(center=center, sent_at__gte=start, sent_at__lt=end)
+            .annotate(day=TruncDate("sent_at", tzinfo=tz))
+            .values("account_id", "account__name", "account__kind", "account__options", "channel", "day")
+            .annotate(count=Count("id")).order_by("day", "account_id", "channel"))

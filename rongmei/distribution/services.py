@@ -28,6 +28,13 @@ CHANNEL_FOR_KIND = {
     ChannelAccount.Kind.NEWSPAPER: "newspaper",
     ChannelAccount.Kind.BROADCAST: "radio",
     ChannelAccount.Kind.ASSISTED: "wechat",
+    # Short-video platforms post the story's video version with the short-video caption.
+    ChannelAccount.Kind.DOUYIN: "short_video",
+    ChannelAccount.Kind.KUAISHOU: "short_video",
+    ChannelAccount.Kind.CHANNELS: "short_video",
+    ChannelAccount.Kind.TOUTIAO: "web",
+    ChannelAccount.Kind.XUEXI: "web",
+    ChannelAccount.Kind.PROVINCE: "web",
 }
 
 
@@ -300,7 +307,9 @@ def cancel(*, publication: Publication, user: User) -> None:
 # called from code (demo data, tests, imports) may make an account the form would not
 # (an assisted account nobody answers for yet: its packages go to the operators).
 _BASE_SCHEMES = {"http_push": ("http://", "https://"), "email": ("smtp://", "smtps://"),
-                 "newspaper": ("sftp://", "ftp://"), "wechat": ("http://", "https://"), "weibo": ("http://", "https://")}
+                 "newspaper": ("sftp://", "ftp://"), "wechat": ("http://", "https://"), "weibo": ("http://", "https://"),
+                 "douyin": ("http://", "https://"), "kuaishou": ("http://", "https://"),
+                 "province": ("http://", "https://")}
 _SECRET_WORDS = ("secret", "password", "token")
 
 
@@ -317,9 +326,23 @@ def account_rules(*, kind: str, base_url: str = "", options=None, responsible=No
             errors.setdefault("options", []).append("密钥、密码和 token 请填在“密钥”一栏，它会加密保存；设置里不要放。")
         elif kind == "wechat" and not options.get("appid"):
             errors.setdefault("options", []).append('微信账号需要在设置里填写 appid，例如 {"appid": "wx123"}。')
-    if kind == "assisted" and not responsible:
+    if kind in ASSISTED_KINDS and not responsible:
         errors.setdefault("responsible", []).append("无接口账号必须指定负责人，由他手工代发并确认。")
+    # -- 17:PV --
+    if kind == "province" and not base:
+        errors.setdefault("base_url", []).append("省级技术平台账号必须填写省平台的接收地址（http(s)）。")
+    if kind in _REQUIRED_OPTIONS and isinstance(options, dict) and "options" not in errors:
+        missing = [key for key in _REQUIRED_OPTIONS[kind] if not str(options.get(key) or "").strip()]
+        if missing:
+            example = ", ".join(f'"{key}": "…"' for key in _REQUIRED_OPTIONS[kind])
+            errors.setdefault("options", []).append(f"{dict(ChannelAccount.Kind.choices)[kind]}账号需要在设置里填写 "
+                                                    f"{'、'.join(missing)}，例如 {{{example}}}。")
     return errors
+
+
+# Accounts without a usable publishing API: the package and the hand-post confirmation.
+ASSISTED_KINDS = ("assisted", "channels", "toutiao", "xuexi")
+_REQUIRED_OPTIONS = {"douyin": ("client_key", "open_id"), "kuaishou": ("app_id", "open_id")}
 
 
 def _full_clean(account: ChannelAccount, strict: bool) -> None:
@@ -340,6 +363,10 @@ def create_account(*, center: Center, user: User | None, kind: str, name: str, s
                    strict: bool = False, **fields) -> ChannelAccount:
     """A new account; `strict` also applies the account form's rules per kind (`account_rules`)."""
     account = ChannelAccount(center=center, kind=kind, name=name.strip(), secret=secrets.encrypt(secret), **fields)
+    if kind == ChannelAccount.Kind.PROVINCE:  # -- 17:PV -- where the province sends its receipts
+        from rongmei.distribution.province import new_callback_key
+
+        account.callback_key = new_callback_key()
     _full_clean(account, strict)
     account.save()
     if groups:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rongmei.distribution import views, webhook_views
+from rongmei.distribution import province_views, views, webhook_views
 
 app_name = "distribution"
 
@@ -21,4 +21,8 @@ urlpatterns = [
     path("distribution/webhooks/new/", webhook_views.webhook_new, name="webhook_new"),
     path("distribution/webhooks/<id:pk>/", webhook_views.webhook_detail, name="webhook"),
     path("distribution/webhooks/<id:pk>/action/", webhook_views.webhook_action, name="webhook_action"),
+    # -- 17:PV --
+    path("distribution/province/<str:key>/callback", province_views.callback, name="province_callback"),
+    path("distribution/media/<str:token>/<str:filename>", province_views.video_link, name="video_link"),
+    path("distribution/publications/<id:pk>/handoff/<str:what>/", province_views.handoff_media, name="handoff_media"),
 ]

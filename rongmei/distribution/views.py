@@ -142,7 +142,7 @@ def matrix(request):
     today = timezone.localdate()
     return render(request, "distribution/matrix.html", {
         "accounts": selectors.accounts(request.center), "groups": selectors.groups(request.center),
-        "stale": selectors.stale_accounts(request.center, 10), "kinds": ChannelAccount.Kind.choices,
+        "stale": selectors.stale_by_rule(request.center), "stale_rules": selectors.stale_rules_text(), "kinds": ChannelAccount.Kind.choices,
         "ranking": selectors.monthly_ranking(request.center, today.year, today.month),
     })
 
@@ -196,6 +196,9 @@ def account_new(request):
             apply_errors(form, exc)
         else:
             messages.success(request, f"已新建账号：{account.name}")
+            if account.kind == ChannelAccount.Kind.PROVINCE:  # -- 17:PV -- show the callback address now
+                messages.info(request, "请把本页显示的回执地址交给省平台。")
+                return redirect("distribution:account_edit", pk=account.pk)
             return redirect("distribution:matrix")
     return render(request, "distribution/account_form.html", {"form": form, "kind_help": KIND_HELP})
 
@@ -216,7 +219,13 @@ def account_edit(request, pk: int):
         else:
             messages.success(request, f"已保存：{data['name']}")
             return redirect("distribution:matrix")
-    return render(request, "distribution/account_form.html", {"form": form, "account": account, "kind_help": KIND_HELP})
+    province_callback = ""
+    if account.kind == ChannelAccount.Kind.PROVINCE:  # -- 17:PV --
+        from rongmei.distribution.province import callback_url
+
+        province_callback = callback_url(account)
+    return render(request, "distribution/account_form.html", {"form": form, "account": account, "kind_help": KIND_HELP,
+                                                              "province_callback": province_callback})
 
 
 @require_POST

@@ -46,7 +46,7 @@ from rongmei.core.tenancy import scoped
 from rongmei.distribution import secrets
 from rongmei.distribution.models import OutboxMessage, Publication, WebhookEndpoint
 from rongmei.distribution.outbox import Outcome
-from rongmei.review.checks.links import Policy, Refused, is_public, pinned_connection, resolve
+from rongmei.core.netguard import Policy, Refused, is_public, pinned_connection, resolve
 
 TIMEOUT = 10
 MAX_ATTEMPTS = 8

@@ -33,6 +33,9 @@ class InquiryConfig(AppConfig):
         })
 
         audit_labels.register_objects({"inquiry.case": ("问政件", lambda c: f"问政件 {c}")})
+        # -- 17:SM --
+        audit_labels.register({"inquiry.sms_settings": "问政短信设置", "inquiry.sms_template": "问政短信模板",
+                               "inquiry.sms_test": "问政短信测试发送", "inquiry.sms_opt_out": "为群众退订短信"})
 
         from rongmei.core import media
         from rongmei.inquiry import media_access

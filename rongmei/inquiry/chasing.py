@@ -48,7 +48,7 @@ def chase(now: dt.datetime | None = None) -> dict[str, int]:
         if late == 0 and now < case.due_at and case.due_at - now <= remind and assignment.reminded_at is None:
             if _mark(assignment, "reminded_at", now):
                 notify(center=case.center, recipients=liaisons(department), title=f"即将到期：{case.title}"[:200],
-                       body=f"{case.code} 请于 {due_text} 前答复。", url=f"/inquiry/cases/{case.pk}/")
+                       body=f"{case.code} 请于 {due_text} 前答复。", url=f"/inquiry/cases/{case.pk}/", event="inquiry_overdue")
                 _event(case, "reminded", f"提醒{department.name}：{due_text} 到期。")
                 counts["reminded"] += 1
         if late >= 1 and assignment.chased_at is None:
@@ -56,7 +56,8 @@ def chase(now: dt.datetime | None = None) -> dict[str, int]:
                 if _mark(assignment, "chased_at", now):
                     people = liaisons(department) + _people(case.center, "coordinator")
                     notify(center=case.center, recipients=_unique(people), title=f"督办：{case.title} 已超期"[:200],
-                           body=f"{case.code} 办理期限 {due_text}，{department.name}尚未答复。", url=f"/inquiry/cases/{case.pk}/")
+                           body=f"{case.code} 办理期限 {due_text}，{department.name}尚未答复。", url=f"/inquiry/cases/{case.pk}/",
+                           event="inquiry_overdue")
                     _event(case, "chased", f"督办：{department.name}超过办理期限（{due_text}）仍未答复。")
                     record("inquiry.chase", actor=None, center=case.center, obj=case, after={"department": department.pk})
                     emit_case(case, "inquiry.overdue", overdue={"department": department.name, "working_days_late": late})
@@ -68,7 +69,7 @@ def chase(now: dt.datetime | None = None) -> dict[str, int]:
                           + _people(case.center, "chief_editor") + _people(case.center, "center_admin"))
                 notify(center=case.center, recipients=_unique(people), title=f"升级督办：{case.title} 超期 {late} 个工作日"[:200],
                        body=f"{case.code} 由{department.name}办理，已超期 {late} 个工作日，请报{leader}督促办理。",
-                       url=f"/inquiry/cases/{case.pk}/")
+                       url=f"/inquiry/cases/{case.pk}/", event="inquiry_overdue", urgent=True)
                 _event(case, "escalated", f"升级督办：{department.name}超期 {late} 个工作日，已报{leader}和中心负责人。")
                 record("inquiry.escalate", actor=None, center=case.center, obj=case,
                        after={"department": department.pk, "late": late})
@@ -79,7 +80,7 @@ def chase(now: dt.datetime | None = None) -> dict[str, int]:
         with transaction.atomic():
             _event(case, "ack_overdue", "超过受理期限仍未受理。")
             notify(center=case.center, recipients=_people(case.center, "coordinator"), title=f"待受理已超期：{case.title}"[:200],
-                   url=f"/inquiry/cases/{case.pk}/")
+                   url=f"/inquiry/cases/{case.pk}/", event="inquiry_overdue")
             counts["ack_chased"] += 1
     return counts
 

@@ -89,7 +89,7 @@ def load(center: Center) -> tuple[int, int]:
         ensure_demo_key(center)
     created += _local_holiday(center)
     if Case.objects.filter(center=center).exists():
-        return created, len(demo_content.CASES)
+        return created + _sms(center), len(demo_content.CASES)
     by_title: dict = {}
     for index, spec in enumerate(demo_content.CASES):
         with transaction.atomic():
@@ -97,7 +97,36 @@ def load(center: Center) -> tuple[int, int]:
         by_title[spec[1]] = case
         _backdate(case, AGE[spec[5]] + index % 3, index)
         created += 1
-    return created, 0
+    # after the walk: the demo's old cases sent nothing; what people do in the demo now does
+    return created + _sms(center), 0
+
+
+def _sms(center: Center) -> int:
+    """SMS to citizens: the sandbox's signature and templates (the fake SMS server that
+    `rongmei serve` starts on sandbox_port + 9 knows them) and a channel pointing there."""
+    from django.conf import settings
+
+    from rongmei.core.messaging import secrets
+    from rongmei.core.models import MessageChannel
+    from rongmei.inquiry import sms
+    from rongmei.inquiry.models import SmsSetting, SmsTemplate
+
+    made = 0
+    _, new = SmsSetting.objects.get_or_create(center=center, defaults={
+        "enabled": True, "sign_name": center.name, "daily_limit": 5})
+    made += new
+    codes = {"accepted": "SMS_480100001", "answered": "SMS_480100002", "closed": "SMS_480100003"}
+    for event, params in sms.default_templates_hint().items():
+        _, new = SmsTemplate.objects.get_or_create(center=center, event=event, defaults={
+            "template_code": codes[event], "params": params})
+        made += new
+    if not MessageChannel.objects.filter(center=center, kind=MessageChannel.Kind.SMS).exists():
+        MessageChannel.objects.create(
+            center=center, kind=MessageChannel.Kind.SMS, name=sms.CHANNEL_NAME, app_id="LTAI-demo-sms",
+            secret=secrets.encrypt("secret-LTAI-demo-sms"), options={"provider": "aliyun", "region": "cn-hangzhou"},
+            base_url=f"http://127.0.0.1:{settings.CONFIG.sandbox_port + 9}")
+        made += 1
+    return made
 
 
 def _local_holiday(center: Center) -> int:

@@ -101,6 +101,7 @@ class AskForm(PublicForm):
                            widget=forms.TextInput(attrs={"maxlength": 30, "autocomplete": "name",
                                                          "placeholder": "如：王女士"}))
     show_name = forms.BooleanField(label="公开时显示我的称呼", required=False)
+    sms_opt_out = forms.BooleanField(label="不接收短信（受理、答复、办结时的短信通知）", required=False)
     emergency = forms.BooleanField(label="紧急（涉及人身安全等）", required=False)
     # The trap for robots: hidden from people (and screen readers), filled by form fillers.
     website = forms.CharField(label="网址（请勿填写）", required=False,
@@ -148,7 +149,8 @@ class AskForm(PublicForm):
             kind=data.get("kind") or "", title=data.get("title") or "", text=data.get("text") or "",
             phone=data.get("phone") or "", name=data.get("name") or "", show_name=bool(data.get("show_name")),
             address=data.get("address") or "", lat=data.get("lat"), lng=data.get("lng"),
-            emergency=bool(data.get("emergency")), source="web", files=list(data.get("files") or []), client=client)
+            emergency=bool(data.get("emergency")), source="web", files=list(data.get("files") or []), client=client,
+            sms_opt_out=bool(data.get("sms_opt_out")))
 
 
 class TrackForm(PublicForm):
@@ -186,3 +188,12 @@ class RateForm(PublicForm):
                                                                "required": True, "autocomplete": "off"}))
     hints = {"comment": "可不填，最多 300 字。选“不满意”时请写明原因，将转回部门重新办理。",
              "phone_tail": "核对身份用：提交时所留电话的最后四位。"}
+
+
+class OptOutForm(PublicForm):
+    """退订: no more SMS about this case (the last four digits prove it is the citizen)."""
+
+    phone_tail = forms.CharField(label="您留的电话后四位", required=False, strip=True,
+                                 widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4, "pattern": "[0-9]{4}",
+                                                               "required": True, "autocomplete": "off"}))
+    hints = {"phone_tail": "核对身份用：提交时所留电话的最后四位。退订后本件不再发短信。"}

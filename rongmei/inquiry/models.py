@@ -72,6 +72,8 @@ class Case(TenantModel):
     reopened = models.PositiveSmallIntegerField("重办次数", default=0)
     duplicates = models.PositiveIntegerField("重复提交次数", default=0, help_text="同一内容再次提交时合并计数")
     lead_id_ref = models.PositiveIntegerField("转成的线索", null=True, blank=True)
+    sms_opt_out = models.BooleanField("不接收短信", default=False)
+    sms_opt_out_at = models.DateTimeField("退订短信时间", null=True, blank=True)
     text_hash = models.CharField(max_length=64, db_index=True)
     client_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField("提交时间", default=timezone.now, db_index=True)
@@ -263,3 +265,77 @@ class Open311Key(TenantModel):
     key_hash = models.CharField(max_length=64, unique=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+# -- SMS to citizens (issue 17) ---------------------------------------------------------------------
+
+class SmsEvent(models.TextChoices):
+    ACCEPTED = "accepted", "已受理"
+    ANSWERED = "answered", "已答复"
+    CLOSED = "closed", "已办结"
+
+
+#: What a template variable may be filled with (the case's own data, never the citizen's).
+SMS_SOURCES = {
+    "code": "查询码", "department": "承办部门（简称优先）", "title": "问题标题（前 20 字）",
+    "link": "查询进度的网址", "center": "中心名称", "status": "办理状态",
+}
+
+
+class SmsSetting(TenantModel):
+    """A center's rules for SMS to citizens: whether they are sent, under which signature
+    (签名, registered with the provider), and how many one number may get a day (our own
+    limit, before the provider's)."""
+
+    enabled = models.BooleanField("向群众发送短信", default=False)
+    sign_name = models.CharField("短信签名", max_length=40, blank=True, help_text="在短信服务商处审核通过的签名，如：示例县融媒体中心")
+    daily_limit = models.PositiveSmallIntegerField("每个号码每天最多", default=5, help_text="条；超过的不再发送（记在办件时间线上）")
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "问政短信设置"
+        verbose_name_plural = "问政短信设置"
+        constraints = [models.UniqueConstraint(fields=["center"], name="smssetting_one_per_center")]
+
+
+class SmsTemplate(TenantModel):
+    """The provider's approved template for one moment of a case, and which of the case's
+    data fills each of its variables (``{"code": "code", "dept": "department"}``)."""
+
+    event = models.CharField("时机", max_length=12, choices=SmsEvent.choices)
+    template_code = models.CharField("模板 CODE", max_length=40, help_text="服务商分配的模板编号，如 SMS_480100001")
+    params = models.JSONField("模板变量", default=dict, blank=True, help_text="模板变量名 → 取值来源")
+    is_active = models.BooleanField("启用", default=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "问政短信模板"
+        verbose_name_plural = "问政短信模板"
+        ordering = ["event"]
+        constraints = [models.UniqueConstraint(fields=["center", "event"], name="smstemplate_one_per_event")]
+
+
+class CaseSms(models.Model):
+    """One SMS the case gave rise to (or why it was not sent): the case page's record and
+    the count behind the per-number daily limit. The number itself lives only on the case
+    and, encrypted, in the outbox row; here a keyed hash of it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "已交发送"
+        OPTED_OUT = "opted_out", "群众已退订"
+        LIMITED = "limited", "超过当日条数上限"
+        NOT_MOBILE = "not_mobile", "不是手机号码"
+        NO_CHANNEL = "no_channel", "未配置短信通道"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sms")
+    event = models.CharField(max_length=12, choices=SmsEvent.choices)
+    key = models.CharField(max_length=120, unique=True)
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    delivery_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]

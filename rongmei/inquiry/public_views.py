@@ -25,7 +25,8 @@ from django_ratelimit.core import get_usage, is_ratelimited
 from rongmei.core.middleware import client_ip
 from rongmei.core.models import Center
 from rongmei.inquiry import media_access, services
-from rongmei.inquiry.forms import AskForm, RateForm, SupplementForm, TrackForm
+from rongmei.inquiry import sms as citizen_sms
+from rongmei.inquiry.forms import AskForm, OptOutForm, RateForm, SupplementForm, TrackForm
 from rongmei.inquiry.models import Case, Kind, Reply
 from rongmei.inquiry.privacy import mask_phone, public_name
 from rongmei.portal import pages
@@ -254,6 +255,7 @@ def _steps(case: Case) -> list[dict]:
 
 def _track_page(request, site: Center, *, case: Case | None = None, track_form: TrackForm | None = None,
                 supplement_form: SupplementForm | None = None, rate_form: RateForm | None = None,
+                opt_out_form=None,
                 action_errors: list[str] = (), message: str = "", status: int = 200) -> HttpResponse:
     context = _chrome(site, "查询办理进度") | {"message": message, "action_errors": list(action_errors)}
     if case is None:
@@ -281,6 +283,7 @@ def _track_page(request, site: Center, *, case: Case | None = None, track_form: 
         "videos": [m for m in media if m.kind == "video"], "masked_phone": mask_phone(case.phone),
         "public_name": public_name(case), "department": _department(case),
         "supplement_form": supplement_form, "rate_form": rate_form,
+        "opt_out_form": _described(opt_out_form or OptOutForm()),
         "is_new": request.GET.get("new") == "1", "again": request.GET.get("again") == "1",
         "done": request.GET.get("done", ""), "sent_back": case.rating == "unsatisfied" and case.reopened
         and case.status in (Case.Status.PROCESSING, Case.Status.WAITING),
@@ -342,7 +345,20 @@ def _track_post(request, site: Center) -> HttpResponse:
         except ValidationError as exc:
             return _action_failed(request, site, case, form, exc, "rate_form")
         return _private(HttpResponseRedirect(_track_url(site, case.code, done="rated")))
+    if action == "sms_opt_out":
+        form = OptOutForm(request.POST)
+        form.is_valid()
+        try:
+            citizen_sms.opt_out(case=case, phone_tail=form.cleaned_data.get("phone_tail", ""))
+        except ValidationError as exc:
+            return _action_failed(request, site, case, form, exc, "opt_out_form")
+        return _private(HttpResponseRedirect(_track_url(site, case.code, done="sms_opt_out")))
     return _track_page(request, site, case=case, action_errors=[GENERIC_ERROR], status=400)
+
+
+def _described(form):
+    form.describe()
+    return form
 
 
 def _action_failed(request, site, case, form, exc: ValidationError, name: str) -> HttpResponse:

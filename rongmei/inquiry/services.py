@@ -24,6 +24,7 @@ from django.utils import timezone
 from rongmei.core import events
 from rongmei.core.models import Center, Department, Membership, User
 from rongmei.core.services import notify, record
+from rongmei.inquiry import sms as citizen_sms
 from rongmei.inquiry.models import (Assignment, Case, CaseEvent, CaseMedia, Extension, HolidayOverride, Kind, Reply,
                                     RoutingRule)
 
@@ -53,6 +54,7 @@ class Submission:
     source: str = Case.Source.WEB
     files: list = field(default_factory=list)   # uploaded files (photos, one short video)
     client: str = ""                            # who sent it (hashed IP + agent), for merging floods
+    sms_opt_out: bool = False                   # 不接收短信 ticked on the form
 
 
 def _normalize(text: str) -> str:
@@ -153,7 +155,8 @@ def submit(*, center: Center, sub: Submission) -> Case:
                         phone=phone, name=(sub.name or "").strip(), show_name=sub.show_name, email=sub.email.strip(),
                         address=(sub.address or "").strip(), lat=sub.lat, lng=sub.lng, emergency=sub.emergency,
                         source=sub.source, text_hash=digest, client_hash=sub.client[:64], ack_due_at=ack_due,
-                        created_at=now)
+                        created_at=now, sms_opt_out=bool(sub.sms_opt_out),
+                        sms_opt_out_at=now if sub.sms_opt_out else None)
                 break
             except IntegrityError:  # the same code drawn twice (1 in 10^12): draw again
                 continue
@@ -178,7 +181,8 @@ def submit(*, center: Center, sub: Submission) -> Case:
         coordinators = _people(center, "coordinator")
         transaction.on_commit(lambda: notify(center=center, recipients=coordinators,
                                              title=f"新{case.get_kind_display()}：{case.title}"[:200],
-                                             body=f"{case.code}，请在 1 个工作日内受理。", url=f"/inquiry/cases/{case.pk}/"))
+                                             body=f"{case.code}，请在 1 个工作日内受理。", url=f"/inquiry/cases/{case.pk}/",
+                                             event="inquiry_assigned"))
     return case
 
 
@@ -288,10 +292,11 @@ def accept(*, case: Case, user: User, departments: list[Department] = (), lead: 
                              f"{days} 个工作日内答复）。", user, public=True)
     record("inquiry.accept", actor=user, center=case.center, obj=case, after={"departments": [d.pk for d in departments],
                                                                               "due": case.due_at.isoformat()})
+    citizen_sms.tell_citizen(case, "accepted")
     for department in departments:
         notify(center=case.center, recipients=liaisons(department), title=f"新交办：{case.title}"[:200],
                body=f"{case.code}，请于 {timezone.localtime(case.due_at):%m月%d日 %H:%M} 前答复。",
-               url=f"/inquiry/cases/{case.pk}/")
+               url=f"/inquiry/cases/{case.pk}/", event="inquiry_assigned")
     return case
 
 
@@ -491,6 +496,8 @@ def _approve(answer: Reply, user: User) -> Reply:
         case.save()
     _event(case, "replied", f"{answer.department.name}已答复。", user, public=True)
     record("inquiry.reply_approve", actor=user, center=case.center, obj=case, after={"reply": answer.pk})
+    if case.status == Case.Status.REPLIED:
+        citizen_sms.tell_citizen(case, "answered")
     emit_case(case, "inquiry.answered", answered_by={"department": answer.department.name})
     return answer
 
@@ -507,7 +514,7 @@ def return_reply(*, reply_obj: Reply, user: User, note: str) -> Reply:
     reply_obj.save()
     _event(reply_obj.case, "reply_returned", f"答复退回修改：{note}", user)
     notify(center=reply_obj.case.center, recipients=[reply_obj.author], title=f"答复被退回：{reply_obj.case.title}"[:200],
-           body=note[:300], url=f"/inquiry/cases/{reply_obj.case_id}/")
+           body=note[:300], url=f"/inquiry/cases/{reply_obj.case_id}/", event="inquiry_assigned")
     return reply_obj
 
 
@@ -573,7 +580,7 @@ def hand_back(*, case: Case, user: User, reason: str) -> Case:
         case.status = Case.Status.SUBMITTED
         case.save()
         notify(center=case.center, recipients=_people(case.center, "coordinator"), title=f"被退回，请重新转办：{case.title}"[:200],
-               body=reason[:300], url=f"/inquiry/cases/{case.pk}/")
+               body=reason[:300], url=f"/inquiry/cases/{case.pk}/", event="inquiry_assigned")
     return case
 
 
@@ -635,11 +642,12 @@ def rate(*, case: Case, rating: str, comment: str = "", phone_tail: str | None =
         _event(case, "reopened", f"群众评价：不满意{('（' + comment + '）') if comment else ''}。已转回重新办理。", public=True)
         for assignment in case.assignments.filter(status=Assignment.Status.OPEN):
             notify(center=case.center, recipients=liaisons(assignment.department), title=f"重办：{case.title}"[:200],
-                   body=comment[:300], url=f"/inquiry/cases/{case.pk}/")
+                   body=comment[:300], url=f"/inquiry/cases/{case.pk}/", event="inquiry_assigned")
         return case
     case.status, case.closed_at = Case.Status.CLOSED, now
     case.save()
     _event(case, "rated", f"群众评价：{label}{('（' + comment + '）') if comment else ''}。已办结。", public=True)
+    citizen_sms.tell_citizen(case, "closed")
     return case
 
 
@@ -651,6 +659,7 @@ def close(*, case: Case, user: User) -> Case:
     case.status, case.closed_at = Case.Status.CLOSED, timezone.now()
     case.save()
     _event(case, "closed", "已办结。", user, public=True)
+    citizen_sms.tell_citizen(case, "closed")
     return case
 
 

@@ -18,6 +18,7 @@ from rongmei.core.tenancy import get_scoped_or_404, scoped
 from rongmei.core.ids import parse_id
 from rongmei.core.views import require_perm
 from rongmei.inquiry import selectors, services, workdays
+from rongmei.inquiry import sms as citizen_sms
 from rongmei.inquiry.models import Case, DeadlineRule, Extension, HolidayOverride, Kind, Reply, RoutingRule
 
 
@@ -73,6 +74,7 @@ def case_page(request, pk: int):
         "recent": scoped(Case, request.center).exclude(pk=case.pk).exclude(status__in=[Case.Status.MERGED, Case.Status.REJECTED])
         .order_by("-created_at")[:30] if handler and case.status == Case.Status.SUBMITTED else [],
         "reply_text": request.session.pop("inquiry_reply_draft", ""),
+        "sms": citizen_sms.history(case) if handler else [],
         "flagged": request.session.pop("inquiry_reply_flagged", False),
     })
 
@@ -124,6 +126,11 @@ def case_action(request, pk: int):
     }
     shared = {"ask": lambda: services.ask_citizen(case=case, user=user, question=post.get("question", ""))}
     steps = {**shared, **handler_actions, **department_actions}
+    # -- 17:SM -- the citizen asked by phone for no more SMS: the coordinator records it
+    if action == "sms_opt_out" and handler:
+        citizen_sms.opt_out(case=case, user=user)
+        messages.success(request, "已为群众退订本件的短信通知。")
+        return redirect("inquiry:case", pk=case.pk)
     if action not in selectors.CaseAccess(case, handler, department).actions or action not in steps:
         raise PermissionDenied("您不能办理这一步。")
     try:

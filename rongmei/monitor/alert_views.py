@@ -15,7 +15,7 @@ from rongmei.core.models import User
 from rongmei.core.tenancy import get_scoped_or_404, scoped
 from rongmei.core.views import apply_errors, require_perm, safe_next
 from rongmei.monitor import alerts as alert_kit
-from rongmei.monitor import robots as robot_kit
+from rongmei.core.messaging import robots as robot_kit
 from rongmei.monitor import services
 from rongmei.monitor.alert_forms import RobotForm, RuleForm
 from rongmei.monitor.models import Alert, AlertDelivery, AlertRule, Item, RobotHook

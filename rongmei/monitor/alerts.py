@@ -68,6 +68,15 @@ COMMUNITY_SOURCES = {Source.Kind.INQUIRY, Source.Kind.WECHAT_COMMENTS, Source.Ki
 KIND_PREFIX = {AlertRule.Kind.NEGATIVE: "neg", AlertRule.Kind.BURST: "burst", AlertRule.Kind.HEAVY_SOURCE: "heavy"}
 
 
+class _Ref:
+    """An item known by its id alone: a burst's window items are only linked and counted."""
+
+    __slots__ = ("pk",)
+
+    def __init__(self, pk: int):
+        self.pk = pk
+
+
 @dataclass
 class Event:
     kind: str
@@ -87,16 +96,18 @@ def _event_key(item: Item) -> str:
     return f"item:{item.pk}"
 
 
-def _rule_topics(rule: AlertRule, watched: set[int], enabled: set[int]) -> set[int]:
-    chosen = {t.pk for t in rule.topics.all()}
+def _rule_topics(chosen: set[int], watched: set[int], enabled: set[int]) -> set[int]:
+    """The topics a rule watches: those chosen for it (enabled ones), else all watched ones."""
     return (chosen & enabled) if chosen else watched
 
 
 def _negative_events(rule, items, topics_of, rule_topics, names) -> list[Event]:
     grouped: dict[str, Event] = {}
     for item in items:
+        if item.tone != Item.Tone.NEGATIVE or item.tone_score > rule.threshold:
+            continue
         hit = sorted(topics_of.get(item.pk, set()) & rule_topics)
-        if not hit or item.tone != Item.Tone.NEGATIVE or item.tone_score > rule.threshold:
+        if not hit:
             continue
         key = f"neg:{_event_key(item)}"
         severity = Alert.Severity.SERIOUS if item.tone_score <= SERIOUS_SCORE else Alert.Severity.NORMAL
@@ -116,8 +127,10 @@ def _negative_events(rule, items, topics_of, rule_topics, names) -> list[Event]:
 def _heavy_events(rule, items, topics_of, rule_topics, names) -> list[Event]:
     grouped: dict[str, Event] = {}
     for item in items:
+        if item.level < rule.min_level:
+            continue
         hit = sorted(topics_of.get(item.pk, set()) & rule_topics)
-        if not hit or item.level < rule.min_level:
+        if not hit:
             continue
         key = f"heavy:{_event_key(item)}"
         severity = Alert.Severity.SERIOUS if item.level >= Source.Level.CENTRAL else Alert.Severity.NORMAL
@@ -178,10 +191,10 @@ class _Counts:
 
     @staticmethod
     def _mark(center):
-        return tuple(Topic.objects.filter(center=center).aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id")).values())
+        return _topics_mark(Topic.objects.filter(center=center).values_list("pk", "updated_at"))
 
-    def build(self, center) -> None:
-        self.topics_mark = self._mark(center)
+    def build(self, center, mark=None) -> None:
+        self.topics_mark = self._mark(center) if mark is None else mark
         self.match_hw = Match.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         rows = (Match.objects.filter(center=center, pk__lte=self.match_hw, item__published_at__gt=self.floor)
                 .values_list("topic_id", "item__published_at", "item_id"))
@@ -190,20 +203,49 @@ class _Counts:
         for entries in self.times.values():
             entries.sort()
 
-    def catch_up(self, center) -> bool:
-        if time.monotonic() - self.built > self.REBUILD_SECONDS or self._mark(center) != self.topics_mark:
+    def catch_up(self, center, mark=None, published: dict | None = None, matched: dict | None = None) -> bool:
+        """`published`: {item id: publish time} the caller knows (the batch's items), so the
+        new matches are read without a join and their times are read only for other items.
+        `matched`: {item id: topic ids} of the matches the caller has just stored (the
+        pipeline): when the matches stored since the last evaluation are all of those items and
+        as many as those, they are those, and only two counts and the highest id are read (not
+        ~550 rows a batch)."""
+        if time.monotonic() - self.built > self.REBUILD_SECONDS or (
+                self._mark(center) if mark is None else mark) != self.topics_mark:
             return False
+        if matched is not None and published is not None:
+            ours = {(item_id, topic_id) for item_id, topic_ids in matched.items() for topic_id in topic_ids}
+            if ours and all(item_id in published for item_id, _ in ours):
+                # by the pk alone (SQLite would walk the center's index)
+                since = Match.objects.filter(pk__gt=self.match_hw).aggregate(
+                    n=Count("pk"), mine=Count("pk", filter=Q(item_id__in=list(matched))), last=Max("pk"))
+                if since["n"] == since["mine"] == len(ours):
+                    self.match_hw = since["last"]
+                    self._add([(topic_id, published[item_id], item_id) for item_id, topic_id in ours])
+                    return True
         last = Match.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         if last < self.match_hw:
             return False
         # by the pk alone and the center compared here (SQLite would walk the center's index)
-        rows = Match.objects.filter(pk__gt=self.match_hw).values_list("pk", "center_id", "topic_id", "item__published_at",
-                                                                     "item_id")
-        for pk, center_id, topic_id, published, item_id in rows:
-            self.match_hw = max(self.match_hw, pk)
-            if center_id == self.center_id and published > self.floor:
-                bisect.insort(self.times[topic_id], (published, item_id))
+        rows = [row for row in Match.objects.filter(pk__gt=self.match_hw).values_list("pk", "center_id", "topic_id", "item_id")]
+        times = dict(published or {})
+        unknown = {item_id for _, center_id, _, item_id in rows if center_id == self.center_id and item_id not in times}
+        if unknown:
+            times.update(Item.objects.filter(pk__in=unknown).values_list("pk", "published_at"))
+        if rows:
+            self.match_hw = max(self.match_hw, max(pk for pk, _, _, _ in rows))
+        self._add([(topic_id, times.get(item_id), item_id) for _, center_id, topic_id, item_id in rows
+                   if center_id == self.center_id])
         return True
+
+    def _add(self, rows) -> None:
+        """(topic id, publish time, item id) rows into the sorted lists. The times are kept in
+        UTC, as the database returns them: the pipeline's items carry Asia/Shanghai times, and
+        comparing datetimes of two time zones asks both for their offsets at every step of a
+        bisection."""
+        for topic_id, when, item_id in rows:
+            if when is not None and when > self.floor:
+                bisect.insort(self.times[topic_id], (when.astimezone(dt.UTC), item_id))
 
     def count(self, topic_id: int, start: dt.datetime, end: dt.datetime) -> int:
         """Items matching the topic published in (start, end]."""
@@ -231,37 +273,47 @@ def forget(center=None) -> None:
             _counts.pop(getattr(center, "pk", center), None)
 
 
-def _counts_for(center, floor: dt.datetime) -> _Counts:
+def _topics_mark(rows) -> tuple:
+    """How many topics, the latest change and the highest id, from (pk, updated_at) rows: a
+    topic added, edited or deleted moves it."""
+    rows = list(rows)
+    return (len(rows), max((u for _, u in rows), default=None), max((pk for pk, _ in rows), default=None))
+
+
+def _counts_for(center, floor: dt.datetime, mark=None, published: dict | None = None,
+                matched: dict | None = None) -> _Counts:
     with _counts_lock:
         counts = _counts.get(center.pk)
-        if counts is not None and counts.floor <= floor and counts.catch_up(center):
+        if counts is not None and counts.floor <= floor and counts.catch_up(center, mark, published, matched):
             return counts
         counts = _counts[center.pk] = _Counts(center.pk, floor - dt.timedelta(days=1))
-        counts.build(center)
+        counts.build(center, mark)
         return counts
 
 
-def _burst_events(rule, center, items, topics_of, rule_topics, names, now) -> list[Event]:
+def _burst_events(rule, center, items, topics_of, rule_topics, names, now, mark, chosen: set[int],
+                  matched: dict | None = None) -> list[Event]:
     window = dt.timedelta(minutes=max(1, rule.window_minutes))
     events = []
     recent = [i for i in items if now - window < i.published_at <= now]
     touched = sorted({t for i in recent for t in topics_of.get(i.pk, set()) & rule_topics})
-    counts = _counts_for(center, now - window - dt.timedelta(days=BASELINE_DAYS)) if touched else None
+    counts = _counts_for(center, now - window - dt.timedelta(days=BASELINE_DAYS), mark,
+                         {i.pk: i.published_at for i in items}, matched) if touched else None
     start = now - window
     for topic_id in touched:
         history = counts.count(topic_id, start - dt.timedelta(days=BASELINE_DAYS), start)
         burst = Burst(count=counts.count(topic_id, start, now), baseline=history / (dt.timedelta(days=BASELINE_DAYS) / window))
         if not burst.exceeds(rule):
             continue
-        # The window's latest items, newest first: only their ids are needed (links and counts).
-        window_items = [Item(pk=pk, center_id=center.pk) for pk in reversed(counts.latest(topic_id, start, now, MAX_BURST_ITEMS))]
+        # The window's latest items, newest first: only their ids are needed (links and counts),
+        # so no model instance is made for them (fifty per burst and batch).
+        window_items = [_Ref(pk) for pk in reversed(counts.latest(topic_id, start, now, MAX_BURST_ITEMS))]
         events.append(Event(
             kind=rule.kind, fold_key=f"burst:topic:{topic_id}", title=f"信息量突增：{names.get(topic_id, '')}"[:300],
             severity=burst.severity(rule), topic_id=topic_id, items=window_items,
             summary=_burst_summary(burst, rule, f"监测方案“{names.get(topic_id, '')}”")))
     # 问政 and comments: a burst about one place.
     regions = sorted({i.region for i in recent if i.region and i.source.kind in COMMUNITY_SOURCES})
-    chosen = {t.pk for t in rule.topics.all()}
     for region in regions:
         queryset = Item.objects.filter(center=center, region=region, source__kind__in=COMMUNITY_SOURCES)
         if chosen:
@@ -285,43 +337,74 @@ def _burst_summary(burst: Burst, rule: AlertRule, what: str) -> str:
 
 # --- Raising and folding ----------------------------------------------------------------------------
 
-def evaluate(center, items, *, now: dt.datetime | None = None) -> list[Alert]:
+def evaluate(center, items, *, now: dt.datetime | None = None, matched: dict | None = None) -> list[Alert]:
     """Raise or fold alerts for `items` (just saved, with matches, tone, group and hot topic)
     under the center's enabled rules. Returns the alerts raised or folded into, each once.
-    Deliveries (bell, email, robots) are queued for after the surrounding commit."""
+    Deliveries (bell, email, robots) are queued for after the surrounding commit.
+
+    `matched`: {item id: the ids of the topics it matched}, when the caller knows them (the
+    pipeline has just stored those matches): then they are not read back. Either way only the
+    topics enabled now count."""
     items = [i for i in items if getattr(i, "pk", None)]
     if not items:
         return []
     now = now or timezone.now()
-    rules = list(AlertRule.objects.filter(center=center, enabled=True).prefetch_related("topics", "robots").order_by("pk"))
+    rules = list(AlertRule.objects.filter(center=center, enabled=True).order_by("pk"))
     if not rules:
         return []
+    # The rules' chosen topics by one query on the link table (prefetch_related built a Topic
+    # per link, every batch); the robots are read only when a delivery is queued.
+    chosen: dict[int, set[int]] = defaultdict(set)
+    for rule_id, topic_id in AlertRule.topics.through.objects.filter(
+            alertrule_id__in=[r.pk for r in rules]).values_list("alertrule_id", "topic_id"):
+        chosen[rule_id].add(topic_id)
+    # The center's topics in one query: the enabled ones' names, the watched ones, and the mark
+    # that tells the warm burst counts whether a topic changed.
+    topics = list(Topic.objects.filter(center=center).order_by().values_list("pk", "name", "enabled", "watched",
+                                                                             "updated_at"))
+    enabled = {pk: name for pk, name, on, _, _ in topics if on}
+    watched = {pk for pk, _, on, watch, _ in topics if on and watch}
+    mark = _topics_mark((pk, updated) for pk, _, _, _, updated in topics)
     topics_of: dict[int, set[int]] = defaultdict(set)
-    for item_id, topic_id in Match.objects.filter(item__in=[i.pk for i in items], topic__enabled=True).values_list(
-            "item_id", "topic_id"):
-        topics_of[item_id].add(topic_id)
-    enabled = dict(Topic.objects.filter(center=center, enabled=True).values_list("pk", "name"))
-    watched = set(Topic.objects.filter(center=center, enabled=True, watched=True).values_list("pk", flat=True))
-    sources = {s.pk: s for s in Source.objects.filter(pk__in={i.source_id for i in items})}
-    for item in items:
-        item.source = sources.get(item.source_id, item.source)
+    topics_of_known = matched is not None and all(i.pk in matched for i in items)
+    if topics_of_known:
+        for item in items:
+            if hit := {t for t in matched[item.pk] if t in enabled}:
+                topics_of[item.pk] = hit
+    else:
+        for item_id, topic_id in Match.objects.filter(item_id__in=[i.pk for i in items], topic__enabled=True).values_list(
+                "item_id", "topic_id"):
+            topics_of[item_id].add(topic_id)
+    # The items' sources (name, kind, level of the alert texts): read unless the items carry
+    # them already (the pipeline's items hold the source they came from).
+    source_field = Item._meta.get_field("source")
+    missing = {i.source_id for i in items if not source_field.is_cached(i)}
+    if missing:
+        sources = {s.pk: s for s in Source.objects.filter(pk__in=missing)}
+        for item in items:
+            if item.source_id in sources:
+                item.source = sources[item.source_id]
     raised: dict[int, Alert] = {}
     people: dict = {}  # the bell's recipients, read at most once per evaluation
     with transaction.atomic():
         for rule in rules:
-            rule_topics = _rule_topics(rule, watched, set(enabled))
+            rule_topics = _rule_topics(chosen[rule.pk], watched, set(enabled))
             if rule.kind == AlertRule.Kind.NEGATIVE:
                 events = _negative_events(rule, items, topics_of, rule_topics, enabled)
             elif rule.kind == AlertRule.Kind.HEAVY_SOURCE:
                 events = _heavy_events(rule, items, topics_of, rule_topics, enabled)
             elif rule.kind == AlertRule.Kind.BURST:
-                events = _burst_events(rule, center, items, topics_of, rule_topics, enabled, now)
+                events = _burst_events(rule, center, items, topics_of, rule_topics, enabled, now, mark, chosen[rule.pk],
+                                       matched if topics_of_known else None)
             else:
                 events = []
             if not events:
                 continue
-            # One evaluation of this rule at a time: the open alerts read below stay true.
-            AlertRule.objects.select_for_update().filter(pk=rule.pk).values_list("pk", flat=True).first()
+            # One evaluation of this rule at a time: the open alerts read below stay true. (SQLite
+            # has no row locks; the project's transactions there begin IMMEDIATE, which already
+            # serialises writers, so the statement would only cost a query.)
+            if connection.features.has_select_for_update:
+                AlertRule.objects.select_for_update().filter(pk=rule.pk).values_list("pk", flat=True).first()
             for alert in _raise_all(center, rule, events, now, people):
                 raised[alert.pk] = alert
     return list(raised.values())
@@ -338,23 +421,58 @@ def _raise_all(center, rule: AlertRule, events: list[Event], now: dt.datetime, p
     keys = [open_key(rule.pk, event.fold_key) for event in events]
     if len(set(keys)) != len(keys):  # two events of one key: one after the other
         return [a for a in (_raise(center, rule, e, now, people) for e in events) if a is not None]
-    current_of = {a.open_key: a for a in Alert.objects.select_for_update().filter(center=center, open_key__in=keys)}
+    # (no order: a dict is made of them, and the default newest-first order cost SQLite a sort)
+    current_of = {a.open_key: a for a in
+                  Alert.objects.select_for_update().filter(center=center, open_key__in=keys).order_by()}
+    for alert in current_of.values():
+        alert.center = center  # for the deliveries of a fold that raises the severity
     results: list[Alert | None] = [None] * len(events)
-    folds = []
+    folds, fresh, expired = [], [], []
     for n, (key, event) in enumerate(zip(keys, events)):
         current = current_of.get(key)
         if current is not None and current.last_raised_at < now - dt.timedelta(hours=rule.fold_hours):
-            Alert.objects.filter(pk=current.pk).update(open_key=None)
+            expired.append(current.pk)
             current = None
         if current is None:
-            alert, current = _create(center, rule, event, key, now, people)
-            if alert is not None:
-                results[n] = alert
-                continue
-        folds.append((n, current, event))
+            fresh.append((n, key, event))
+        else:
+            folds.append((n, current, event))
+    if expired:  # past the fold time: the old alerts stay as they are (open), repeats start new ones
+        Alert.objects.filter(pk__in=expired).update(open_key=None)
+    for n, key, event, alert, current in _create_all(center, rule, fresh, now, people):
+        if alert is not None:
+            results[n] = alert
+        else:
+            folds.append((n, current, event))
+    folds.sort(key=lambda fold: fold[0])
     for n, alert in _fold_all(rule, folds, now, people):
         results[n] = alert
     return [a for a in results if a is not None]
+
+
+def _create_all(center, rule: AlertRule, fresh: list, now: dt.datetime, people: dict) -> list[tuple]:
+    """`_create` for many (position, open key, event): the alerts in one INSERT and their
+    links in one statement, in a savepoint. When another ingest raised one of them first (the
+    insert fails) or the database cannot return the new ids, one after the other. Returns
+    (position, key, event, the new alert or None, None or the open alert to fold into)."""
+    if not fresh:
+        return []
+    if len(fresh) > 1 and connection.features.can_return_rows_from_bulk_insert:
+        try:
+            with transaction.atomic():
+                made = Alert.objects.bulk_create([
+                    Alert(center=center, rule=rule, kind=event.kind, fold_key=event.fold_key, open_key=key, title=event.title,
+                          summary=event.summary, severity=event.severity, topic_id=event.topic_id, created_at=now,
+                          last_raised_at=now, item_count=len({i.pk for i in event.items}))
+                    for _, key, event in fresh])
+                _insert_links([(alert.pk, pk) for alert, (_, _, event) in zip(made, fresh) for pk in {i.pk for i in event.items}])
+        except IntegrityError:
+            pass
+        else:
+            for alert in made:
+                queue_deliveries(alert, rule, reason="new", people=people)
+            return [(n, key, event, alert, None) for alert, (n, key, event) in zip(made, fresh)]
+    return [(n, key, event, *_create(center, rule, event, key, now, people)) for n, key, event in fresh]
 
 
 def _create(center, rule: AlertRule, event: Event, key: str, now: dt.datetime, people: dict):
@@ -365,7 +483,7 @@ def _create(center, rule: AlertRule, event: Event, key: str, now: dt.datetime, p
                 center=center, rule=rule, kind=event.kind, fold_key=event.fold_key, open_key=key, title=event.title,
                 summary=event.summary, severity=event.severity, topic_id=event.topic_id, created_at=now,
                 last_raised_at=now, item_count=len({i.pk for i in event.items}))
-            alert.items.add(*{i.pk for i in event.items})
+            _link(alert.pk, {i.pk for i in event.items})
     except IntegrityError:
         # Another ingest raised the same event a moment ago: fold into theirs.
         return None, Alert.objects.select_for_update().get(center=center, open_key=key)
@@ -378,17 +496,16 @@ def _fold_all(rule: AlertRule, folds: list, now: dt.datetime, people: dict) -> l
     hold, one insert of the new links, one statement (executemany) for the alerts' rows."""
     if not folds:
         return []
-    through = Alert.items.through
     offered = {current.pk: {i.pk: i for i in event.items} for _, current, event in folds}
-    known = set(through.objects.filter(alert_id__in=list(offered), item_id__in={pk for d in offered.values() for pk in d})
-                .values_list("alert_id", "item_id"))
-    links, updates, out = [], [], []
+    known = _known_links(list(offered), list({pk for d in offered.values() for pk in d}))
+    links, updates, out = [], [], []  # links: (alert id, item id)
     fields = [Alert._meta.get_field(name) for name in ("item_count", "last_raised_at", "severity", "summary")]
+    raised_at = fields[1].get_db_prep_save(now, connection)
     for n, current, event in folds:
         new = [pk for pk in offered[current.pk] if (current.pk, pk) not in known]
         if not new:
             continue  # the same items again (a re-run): nothing happened
-        links += [through(alert_id=current.pk, item_id=pk) for pk in new]
+        links += [(current.pk, pk) for pk in new]
         rose = event.severity > current.severity
         current.item_count += len(new)
         current.times_raised += 1
@@ -396,10 +513,10 @@ def _fold_all(rule: AlertRule, folds: list, now: dt.datetime, people: dict) -> l
         current.severity = max(current.severity, event.severity)
         if event.kind == AlertRule.Kind.BURST:
             current.summary = event.summary
-        updates.append([f.get_db_prep_save(getattr(current, f.attname), connection) for f in fields[1:]] + [len(new), current.pk])
+        updates.append([raised_at, int(current.severity), current.summary, len(new), current.pk])
         out.append((n, current, rose))
     if links:
-        through.objects.bulk_create(links, ignore_conflicts=True)
+        _insert_links(links)
     if updates:
         qn = connection.ops.quote_name
         count, raised_col = qn(fields[0].column), qn(Alert._meta.get_field("times_raised").column)
@@ -412,6 +529,44 @@ def _fold_all(rule: AlertRule, folds: list, now: dt.datetime, people: dict) -> l
         if rose:
             queue_deliveries(current, rule, reason="severity", people=people)
     return [(n, current) for n, current, _ in out]
+
+
+def _link(alert_id: int, item_ids) -> None:
+    """Link a new alert to its items."""
+    _insert_links([(alert_id, pk) for pk in item_ids])
+
+
+def _known_links(alert_ids: list[int], item_ids: list[int]) -> set[tuple[int, int]]:
+    """The (alert id, item id) links among these alerts and items, by one SELECT written out:
+    the ORM prepares each of a few hundred ids of an IN list one by one."""
+    if not alert_ids or not item_ids:
+        return set()
+    through = Alert.items.through
+    qn = connection.ops.quote_name
+    alert, item = (qn(through._meta.get_field(name).column) for name in ("alert", "item"))
+    sql = (f"SELECT {alert}, {item} FROM {qn(through._meta.db_table)} "
+           f"WHERE {alert} IN ({', '.join(['%s'] * len(alert_ids))}) AND {item} IN ({', '.join(['%s'] * len(item_ids))})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*alert_ids, *item_ids])
+        return {(a, i) for a, i in cursor.fetchall()}
+
+
+def _insert_links(rows: list[tuple[int, int]]) -> None:
+    """(alert id, item id) rows of Alert.items, one INSERT statement run for all (executemany),
+    a link already there left as it is: bulk_create would build a through-model instance and
+    its SQL per link, and the related manager's add() reads the links first."""
+    if not rows:
+        return
+    from django.db.models.constants import OnConflict
+
+    through = Alert.items.through
+    fields = [through._meta.get_field("alert"), through._meta.get_field("item")]
+    qn = connection.ops.quote_name
+    sql = (f"{connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)} {qn(through._meta.db_table)} "
+           f"({', '.join(qn(f.column) for f in fields)}) VALUES (%s, %s) "
+           f"{connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None) or ''}")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _raise(center, rule: AlertRule, event: Event, now: dt.datetime, people: dict) -> Alert | None:
@@ -482,12 +637,15 @@ def queue_deliveries(alert: Alert, rule: AlertRule, *, reason: str, people: dict
     prefix = "预警升级" if reason == "severity" else "舆情预警"
     title = f"{prefix}（{alert.get_severity_display()}）：{alert.title}"[:200]
     summary = alert.summary
+    # 重点方案的负面信息和信息量突增不等免打扰时段；升级时也是
+    urgent = rule.kind in (AlertRule.Kind.NEGATIVE, AlertRule.Kind.BURST) or reason == "severity"
 
     def after_commit():
         from rongmei.core.services import notify
 
         if people:
-            notify(center=center, recipients=people, title=title, body=summary, url=f"/monitor/alerts/{alert_id}/")
+            notify(center=center, recipients=people, title=title, body=summary, url=f"/monitor/alerts/{alert_id}/",
+                   event="monitor_alert", urgent=urgent)
         if rows:
             from rongmei.monitor.alert_tasks import deliver_alert
 
@@ -535,7 +693,7 @@ def send_delivery(delivery: AlertDelivery, content: dict | None = None) -> str:
     """One attempt of one delivery; returns its status afterwards."""
     from django.core.mail import send_mail
 
-    from rongmei.monitor import robots
+    from rongmei.core.messaging import robots
 
     if not _claim(delivery):
         delivery.refresh_from_db()

@@ -17,7 +17,7 @@ from rongmei.core.api_kit import ERRORS, CursorQuery, LimitQuery, page_of, pagin
 from rongmei.core.ids import Id
 from rongmei.core.models import User
 from rongmei.core.tenancy import get_scoped_or_404, scoped
-from rongmei.monitor import robots as robot_kit
+from rongmei.core.messaging import robots as robot_kit
 from rongmei.monitor import services
 from rongmei.monitor.alert_views import filtered_alerts
 from rongmei.monitor.models import (

@@ -2,12 +2,13 @@
 
 Each new item's keyword vector (its TF-IDF keywords, a sparse {word: weight} scaled to unit
 length) is compared by cosine with the centres of the center's hot topics seen within the
-window (舆情设置: 热点聚类窗口, default 72 hours). Candidates come from an inverted index
-over the centres' words, so an item is compared only with topics that share a word with it,
-never with every topic. At or above the threshold (热点聚类相似度, default 0.35) the item
-joins the most similar topic and the centre becomes the running mean of its members'
-vectors, trimmed to its CENTROID_TERMS strongest words; otherwise the item opens a topic.
-A repost (`is_repost`) joins its original's topic directly.
+window (舆情设置: 热点聚类窗口, default 72 hours). The dot products come from an inverted
+index over the centres' words holding each centre's weight (word → {topic: weight}): an item's
+ten words walk their postings, so only topics sharing a word with it are scored, each by the
+words it shares, never every topic and never every word of every candidate. At or above the
+threshold (热点聚类相似度, default 0.35) the item joins the most similar topic and the centre
+becomes the running mean of its members' vectors, trimmed to its CENTROID_TERMS strongest
+words; otherwise the item opens a topic. A repost (`is_repost`) joins its original's topic directly.
 
 Each process keeps the center's topics of the window warm (`_State`: centres, the inverted
 index, each topic's counts and the item whose title it holds), so a batch does not read every
@@ -36,11 +37,13 @@ small bonus for heavier sources and for originals over reposts.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 import threading
 from dataclasses import dataclass, field
+from operator import itemgetter
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
@@ -75,7 +78,12 @@ def cosine(unit: dict[str, float], centre: dict[str, float], centre_norm: float)
         return 0.0
     if len(unit) > len(centre):
         unit, centre = centre, unit
-    return sum(w * centre.get(t, 0.0) for t, w in unit.items()) / centre_norm
+    dot = 0.0  # a plain loop, as the candidate loop of _plan sums it
+    for t, w in unit.items():
+        x = centre.get(t)
+        if x is not None:
+            dot += w * x
+    return dot / centre_norm
 
 
 def heat_of(weight_total: float, weight_recent: float, hours_quiet: float) -> float:
@@ -101,7 +109,7 @@ class _Cluster:
         merged = {t: w * n / (n + 1) for t, w in self.centre.items()}
         for t, w in vec.items():
             merged[t] = merged.get(t, 0.0) + w / (n + 1)
-        top = sorted(merged.items(), key=lambda kv: -kv[1])[:CENTROID_TERMS]
+        top = sorted(merged.items(), key=itemgetter(1), reverse=True)[:CENTROID_TERMS]
         self.centre = dict(top)
         self.norm = math.sqrt(sum(w * w for _, w in top))
         self.members = n + 1
@@ -124,7 +132,8 @@ class _Agg:
     weight: int = 0  # Σ level
     first: dt.datetime | None = None
     last: dt.datetime | None = None
-    recent: list = field(default_factory=list)  # [(published_at, level)] published at or after `floor`
+    recent: list = field(default_factory=list)  # heap of (published_at, level) published at or after `floor`
+    recent_weight_sum: int = 0  # Σ level over `recent`
     floor: dt.datetime | None = None
 
     def add(self, item) -> None:
@@ -135,15 +144,25 @@ class _Agg:
         self.first = item.published_at if self.first is None else min(self.first, item.published_at)
         self.last = item.published_at if self.last is None else max(self.last, item.published_at)
         if self.floor is not None and item.published_at >= self.floor:
-            self.recent.append((item.published_at, item.level or 0))
+            self.add_recent(item.published_at, item.level or 0)
+
+    def add_recent(self, published: dt.datetime, level: int) -> None:
+        heapq.heappush(self.recent, (published, level))
+        self.recent_weight_sum += level
 
     def recent_weight(self, now: dt.datetime) -> int:
+        """Σ level of the items published in the VELOCITY_HOURS up to `now`; -1 when `recent`
+        does not reach that far back. The oldest entries leave the heap as the window moves on,
+        instead of the whole list being filtered at every call."""
         since = now - dt.timedelta(hours=VELOCITY_HOURS)
         if self.floor is None or since < self.floor:
             return -1  # not covered: the caller reads it again
-        self.recent = [(p, w) for p, w in self.recent if p >= since]
+        while self.recent and self.recent[0][0] < since:
+            self.recent_weight_sum -= heapq.heappop(self.recent)[1]
         self.floor = since
-        return sum(w for p, w in self.recent if p <= now)
+        if self.last is not None and self.last > now:  # an item dated after `now` counts later
+            return sum(w for p, w in self.recent if p <= now)
+        return self.recent_weight_sum
 
 
 class _State:
@@ -157,7 +176,7 @@ class _State:
         self.window = window
         self.topics: dict[int, HotTopic] = {}
         self.centres: dict[int, tuple[dict, float]] = {}
-        self.index: dict[str, set[int]] = {}
+        self.index: dict[str, dict[int, float]] = {}  # word → {topic pk: its weight in the centre}
         self.aggs: dict[int, _Agg] = {}
         self.holders: dict[int, tuple] = {}  # topic pk → (title, keywords, level, is_repost)
         self.item_hw = 0
@@ -169,8 +188,8 @@ class _State:
         centre = {t: float(w) for t, w in (topic.centroid or {}).items()}
         self.topics[topic.pk] = topic
         self.centres[topic.pk] = (centre, math.sqrt(sum(w * w for w in centre.values())))
-        for term in centre:
-            self.index.setdefault(term, set()).add(topic.pk)
+        for term, weight in centre.items():
+            self.index.setdefault(term, {})[topic.pk] = weight
         self.topic_hw = max(self.topic_hw, topic.pk)
 
     def drop(self, pk: int) -> None:
@@ -180,7 +199,7 @@ class _State:
             for term in old[0]:
                 keys = self.index.get(term)
                 if keys is not None:
-                    keys.discard(pk)
+                    keys.pop(pk, None)
                     if not keys:
                         del self.index[term]
 
@@ -201,13 +220,17 @@ class _State:
         if last_item < self.item_hw or last_topic < self.topic_hw:
             return False  # rows this state saw are gone (rolled back, deleted): read everything again
         touched = set()
-        for pk, center_id, topic_id in Item.objects.filter(pk__gt=self.item_hw).values_list("pk", "center_id", "hot_topic_id"):
+        # Without the models' default order (newest first, hottest first): with it SQLite walks
+        # the whole publish-time (heat) index instead of the primary key's range, a scan of
+        # every stored item (topic) at each batch. The topics are then put in that order here.
+        for pk, center_id, topic_id in Item.objects.filter(pk__gt=self.item_hw).order_by().values_list(
+                "pk", "center_id", "hot_topic_id"):
             self.item_hw = max(self.item_hw, pk)
             if center_id == self.center_id and topic_id:
                 touched.add(topic_id)
         # by the pk alone and the center compared here (SQLite would walk the center's index)
         query = Q(pk__gt=self.topic_hw) | Q(pk__in=touched) if touched else Q(pk__gt=self.topic_hw)
-        for topic in HotTopic.objects.filter(query):
+        for topic in sorted(HotTopic.objects.filter(query).order_by(), key=lambda t: (t.heat, t.pk), reverse=True):
             self.topic_hw = max(self.topic_hw, topic.pk)
             if topic.center_id == self.center_id:
                 self.put(topic)
@@ -285,10 +308,25 @@ def _lock_for(center) -> threading.RLock:
 
 def _plan(center, state: _State, items, since: dt.datetime, threshold: float):
     """The assignment, worked out on copies of the warm centres. None when a topic it would
-    change no longer is what the warm state says (the caller reads the state again)."""
+    change no longer is what the warm state says (the caller reads the state again).
+
+    Each item's dot products come from the postings of its words: the warm index for the topics
+    as stored, and `added` for the centres the batch holds (changed, made, or read from outside
+    the window), which stand in for their stored postings. Each dot is summed over the item's
+    words in their order, as a loop over a candidate's words would sum it, so the scores and the
+    choices are those of comparing the item with every candidate one by one."""
     clusters: dict[int, _Cluster] = {}   # the batch's view: topic pk, or -(n) for new ones
-    added: dict[str, set[int]] = {}      # words of the centres the batch changed or made
+    added: dict[str, dict[int, float]] = {}  # word → {key: weight} of the centres the batch holds
+    posted: dict[int, tuple] = {}        # key → the words `added` holds it under
     outside: dict[int, HotTopic] = {}    # topics of reposts' originals outside the window
+
+    def track(cluster: _Cluster) -> None:
+        """`added` follows the cluster's centre as it is now."""
+        for term in posted.get(cluster.key, ()):
+            del added[term][cluster.key]
+        for term, weight in cluster.centre.items():
+            added.setdefault(term, {})[cluster.key] = weight
+        posted[cluster.key] = tuple(cluster.centre)
 
     def cluster_of(key: int) -> _Cluster:
         cluster = clusters.get(key)
@@ -303,19 +341,26 @@ def _plan(center, state: _State, items, since: dt.datetime, threshold: float):
     groups = {i.group_id for i in items if i.is_repost and i.group_id}
     group_topic: dict[int, int] = {}
     if groups:
-        rows = (Item.objects.filter(center=center, group_id__in=groups, hot_topic__isnull=False)
-                .order_by("published_at", "id").values_list("group_id", "hot_topic_id"))
-        for group_id, topic_id in rows:
+        # By the group alone, the center compared and the order made here: with the center or the
+        # order in the query, SQLite walks the center's (or the publish time's) index, and that
+        # grows with every item.
+        rows = sorted((published, pk, group_id, topic_id) for pk, group_id, topic_id, center_id, published in
+                      Item.objects.filter(group_id__in=groups).values_list("pk", "group_id", "hot_topic_id", "center_id",
+                                                                           "published_at")
+                      if center_id == center.pk and topic_id is not None)
+        for _, _, group_id, topic_id in rows:
             group_topic.setdefault(group_id, topic_id)
         missing = {t for t in group_topic.values() if t not in state.topics}
         for topic in HotTopic.objects.filter(center=center, pk__in=missing):
             outside[topic.pk] = topic
-            for term in (topic.centroid or {}):
-                added.setdefault(term, set()).add(topic.pk)
+            track(cluster_of(topic.pk))
         group_topic = {g: t for g, t in group_topic.items() if t in state.topics or t in outside}
 
     new_key = 0
     assigned: list[tuple[Item, _Cluster]] = []
+    # The warm topics that fell out of the window since the state was built (skipped below
+    # unless the batch already holds them), worked out once instead of per candidate.
+    gone = {pk for pk, topic in state.topics.items() if pk > 0 and topic.last_seen < since}
     for item in items:
         vec = vector(item.keywords)
         cluster = None
@@ -324,21 +369,33 @@ def _plan(center, state: _State, items, since: dt.datetime, threshold: float):
         if cluster is None and not vec:
             continue
         if cluster is None:
-            candidates: set[int] = set()
-            for term in vec:
-                candidates |= state.index.get(term, set())
-                candidates |= added.get(term, set())
+            dot: dict[int, float] = {}
+            for t, w in vec.items():
+                stored = state.index.get(t)
+                if stored:
+                    for key, x in stored.items():
+                        if key not in posted:  # the batch holds this centre: its postings are in `added`
+                            dot[key] = dot.get(key, 0.0) + w * x
+                held = added.get(t)
+                if held:
+                    for key, x in held.items():
+                        dot[key] = dot.get(key, 0.0) + w * x
             best, best_score = None, threshold
-            for key in candidates:
-                if key > 0 and key in state.topics and key not in clusters and state.topics[key].last_seen < since:
+            for key, total in dot.items():
+                c = clusters.get(key)
+                if c is not None:
+                    centre, norm = c.centre, c.norm
+                elif key in gone:
                     continue  # fell out of the window since the state was built
-                c = cluster_of(key)
-                if not any(t in c.centre for t in vec):
-                    continue  # a word the centre has since lost
-                score = cosine(vec, c.centre, c.norm)
+                else:
+                    centre, norm = state.centres[key]
+                if len(vec) > len(centre):
+                    score = cosine(vec, centre, norm)  # summed over the centre's words, as before
+                else:
+                    score = total / norm if norm else 0.0
                 if score >= best_score:
-                    best, best_score = c, score
-            cluster = best
+                    best, best_score = key, score
+            cluster = None if best is None else cluster_of(best)
         if cluster is None:
             new_key -= 1
             cluster = _Cluster(key=new_key, topic=HotTopic(center=center, title=item.title[:300], first_seen=item.published_at,
@@ -350,8 +407,7 @@ def _plan(center, state: _State, items, since: dt.datetime, threshold: float):
             cluster.add(vec)
         else:
             cluster.members += 1
-        for term in cluster.centre:
-            added.setdefault(term, set()).add(cluster.key)
+        track(cluster)
         if item.group_id and not item.is_repost:
             group_topic.setdefault(item.group_id, cluster.key)
         cluster.touched = True
@@ -384,12 +440,9 @@ def _write(center, state: _State, plan, items, now: dt.datetime) -> None:
     # An item moved from another topic (assigned again) leaves counts the batch cannot add up:
     # those topics are counted from the database.
     moved = any(item.hot_topic_id for item, _ in assigned)
-    members: dict[int, list[int]] = {}
     for item, cluster in assigned:
         item.hot_topic = cluster.topic
-        members.setdefault(cluster.topic.pk, []).append(item.pk)
-    for topic_id, pks in members.items():  # one UPDATE per topic: cheaper than one CASE per item
-        Item.objects.filter(pk__in=pks).update(hot_topic_id=topic_id)
+    _save_item_topics([(cluster.topic.pk, item.pk) for item, cluster in assigned])
     _choose_titles(center, touched, state)
     for c in touched:
         c.topic.centroid = {t: round(w, 6) for t, w in c.centre.items()}
@@ -437,14 +490,40 @@ def _add_counts(center, state: _State, touched: list[_Cluster], now: dt.datetime
 
 def _save_topics(topics: list[HotTopic]) -> None:
     """UPDATE the FIELDS of `topics`, one statement run for all (executemany): bulk_update's
-    CASE per field and row costs more to build than the update itself."""
+    CASE per field and row costs more to build than the update itself. The JSON and the aware
+    datetimes go through connection.ops as their fields' get_db_prep_save would send them; the
+    rest are plain str, int and float (get_db_prep_save per value cost more than the UPDATE)."""
     if not topics:
         return
-    qn = connection.ops.quote_name
+    ops = connection.ops
+    qn = ops.quote_name
     fields = [HotTopic._meta.get_field(name) for name in FIELDS]
     sql = (f"UPDATE {qn(HotTopic._meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} "
            f"WHERE {qn(HotTopic._meta.pk.column)} = %s")
-    rows = [[f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk] for t in topics]
+    convert = []
+    for n, f in enumerate(fields):
+        if isinstance(f, models.JSONField):
+            convert.append((n, lambda value, encoder=f.encoder: ops.adapt_json_value(value, encoder)))
+        elif isinstance(f, models.DateTimeField):
+            convert.append((n, ops.adapt_datetimefield_value))
+    rows = []
+    for t in topics:
+        row = [getattr(t, f.attname) for f in fields]
+        for n, adapt in convert:
+            row[n] = adapt(row[n])
+        rows.append([*row, t.pk])
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _save_item_topics(rows: list[tuple[int, int]]) -> None:
+    """(topic id, item id): each item's hot topic, one UPDATE statement run for all
+    (executemany). One queryset update per topic cost more to build than to run."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    column = qn(Item._meta.get_field("hot_topic").column)
+    sql = f"UPDATE {qn(Item._meta.db_table)} SET {column} = %s WHERE {qn(Item._meta.pk.column)} = %s"
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -467,17 +546,19 @@ def _read_aggs(center, pks: list[int], exclude: set[int], now: dt.datetime) -> d
         out[topic_id].sources.add(source_id)
     for topic_id, published, level in base.filter(published_at__gte=floor).values_list(
             "hot_topic_id", "published_at", "level"):
-        out[topic_id].recent.append((published, level or 0))
+        out[topic_id].add_recent(published, level or 0)
     return out
 
 
 def _choose_titles(center, touched: list[_Cluster], state: _State | None = None) -> None:
     """Each touched topic's title: its most representative item among those joining now and
-    the item whose title it holds."""
+    the item whose title it holds. A topic this batch made holds none but its own items; the
+    holder of another is read only when this process does not know it (with the center in
+    that query SQLite walked the center's index, every stored item, for each new topic)."""
     holders: dict[int, tuple[str, list, int, bool]] = {}
     known = []
     for c in touched:
-        if not (c.topic.pk and c.topic.title):
+        if c.key < 0 or not (c.topic.pk and c.topic.title):
             continue
         held = state.holders.get(c.topic.pk) if state is not None else None
         if held is not None and held[0] == c.topic.title:
@@ -485,11 +566,12 @@ def _choose_titles(center, touched: list[_Cluster], state: _State | None = None)
         else:
             known.append(c)
     if known:
-        rows = Item.objects.filter(center=center, hot_topic__in=[c.topic.pk for c in known],
+        rows = Item.objects.filter(hot_topic__in=[c.topic.pk for c in known],
                                    title__in={c.topic.title for c in known}).values_list(
-            "hot_topic_id", "title", "keywords", "level", "is_repost")
-        for topic_id, title, keywords, level, repost in rows:
-            holders.setdefault(topic_id, (title, keywords, level, repost))
+            "hot_topic_id", "title", "keywords", "level", "is_repost", "center_id")
+        for topic_id, title, keywords, level, repost, center_id in rows:
+            if center_id == center.pk:
+                holders.setdefault(topic_id, (title, keywords, level, repost))
     for c in touched:
         candidates = [(item.title, item.keywords, vec, item.level, item.is_repost) for item, vec in c.joined]
         held = holders.get(c.topic.pk)

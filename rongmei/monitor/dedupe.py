@@ -7,12 +7,17 @@ against the center's stored items and within a batch (pipeline.py does the looku
 Near-duplicates: two fingerprints are implemented and measured on the labelled pairs in
 tests/data/monitor_neardup.jsonl (`bench/monitor.py --neardup` prints the comparison):
 
-- MinHash over character shingles (datasketch's "affine32" permutations, LSH index from
-  datasketch). The shingles are hashed with numpy in one pass per text instead of one
-  Python call per shingle, so a 1,000-character text takes a fraction of a millisecond.
-  Two texts are the same story when the estimated Jaccard similarity of their shingle sets
-  reaches JACCARD, or when the smaller one is mostly inside the larger (estimated
-  containment reaches CONTAINMENT: a shortened repost).
+- MinHash over character shingles, as one-permutation hashing with optimal densification
+  (Shrivastava, ICML 2017): each shingle is hashed once (64 bits), the top bits pick one of
+  NUM_PERM bins, the low 32 bits are the value, and each bin keeps its smallest value; a bin
+  no shingle fell into takes the value of the first filled bin in a fixed pseudo-random order
+  of its own, the same for every text, so two texts still agree on a bin with probability
+  ≈ their Jaccard similarity. That is one hash per shingle instead of NUM_PERM (the
+  k-permutation MinHash it replaced, datasketch's affine32, spent most of the pipeline's
+  near-duplicate time on a shingles × 128 product), and `signatures` does a whole batch in
+  one numpy pass. Two texts are the same story when the estimated Jaccard similarity of
+  their shingle sets reaches JACCARD, or when the smaller one is mostly inside the larger
+  (estimated containment reaches CONTAINMENT: a shortened repost).
 - SimHash, 64 bits over the same shingles; same story when the Hamming distance is at most
   SIMHASH_K (pigeonhole lookup over SIMHASH_K + 1 bit blocks).
 
@@ -20,9 +25,13 @@ MinHash won (docs/monitor.md, "处理流程", has the figures), so `NearDupIndex
 SimHash code stays for the measurement and for anyone who wants to re-run it.
 
 `NearDupIndex` is incremental: `add` a signature under a key, `query` the earlier items a new
-text repeats. `NearDupIndex.for_center(center)` keeps one index per center warm in the
-process, built from the signatures stored on the center's items of the last WINDOW and
-brought up to date with the rows other processes stored since (one query per ingest).
+text repeats. It is a banded LSH index of its own (datasketch's bands and rows for
+LSH_THRESHOLD; each band hashed to one 64-bit integer in numpy when the signature is made,
+a dict from band hash to keys), and it evicts by a heap of the entries' times, so neither a
+query nor an eviction walks the window. `NearDupIndex.for_center(center)` keeps one index per
+center warm in the process, built from the signatures stored on the center's items of the
+last WINDOW and brought up to date with the rows other processes stored since (one query per
+ingest).
 
 `cli` is `rongmei monitor dedupe FILE`.
 """
@@ -30,23 +39,25 @@ brought up to date with the rows other processes stored since (one query per ing
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
-import re
 import struct
 import threading
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+import regex
+from datasketch import MinHashLSH
 
 from rongmei.monitor.normalise import content_chars
 
 # --- Parameters (chosen on the labelled set; see bench/monitor.py --neardup) ----------------
 
 SHINGLE = 4  # characters per shingle
-NUM_PERM = 128  # MinHash permutations
+NUM_PERM = 128  # MinHash values per signature (bins of the one-permutation hashing)
 SEED = 1
 LSH_THRESHOLD = 0.3  # candidates from the LSH bands; the decision below is stricter
 JACCARD = 0.4  # same story at this estimated Jaccard similarity or above
@@ -60,9 +71,14 @@ WINDOW = dt.timedelta(days=7)  # how far back a repost is looked for
 
 _PRIME32 = np.uint32(0x01000193)
 _PRIME64 = np.uint64(0x100000001B3)
-_MINHASH_TAG = b"M2"
+# Stored signatures start with this tag. "M2" was the k-permutation MinHash (datasketch's
+# affine32): from_bytes refuses it, so such rows are signed again from their text.
+_MINHASH_TAG = b"O1"
 # A number with its unit or the character after it: "14日", "8:00", "3.2万", "95598".
-_NUMBER = re.compile(r"\d+(?:[.:：]\d+)?[^\d\W]?")
+# (The regex module: about twice as fast as re on Chinese text. Its \d and \w follow Unicode's
+# definitions, which differ from re's only on rare characters.)
+_NUMBER = regex.compile(r"\d+(?:[.:：]\d+)?[^\d\W]?")
+_FULL32 = np.uint32(0xFFFFFFFF)
 
 
 # --- Shingles ---------------------------------------------------------------------------------
@@ -70,8 +86,8 @@ _NUMBER = re.compile(r"\d+(?:[.:：]\d+)?[^\d\W]?")
 
 def shingle_hashes(text: str, size: int | None = None, *, wide: bool = False) -> np.ndarray:
     """The hashes of the text's character shingles (letters, digits and Chinese characters
-    only; SHINGLE characters each unless `size`): uint32, or uint64 with `wide`. A text
-    shorter than one shingle is one shingle."""
+    only, lower case: normalise.content_chars; SHINGLE characters each unless `size`):
+    uint32, or uint64 with `wide`. A text shorter than one shingle is one shingle."""
     size = size or SHINGLE
     chars = content_chars(text)
     codes = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32)
@@ -88,12 +104,22 @@ def shingle_hashes(text: str, size: int | None = None, *, wide: bool = False) ->
     return hashes
 
 
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+_ALNUM_BMP: np.ndarray | None = None
+
+
+def _content_mask(codes: np.ndarray) -> np.ndarray:
+    """Which of these code points (of lower-cased text) normalise.content_chars keeps: the
+    letters and digits, str.isalnum(), which is what its [\\W_] leaves. A table for the Basic
+    Multilingual Plane (made once), str.isalnum() for the few code points above it."""
+    global _ALNUM_BMP
+    if _ALNUM_BMP is None:
+        _ALNUM_BMP = np.fromiter((chr(c).isalnum() for c in range(0x10000)), dtype=bool, count=0x10000)
+    keep = _ALNUM_BMP[np.minimum(codes, 0xFFFF)]
+    high = codes > 0xFFFF
+    if high.any():
+        for code in np.unique(codes[high]).tolist():
+            keep[codes == code] = chr(code).isalnum()
+    return keep
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
@@ -106,28 +132,38 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
 
 # --- MinHash ----------------------------------------------------------------------------------
 
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")
-_A, _B = (np.asarray(p, dtype=np.uint32) for p in _TEMPLATE.permutations)
-_EMPTY = np.full(NUM_PERM, np.uint32(0xFFFFFFFF), dtype=np.uint32)
+_EMPTY = np.full(NUM_PERM, _FULL32, dtype=np.uint32)
+
+
+def _donor_order() -> np.ndarray:
+    """For each bin, the order in which an empty bin looks for a filled one to copy: a fixed
+    pseudo-random permutation of the bins per bin, from fmix64 (not numpy's generators, whose
+    streams may change between versions: stored signatures depend on this)."""
+    cells = np.arange(NUM_PERM * NUM_PERM, dtype=np.uint64) + np.uint64(SEED) * np.uint64(0x9E3779B97F4A7C15)
+    return np.argsort(_fmix64(cells).reshape(NUM_PERM, NUM_PERM), axis=1, kind="stable")
+
+
+_DONORS = _donor_order()
 
 
 @dataclass
 class Signature:
-    """A text's MinHash (NUM_PERM uint32 values, datasketch's affine32 scheme), the number
-    of distinct shingles it was made from (for the containment estimate), and the hashes of
-    the numbers in it (dates, times, counts: a repost keeps them, the next notice written
-    from the same template does not)."""
+    """A text's MinHash (NUM_PERM uint32 values: one-permutation hashing, densified), the
+    number of distinct shingles it was made from (for the containment estimate), and the
+    hashes of the numbers in it (dates, times, counts: a repost keeps them, the next notice
+    written from the same template does not)."""
 
     values: np.ndarray
     size: int
     numbers: frozenset = frozenset()
-    _lean: LeanMinHash | None = field(default=None, repr=False, compare=False)
+    _bands: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
-    def minhash(self) -> LeanMinHash:
-        if self._lean is None:
-            self._lean = LeanMinHash(seed=SEED, hashvalues=self.values, scheme="affine32")
-        return self._lean
+    def bands(self) -> tuple:
+        """The LSH band hashes (one int per band), made with the signature or on first use."""
+        if self._bands is None:
+            self._bands = tuple(_band_hashes(self.values[None, :])[0].tolist())
+        return self._bands
 
     def to_bytes(self) -> bytes:
         numbers = sorted(self.numbers)
@@ -137,7 +173,8 @@ class Signature:
     @classmethod
     def from_bytes(cls, data) -> Signature | None:
         """None for anything that is not a signature of this kind and size (another method,
-        other parameters, damaged): the caller computes it again from the text."""
+        other parameters, the "M2" signatures of before, damaged): the caller computes it
+        again from the text."""
         data = bytes(data or b"")
         head = 8 + 4 * NUM_PERM
         if len(data) < head or not data.startswith(_MINHASH_TAG):
@@ -165,18 +202,125 @@ class Signature:
         return min(1.0, j * (self.size + other.size) / (1 + j) / smaller)
 
 
-def signature(text: str) -> Signature:
-    """The MinHash signature of a text."""
-    hashes = shingle_hashes(text)
-    numbers = frozenset(zlib.crc32(n.encode("utf-8")) for n in _NUMBER.findall(text)[:MAX_NUMBERS * 4])
+def _numbers(text: str) -> frozenset:
+    numbers = frozenset(map(zlib.crc32, map(str.encode, _NUMBER.findall(text)[:MAX_NUMBERS * 4])))  # UTF-8
     if len(numbers) > MAX_NUMBERS:
         numbers = frozenset(sorted(numbers)[:MAX_NUMBERS])
-    if hashes.size == 0:
-        return Signature(_EMPTY.copy(), 0, numbers)
-    distinct = np.unique(hashes)
-    mixed = _fmix32(distinct)
-    values = (mixed[:, None] * _A[None, :] + _B[None, :]).min(axis=0)
-    return Signature(values.astype(np.uint32), int(distinct.size), numbers)
+    return numbers
+
+
+def signature(text: str) -> Signature:
+    """The MinHash signature of a text (`signatures` for many: the same, faster)."""
+    return signatures([text])[0]
+
+
+def signatures(texts: Sequence[str]) -> list[Signature]:
+    """The signatures of the texts, in order: each the same as signature(text), but numpy
+    works over the whole batch at once (the shingles of all texts hashed in one pass, the
+    bins filled with one minimum.at, the distinct shingles counted by one row-wise sort)."""
+    count = len(texts)
+    if not count:
+        return []
+    lowered = [t.lower() for t in texts]
+    # (surrogatepass: a lone surrogate, which JSON allows, is a code point like any other; no content)
+    codes = np.frombuffer("".join(lowered).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    owner = np.repeat(np.arange(count, dtype=np.intp), [len(t) for t in lowered])
+    keep = _content_mask(codes)
+    codes, owner = codes[keep].astype(np.uint64), owner[keep]
+    chars = np.bincount(owner, minlength=count)  # content characters per text
+
+    # Every SHINGLE-character window of the concatenation, kept where it lies in one text.
+    hashes, text_of = _window_hashes(codes, owner)
+    short = np.nonzero((chars > 0) & (chars < SHINGLE))[0]
+    if short.size:  # a text shorter than one shingle is one shingle (as in shingle_hashes)
+        starts = np.concatenate(([0], np.cumsum(chars)))
+        extra = []
+        for t in short.tolist():
+            first, *rest = codes[starts[t]:starts[t + 1]].tolist()
+            for code in rest:
+                first = ((first * int(_PRIME64)) & 0xFFFFFFFFFFFFFFFF) ^ code
+            extra.append(first)
+        hashes = np.concatenate((hashes, np.array(extra, dtype=np.uint64)))
+        text_of = np.concatenate((text_of, short))
+        order = np.argsort(text_of, kind="stable")
+        hashes, text_of = hashes[order], text_of[order]
+    mixed = _fmix64(hashes)
+
+    # One permutation: the top 32 bits pick the bin, the low 32 bits are the value.
+    bins = ((mixed >> np.uint64(32)) * np.uint64(NUM_PERM)) >> np.uint64(32)
+    cell = text_of * NUM_PERM + bins.astype(np.intp)
+    low = (mixed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    values = np.full(count * NUM_PERM, _FULL32, dtype=np.uint32)
+    np.minimum.at(values, cell, low)
+    filled = np.zeros(count * NUM_PERM, dtype=bool)
+    filled[cell] = True
+    values, filled = values.reshape(count, NUM_PERM), filled.reshape(count, NUM_PERM)
+    sizes = _distinct_counts(low, text_of, count)
+    _densify(values, filled, sizes > 0)
+    values[sizes == 0] = _EMPTY
+    bands = _band_hashes(values).tolist()
+    return [Signature(values[t], int(sizes[t]), _numbers(text), tuple(bands[t]) if sizes[t] else None)
+            for t, text in enumerate(texts)]
+
+
+def _window_hashes(codes: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rolling hash of each SHINGLE-character window of the concatenated code points
+    (uint64, as shingle_hashes(wide=True)) that lies within one text, and that text."""
+    total = codes.size - SHINGLE + 1
+    if total <= 0:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.intp)
+    hashes = codes[:total].copy()
+    for offset in range(1, SHINGLE):
+        hashes *= _PRIME64
+        hashes ^= codes[offset:offset + total]
+    inside = owner[:total] == owner[SHINGLE - 1:]
+    return hashes[inside], owner[:total][inside]
+
+
+def _distinct_counts(low: np.ndarray, text_of: np.ndarray, count: int) -> np.ndarray:
+    """Distinct shingles per text (text_of ascending), counted as distinct 32-bit values (two
+    shingles of one text colliding in 32 bits, or one hashing to the padding value, is rare
+    enough not to matter for the containment estimate): the texts' values padded into rows
+    and sorted row-wise, which numpy does several times faster than one sort of the batch.
+    Very long texts are sorted alone (no row padded to their length)."""
+    if count == 1:  # one text (signature()): no rows to pad
+        part = np.sort(low)
+        return np.array([int(np.count_nonzero(part[1:] != part[:-1])) + 1 if part.size else 0])
+    per_text = np.bincount(text_of, minlength=count)
+    sizes = np.zeros(count, dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(per_text)))
+    ordinary = (per_text > 0) & (per_text <= 4096)
+    rows = np.nonzero(ordinary)[0]
+    if rows.size:
+        width = int(per_text[rows].max())
+        row_of = np.full(count, -1, dtype=np.intp)
+        row_of[rows] = np.arange(rows.size)
+        cells = np.arange(low.size) + (row_of * width - starts[:-1])[text_of]  # row · width + position
+        matrix = np.full(rows.size * width, _FULL32, dtype=np.uint32)
+        if rows.size == np.count_nonzero(per_text):
+            matrix[cells] = low
+        else:
+            take = ordinary[text_of]
+            matrix[cells[take]] = low[take]
+        matrix = matrix.reshape(rows.size, width)
+        matrix.sort(axis=1)
+        changes = np.count_nonzero(matrix[:, 1:] != matrix[:, :-1], axis=1) if width > 1 else 0
+        sizes[rows] = changes + 1 - (per_text[rows] < width)
+    for t in np.nonzero(per_text > 4096)[0].tolist():
+        part = np.sort(low[starts[t]:starts[t + 1]])
+        sizes[t] = int(np.count_nonzero(part[1:] != part[:-1])) + 1
+    return sizes
+
+
+def _densify(values: np.ndarray, filled: np.ndarray, nonempty: np.ndarray) -> None:
+    """Optimal densification, in place: each empty bin of a text with shingles takes the value
+    of the first filled bin in its donor order."""
+    texts, bins = np.nonzero(~filled & nonempty[:, None])
+    if not texts.size:
+        return
+    donors = _DONORS[bins]  # (empty bins, NUM_PERM)
+    first = filled[texts[:, None], donors].argmax(axis=1)
+    values[texts, bins] = values[texts, donors[np.arange(bins.size), first]]
 
 
 def similar(a: Signature, b: Signature) -> tuple[bool, float]:
@@ -243,6 +387,7 @@ class SimHashIndex:
 
 
 _PARAMS: dict = {}
+_BAND_KEYS: dict = {}
 
 
 def _lsh_params(threshold: float) -> tuple[int, int]:
@@ -253,22 +398,44 @@ def _lsh_params(threshold: float) -> tuple[int, int]:
     return _PARAMS[threshold]
 
 
+def _band_hashes(values: np.ndarray) -> np.ndarray:
+    """(signatures, bands) uint64: each band's rows combined as Σ value·m + c (mod 2⁶⁴) with
+    odd multipliers m and offsets c of their own per band and row. Two different bands
+    seldom hash alike (about 2⁻³² per pair); when they do, it costs one more candidate to
+    check, never a wrong answer."""
+    bands, rows = _lsh_params(LSH_THRESHOLD)
+    if (bands, rows) not in _BAND_KEYS:
+        seeds = _fmix64(np.arange(bands * (rows + 1), dtype=np.uint64) + np.uint64(0x5851F42D4C957F2D))
+        _BAND_KEYS[bands, rows] = (seeds[:bands * rows].reshape(bands, rows) | np.uint64(1), seeds[bands * rows:])
+    multipliers, offsets = _BAND_KEYS[bands, rows]
+    rows_of = values[:, :bands * rows].reshape(values.shape[0], bands, rows).astype(np.uint64)
+    return (rows_of * multipliers).sum(axis=2, dtype=np.uint64) + offsets
+
+
 @dataclass
 class Entry:
     signature: Signature
     group: object = None  # the ItemGroup id (or, in the CLI, the group's first id)
     content_hash: str = ""
     seen_at: dt.datetime | None = None
+    added: int = 0  # when it was added (a counter): tells its eviction record from older ones
 
 
 class NearDupIndex:
     """Signatures of recent items, keyed (an Item pk, or anything hashable for items not yet
     saved). `query` returns [(key, similarity)] of the indexed texts the new one repeats,
-    most similar first."""
+    most similar first (ties: the earlier added first).
+
+    The band buckets hold each entry's number (Entry.added), not its key, and a bare int
+    while a bucket has one entry (most do): no list per band and entry for the garbage
+    collector to walk, and `rename` moves an entry to another key without touching them."""
 
     def __init__(self):
-        self.lsh = MinHashLSH(num_perm=NUM_PERM, params=_lsh_params(LSH_THRESHOLD))
+        self.buckets: dict[int, int | list[int]] = {}  # band hash → entry number(s)
         self.entries: dict = {}
+        self._keys: dict[int, object] = {}  # entry number → key
+        self._expiry: list = []  # heap of (seen_at, added, key); records of removed entries stay until popped
+        self._added = 0
         self.high_water = 0  # largest Item pk loaded from the database
         self.center_id = None
         self.lock = threading.RLock()
@@ -282,34 +449,102 @@ class NearDupIndex:
     def add(self, key, sig: Signature, *, group=None, content_hash: str = "", seen_at=None) -> None:
         if key in self.entries:
             self.remove(key)
-        self.entries[key] = Entry(sig, group, content_hash, seen_at)
+        self._added += 1
+        number = self._added
+        self.entries[key] = Entry(sig, group, content_hash, seen_at, number)
+        self._keys[number] = key
+        self._expire_at(key, seen_at, number)
         if sig.size:
-            self.lsh.insert(key, sig.minhash, check_duplication=False)
+            buckets = self.buckets
+            for band in sig.bands:
+                held = buckets.get(band)
+                if held is None:
+                    buckets[band] = number
+                elif held.__class__ is int:
+                    buckets[band] = [held, number]
+                else:
+                    held.append(number)
+
+    def rename(self, key, new_key, *, group=None, content_hash: str = "", seen_at=None) -> bool:
+        """The entry under `key` under `new_key` instead, with these details (a batch item
+        once it is saved): the same as remove(key) and add(new_key, its signature, …), with
+        no band touched. False (and nothing done) when there is no entry under `key`."""
+        entry = self.entries.pop(key, None)
+        if entry is None:
+            return False
+        if new_key in self.entries:
+            self.remove(new_key)
+        entry.group, entry.content_hash, entry.seen_at = group, content_hash, seen_at
+        self.entries[new_key] = entry
+        self._keys[entry.added] = new_key
+        self._expire_at(new_key, seen_at, entry.added)
+        return True
+
+    def _expire_at(self, key, seen_at, number: int) -> None:
+        if seen_at is None:
+            return
+        if len(self._expiry) > 2 * len(self.entries) + 1024:  # mostly records of removed entries
+            self._expiry = [(e.seen_at, e.added, k) for k, e in self.entries.items() if e.seen_at is not None]
+            heapq.heapify(self._expiry)
+        else:
+            heapq.heappush(self._expiry, (seen_at, number, key))
 
     def remove(self, key) -> None:
         entry = self.entries.pop(key, None)
-        if entry is not None and entry.signature.size:
-            self.lsh.remove(key)
+        if entry is None:
+            return
+        number = entry.added
+        del self._keys[number]
+        if entry.signature.size:
+            buckets = self.buckets
+            for band in entry.signature.bands:
+                held = buckets.get(band)
+                if held is None:
+                    continue
+                if held.__class__ is int:
+                    if held == number:
+                        del buckets[band]
+                elif number in held:
+                    held.remove(number)
+                    if len(held) == 1:
+                        buckets[band] = held[0]
 
     def query(self, sig: Signature) -> list[tuple[object, float]]:
         if not sig.size:
             return []
+        candidates: set = set()
+        get = self.buckets.get
+        for band in sig.bands:
+            held = get(band)
+            if held is not None:
+                if held.__class__ is int:
+                    candidates.add(held)
+                else:
+                    candidates.update(held)
+        if not candidates:
+            return []
         found = []
-        for key in self.lsh.query(sig.minhash):
-            entry = self.entries.get(key)
-            if entry is None:
-                continue
-            same, score = similar(sig, entry.signature)
+        keys, entries = self._keys, self.entries
+        for number in sorted(candidates):
+            key = keys[number]
+            same, score = similar(sig, entries[key].signature)
             if same:
                 found.append((key, score))
-        found.sort(key=lambda kv: -kv[1])
+        found.sort(key=lambda kv: -kv[1])  # stable: ties stay in the order they were added
         return found
 
     def evict_before(self, when: dt.datetime) -> int:
-        old = [k for k, e in self.entries.items() if e.seen_at is not None and e.seen_at < when]
-        for key in old:
-            self.remove(key)
-        return len(old)
+        """Remove the entries seen before `when` (the oldest first, by the heap: the entries
+        of the window that stay are not looked at)."""
+        expiry, entries = self._expiry, self.entries
+        removed = 0
+        while expiry and expiry[0][0] < when:
+            _seen, added, key = heapq.heappop(expiry)
+            entry = entries.get(key)
+            if entry is not None and entry.added == added:
+                self.remove(key)
+                removed += 1
+        return removed
 
     # -- one warm index per center and process --
 
@@ -352,17 +587,26 @@ class NearDupIndex:
         missing = {}
         for pk, group_id, chash, fetched_at, stored in rows.iterator(chunk_size=2000):
             sig = Signature.from_bytes(stored) if stored else None
-            if sig is None:  # stored before signatures, or by other parameters: from the text
+            if sig is None:  # stored before signatures, or by other parameters or method: from the text
                 missing[pk] = (group_id, chash, fetched_at)
             else:
                 self.add(pk, sig, group=group_id, content_hash=chash, seen_at=fetched_at)
             self.high_water = max(self.high_water, pk)
         if missing:
             texts = Item.objects.filter(pk__in=list(missing)).values_list("pk", "title", "text")
-            for pk, title, text in texts.iterator(chunk_size=500):
-                group_id, chash, fetched_at = missing[pk]
-                self.add(pk, signature(f"{title}\n{text}"), group=group_id, content_hash=chash, seen_at=fetched_at)
+            chunk: list = []
+            for row in texts.iterator(chunk_size=500):
+                chunk.append(row)
+                if len(chunk) == 500:
+                    self._add_texts(chunk, missing)
+                    chunk = []
+            self._add_texts(chunk, missing)
         self.evict_before(since)
+
+    def _add_texts(self, rows, missing) -> None:
+        for (pk, _title, _text), sig in zip(rows, signatures([f"{title}\n{text}" for _pk, title, text in rows])):
+            group_id, chash, fetched_at = missing[pk]
+            self.add(pk, sig, group=group_id, content_hash=chash, seen_at=fetched_at)
 
     def verify(self, center, keys) -> dict:
         """{pk: group id} of the stored keys that are still what the index says they are
@@ -382,10 +626,14 @@ class NearDupIndex:
 
 def group_lines(records):
     """[(id, text)] in order → [(id, group)]: group is the id of the first text of the story."""
+    records = list(records)
     index = NearDupIndex()
     out = []
+    sigs: list = []
     for n, (ident, text) in enumerate(records):
-        sig = signature(text)
+        if n % 1000 == 0:  # signed a thousand at a time
+            sigs = signatures([t for _, t in records[n:n + 1000]])
+        sig = sigs[n % 1000]
         found = index.query(sig)
         group = index.entries[found[0][0]].group if found else ident
         index.add(n, sig, group=group)

@@ -158,6 +158,9 @@ def _items(center: Center) -> int:
         result = pipeline.ingest(source, raws, now=fetched)
         made += result.new
     made += _inquiry_items(center, sources.get(INQUIRY_SOURCE))
+    from rongmei.monitor import search
+
+    search.index_pending(center)  # searchable at once, not when the worker's indexing task comes round
     return made
 
 

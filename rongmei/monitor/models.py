@@ -181,7 +181,9 @@ class Item(TenantModel):
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="items", verbose_name="监测源")
     external_id = models.CharField("来源编号", max_length=200, blank=True)
     url = models.CharField("网址", max_length=1000, blank=True)  # canonical form (monitor/normalise.py)
-    url_hash = models.CharField(max_length=40, blank=True, db_index=True)
+    # Looked up by the center and the hash through monitor_item_unique_url (below); an index
+    # of its own would be one more random-keyed B-tree for every insert to write.
+    url_hash = models.CharField(max_length=40, blank=True)
     content_hash = models.CharField(max_length=40, db_index=True)
     title = models.CharField("标题", max_length=300)
     text = models.TextField("正文", blank=True)
@@ -201,12 +203,19 @@ class Item(TenantModel):
     topics = models.ManyToManyField(Topic, through="Match", related_name="items", blank=True, verbose_name="命中方案")
     hot_topic = models.ForeignKey(HotTopic, null=True, blank=True, on_delete=models.SET_NULL, related_name="items", verbose_name="热点话题")
     lead = models.ForeignKey("planning.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="已转线索")
+    # When the item went into the full-text index (search.py); None until then. The ingest
+    # commits items unindexed and a follow-up task indexes them; the minute sweep finds any
+    # whose task was lost through the partial index below (it holds only unindexed items).
+    indexed_at = models.DateTimeField("检索索引时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "舆情信息"
         verbose_name_plural = "舆情信息"
         ordering = ["-published_at", "-id"]
-        indexes = [models.Index(fields=["center", "-published_at"], name="monitor_item_center_pub")]
+        indexes = [
+            models.Index(fields=["center", "-published_at"], name="monitor_item_center_pub"),
+            models.Index(fields=["id"], condition=models.Q(indexed_at__isnull=True), name="monitor_item_unindexed"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["center", "url_hash"], condition=~models.Q(url_hash=""), name="monitor_item_unique_url"),
             models.UniqueConstraint(fields=["center", "source", "external_id"], condition=~models.Q(external_id=""),
@@ -220,7 +229,8 @@ class Item(TenantModel):
 class Match(TenantModel):
     """An item matched a topic: the terms that matched and the passage around them."""
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="matches")
+    # No index of its own: monitor_match_unique (item, topic) serves the lookups by item.
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="matches", db_index=False)
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="matches")
     terms = models.JSONField("命中词", default=list)
     snippet = models.CharField("摘录", max_length=300, blank=True)

@@ -508,18 +508,14 @@ def tables(report: Report) -> list[tuple[str, list[str], list[list]]]:
     return _tables(report.figures or {})
 
 
-def _no_fetch(url: str, *args, **kwargs):
-    raise ValueError(f"报告排版不读取外部资源：{url[:80]}")
-
-
 def render_pdf(report: Report) -> bytes:
     """The report as PDF through WeasyPrint, set in the machine's Noto CJK fonts (by family
     name); nothing is fetched, not even a local file."""
-    from weasyprint import HTML
+    from rongmei.core.pdf import html_to_pdf
 
     html = render_to_string("monitor/report_print.html", {"report": report, "tables": tables(report),
                                                           "figures": report.figures or {}})
-    return HTML(string=html, url_fetcher=_no_fetch, base_url=None).write_pdf()
+    return html_to_pdf(html)
 
 
 # --- The schedule ---------------------------------------------------------------------------------------------

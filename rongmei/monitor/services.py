@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from rongmei.core.services import notify, record
 from rongmei.distribution import secrets
-from rongmei.monitor import robots as robot_kit
+from rongmei.core.messaging import robots as robot_kit
 from rongmei.monitor.alerts import alert_path, emails_of, open_key
 from rongmei.monitor.models import (
     Alert,
@@ -107,7 +107,8 @@ def assign(*, alert: Alert, user, assignee, note: str = "") -> Alert:
     if assignee.pk != user.pk:
         center, title, url = current.center, f"请处置舆情预警：{current.title}"[:200], alert_path(current)
         transaction.on_commit(lambda: notify(center=center, recipients=[assignee], title=title,
-                                             body=note or f"{user} 把这条预警指派给您。", url=url))
+                                             body=note or f"{user} 把这条预警指派给您。", url=url,
+                                             event="monitor_alert"))
     return current
 
 

@@ -37,11 +37,16 @@ import json
 import math
 import re
 import threading
-from bisect import bisect_right
+from operator import add
 from pathlib import Path
 from typing import TextIO
 
 import ahocorasick
+
+try:  # a compiled leftmost-longest automaton, four times faster on Chinese text (see Scorer)
+    import ahocorasick_rs
+except ImportError:  # pragma: no cover - the same matches, found by pyahocorasick
+    ahocorasick_rs = None
 
 LEXICON_DIR = Path(__file__).with_name("tone_lexicon")
 
@@ -87,7 +92,9 @@ NGRAM_SURE = 0.9
 NGRAM_SMOOTHING = 0.5
 
 _CLAUSE_END = re.compile(r"[，,。！!？?；;：:\n\r、…]")
-_SENTENCE_END = re.compile(r"[。！!？?；;\n\r]")
+_SENTENCE_CHARS = "。！!？?；;\n\r"
+_SENTENCE_END = re.compile(f"[{_SENTENCE_CHARS}]")
+_NOT_NGRAM = re.compile("[^\u4e00-\u9fff？！]")
 _OFFICIAL_TITLE = re.compile(r"关于.{0,60}?的(?:通知|公告|通告|公示|决定|意见|办法|批复|规定|实施方案|提示)")
 
 
@@ -108,8 +115,8 @@ def _read_lexicon(directory: Path) -> dict[str, tuple[str, float]]:
 
 def ngram_features(text: str) -> set[str]:
     """Chinese characters (and ？！) of `text`, and each pair of neighbours among them."""
-    kept = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff" or ch in "？！")
-    return set(kept) | {kept[i:i + 2] for i in range(len(kept) - 1)}
+    kept = _NOT_NGRAM.sub("", text)
+    return set(kept) | set(map(add, kept, kept[1:]))
 
 
 class NgramModel:
@@ -153,14 +160,11 @@ class NgramModel:
 
     def predict(self, text: str) -> tuple[str, float]:
         """(the likeliest class, its posterior probability)."""
-        a, b, c = self.prior
-        table = self.features
-        for f in ngram_features(text):
-            row = table.get(f)
-            if row is not None:
-                a += row[0]
-                b += row[1]
-                c += row[2]
+        # The rows of the known features, summed per class by C-level calls instead of a
+        # Python loop (bit for bit the loop's sums on Python 3.11; from 3.12 on, sum()
+        # compensates rounding, which can only move the last bits).
+        rows = list(filter(None, map(self.features.get, ngram_features(text))))
+        a, b, c = (sum(column, start) for column, start in zip(zip(*rows), self.prior)) if rows else self.prior
         top = max(a, b, c)
         ea, eb, ec = math.exp(a - top), math.exp(b - top), math.exp(c - top)
         z = ea + eb + ec
@@ -169,75 +173,100 @@ class NgramModel:
 
 
 class Scorer:
-    """A compiled lexicon. Read-only after construction: safe to share between threads."""
+    """A compiled lexicon. Read-only after construction: safe to share between threads.
+
+    The automaton: ahocorasick_rs (Rust) when installed, else pyahocorasick's `iter_long`;
+    both find the same leftmost-longest matches. pyahocorasick scans a node's children one by
+    one, and its root has a child for each of the ~500 first characters of the lexicon, so
+    every character of a Chinese text that starts no entry costs a scan of them all (about
+    150 µs for 1,000 characters, against 35 µs)."""
 
     def __init__(self, directory: Path = LEXICON_DIR):
         self.entries = _read_lexicon(directory)
         model = directory / NGRAM_FILE
         self.ngrams = NgramModel.load(model) if model.exists() else None
-        automaton = ahocorasick.Automaton()
-        for word, (kind, weight) in self.entries.items():
-            automaton.add_word(word, (len(word), kind, weight))
-        automaton.make_automaton()
-        self.automaton = automaton
+        words = list(self.entries)
+        self._kinds = [self.entries[w][0] for w in words]
+        self._weights = [self.entries[w][1] for w in words]
+        # Entries that only mark the text (official, resolved) or only keep a longer word whole
+        # (neutral) are dropped after the first pass.
+        self._marks = {i for i, kind in enumerate(self._kinds) if kind in ("neutral", "official", "resolved")}
+        self._official = {i for i, kind in enumerate(self._kinds) if kind == "official"}
+        self._resolved = {i for i, kind in enumerate(self._kinds) if kind == "resolved"}
+        if ahocorasick_rs is not None:
+            self._find = ahocorasick_rs.AhoCorasick(
+                words, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest).find_matches_as_indexes
+        else:  # pragma: no cover
+            automaton = ahocorasick.Automaton()
+            for n, word in enumerate(words):
+                automaton.add_word(word, (n, len(word)))
+            automaton.make_automaton()
+
+            def find(text: str) -> list[tuple[int, int, int]]:
+                return [(n, end - length + 1, end + 1) for end, (n, length) in automaton.iter_long(text)]
+
+            self._find = find
 
     def raw(self, text: str) -> float:
         """The unbounded lexicon sum: > 0 leans positive, < 0 negative."""
         return self._analyse(text)[0]
 
     def _analyse(self, text: str) -> tuple[float, bool]:
-        """(the lexicon sum, whether the text reads as an official notice or meeting report)."""
+        """(the lexicon sum, whether the text reads as an official notice or meeting report).
+
+        Clauses and sentences are compared lazily: two positions are in one clause when no
+        clause end lies between them, looked up only when a negation or degree word is within
+        reach, and once after each prevention or contrast word (the next end after it)."""
         if not text:
             return 0.0, False
-        clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
-        sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
-        hits = []   # (start, end, kind, weight)
-        official = resolved = False
-        for end, (length, kind, weight) in self.automaton.iter_long(text):
-            if kind == "official":
-                official = True
-            elif kind == "resolved":
-                resolved = True
-            hits.append((end - length + 1, end + 1, kind, weight))
+        found = self._find(text)
+        ids = {n for n, _, _ in found}
+        official = not self._official.isdisjoint(ids)
+        resolved = not self._resolved.isdisjoint(ids)
         if not official and _OFFICIAL_TITLE.search(text):
             official = True
 
+        kinds, weights, marks = self._kinds, self._weights, self._marks
+        clause_end = _CLAUSE_END.search
+        sentence_end = _SENTENCE_END.search
         total = 0.0
         negation_until = degree_until = -1
+        negation_at = degree_at = 0
         degree = 1.0
-        prevent_clause = contrast_sentence = -1
-        for start, end, kind, weight in hits:
-            if kind in ("neutral", "official", "resolved"):
+        prevent_before = contrast_before = -1  # a word starting before this is in its clause / sentence
+        for n, start, end in found:
+            if n in marks:
                 continue
-            clause = bisect_right(clause_ends, start)
+            kind = kinds[n]
             if kind == "negation":
-                negation_until = end + NEGATION_REACH
-                negation_clause = clause
+                negation_until, negation_at = end + NEGATION_REACH, start
                 continue
             if kind == "degree":
-                degree, degree_until, degree_clause = weight, end + DEGREE_REACH, clause
+                degree, degree_until, degree_at = weights[n], end + DEGREE_REACH, start
                 continue
             if kind == "prevention":
-                prevent_clause = clause
+                following = clause_end(text, start + 1)
+                prevent_before = following.start() if following else len(text)
                 continue
             if kind == "contrast":
-                contrast_sentence = bisect_right(sentence_ends, start)
+                following = sentence_end(text, start + 1)
+                contrast_before = following.start() if following else len(text)
                 continue
             # a weighted word
-            value = weight
-            if start <= degree_until and clause == degree_clause:
+            value = weights[n]
+            if start <= degree_until and clause_end(text, degree_at + 1, start + 1) is None:
                 value *= degree
             degree_until = -1
-            negated = start <= negation_until and clause == negation_clause
+            negated = start <= negation_until and clause_end(text, negation_at + 1, start + 1) is None
             negation_until = -1
             if kind == "negative":
-                if clause == prevent_clause:
+                if start < prevent_before:
                     continue
                 if negated:
                     value *= -NEGATED_NEGATIVE
                 else:
                     value = -value
-                    if official and weight < EVENT_WEIGHT:
+                    if official and weights[n] < EVENT_WEIGHT:
                         value *= OFFICIAL_NEGATIVE
                     if resolved:
                         value *= RESOLVED_NEGATIVE
@@ -246,10 +275,10 @@ class Scorer:
                     value *= NEGATED_POSITIVE
                 elif official:
                     value *= OFFICIAL_POSITIVE
-            if contrast_sentence == bisect_right(sentence_ends, start):
+            if start < contrast_before:
                 value *= CONTRAST_FACTOR
             total += value
-        sentences = len(sentence_ends) + 1
+        sentences = sum(map(text.count, _SENTENCE_CHARS)) + 1
         return total / max(1.0, math.sqrt(sentences / 3)), official
 
     def score(self, text: str) -> tuple[str, float]:

@@ -44,6 +44,10 @@ class StoryIn(Schema):
     embargo_until: dt.datetime | None = None
     bylines: list[BylineIn] | None = None
     asset_ids: list[Id] | None = None
+    genre: str | None = Field(None, description="体裁：text 文字 / photo 图片 / video 视频 / live 直播 / h5 H5 / "
+                                                "long_image 长图；不传则不变（新建时为 text）")
+    originality: str | None = Field(None, description="原创属性：original 原创 / adapted 编辑整合 / reprint 转载；"
+                                                      "不传则不变（新建时为 original）")
 
 
 class StoryUpdateIn(StoryIn):
@@ -71,6 +75,8 @@ class StoryOut(Schema):
     location: str
     source: str
     embargo_until: dt.datetime | None
+    genre: str = Field(..., description="体裁")
+    originality: str = Field(..., description="原创属性")
     bylines: list[BylineOut]
     asset_ids: list[int]
     updated_at: dt.datetime
@@ -118,6 +124,7 @@ def _story_out(story: Story) -> StoryOut:
         id=story.pk, status=story.status, version=story.version, kicker=story.kicker, headline=story.headline,
         subheadline=story.subheadline, summary=story.summary, body=story.body, column_id=story.column_id,
         tags=story.tags, location=story.location, source=story.source, embargo_until=story.embargo_until,
+        genre=story.genre, originality=story.originality,
         bylines=[BylineOut(name=b.name, role=b.role, user_id=b.user_id, share=b.share) for b in story.bylines.all()],
         asset_ids=[link.asset_id for link in story.story_assets.all()], updated_at=story.updated_at,
     )
@@ -134,6 +141,7 @@ def _data(payload: StoryIn) -> story_services.StoryData:
         headline=payload.headline, kicker=payload.kicker, subheadline=payload.subheadline, summary=payload.summary,
         body=payload.body, column_id=payload.column_id, tags=payload.tags, location=payload.location,
         source=payload.source, embargo_until=payload.embargo_until, asset_ids=payload.asset_ids,
+        genre=payload.genre, originality=payload.originality,
         bylines=None if payload.bylines is None else [
             story_services.BylineData(name=b.name, role=b.role, user_id=b.user_id, share=b.share) for b in payload.bylines],
     )

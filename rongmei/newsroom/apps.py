@@ -32,3 +32,15 @@ class NewsroomConfig(AppConfig):
         from rongmei.newsroom import media_access
 
         media.register("assets/", media_access.may_read)
+
+        # -- 17:VJ -- 视频版本: the story page's panel, who reads the files, audit labels
+        from rongmei.newsroom import panels, video_views
+
+        panels.register(video_views.panel)
+        media.register("videos/", video_views.may_read_video)
+        audit_labels.register({
+            "video.create": "生成视频版本", "video.cancel": "取消视频版本", "video.cancelled": "视频版本已取消",
+            "video.done": "视频版本生成完成", "video.cover": "选择视频封面", "video.attach": "视频用于短视频渠道稿",
+            "center.logo": "设置中心台标",
+        })
+        audit_labels.register_objects({"newsroom.videojob": ("视频版本", lambda j: f"稿件《{j.story}》的{j.get_shape_display()}视频版本")})

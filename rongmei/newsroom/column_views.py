@@ -24,7 +24,11 @@ def columns(request):
         try:
             if raw and asset_id is None:
                 raise ValidationError("请从列表中选择一张图片。")
-            if target == "center":
+            if target == "logo":  # -- 17:VJ -- the center's logo for video versions
+                covers.set_center_logo(center=request.center, user=request.user, asset_id=asset_id,
+                                       position=request.POST.get("position", ""))
+                name = "中心台标"
+            elif target == "center":
                 covers.set_center_cover(center=request.center, user=request.user, asset_id=asset_id)
                 name = "中心默认封面"
             else:
@@ -41,4 +45,13 @@ def columns(request):
     return render(request, "newsroom/columns.html", {
         "columns": scoped(Column, request.center).select_related("default_cover").prefetch_related("default_cover__renditions"),
         "defaults": selectors.center_defaults(request.center), "images": list(images),
+        # -- 17:VJ -- any image may be the logo (a transparent PNG is best); positions to choose
+        "logo_images": list(scoped(Asset, request.center).filter(kind=Asset.Kind.IMAGE).order_by("-created_at", "-id")[:300]),
+        "logo_positions": covers_positions(),
     })
+
+
+def covers_positions() -> list[tuple[str, str]]:  # -- 17:VJ --
+    from rongmei.newsroom.models import CenterDefaults
+
+    return list(CenterDefaults._meta.get_field("logo_position").choices)

@@ -4,7 +4,12 @@ Idempotent: columns by slug, assets by content hash, stories by headline."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import subprocess
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -16,6 +21,7 @@ from rongmei.newsroom.models import Asset, Column, Story, StoryRevision
 from rongmei.newsroom.services import assets as asset_services
 from rongmei.newsroom.services import renditions as rendition_services
 from rongmei.newsroom.services import stories as story_services
+from rongmei.newsroom.video import cache as render_cache
 
 # How to walk a new story to each demo state.
 PATHS = {"draft": [], "filed": ["file"], "editing": ["file", "edit"], "ready": ["file", "edit", "ready"], "spiked": ["spike"]}
@@ -56,6 +62,31 @@ def _backdate(story: Story, days_ago: int) -> None:
     story_services.reindex(story)
 
 
+# 体裁 and 原创属性 of the demo stories (appraisal scores by them): a realistic mix — most
+# pieces original text, photo stories, a video, a live stream, an H5, a long image, notices
+# edited from departments' releases and one reprint.
+GENRES: dict[str, tuple[str, str]] = {
+    "flood_drainage": ("photo", "original"),
+    "late_rice_harvest": ("video", "original"),
+    "tea_winter_care": ("text", "original"),
+    "bamboo_village_homestays": ("long_image", "original"),
+    "old_community_renovation": ("photo", "original"),
+    "civilization_volunteers": ("text", "adapted"),
+    "hotline_streetlights": ("text", "original"),
+    "school_canteen_inspection": ("text", "adapted"),
+    "medical_insurance_payment": ("h5", "adapted"),
+    "new_road_opening": ("video", "original"),
+    "party_red_agents": ("text", "original"),
+    "fishing_village_moratorium": ("photo", "original"),
+    "donghu_winter_fishing_festival": ("live", "original"),
+    "winter_job_fair": ("text", "adapted"),
+    "winter_fire_safety_notice": ("text", "reprint"),
+    "bus_route_adjustment": ("text", "adapted"),
+    "village_doctor_profile": ("text", "original"),
+    "livestream_tea_sales": ("live", "original"),
+}
+
+
 def create_demo_story(center: Center, spec: dict, users: dict[str, User], columns: dict[str, Column],
                       status: str) -> tuple[Story, int]:
     """One story from a demo spec (the STORIES format), walked to `status`; returns it and
@@ -72,7 +103,9 @@ def create_demo_story(center: Center, spec: dict, users: dict[str, User], column
         headline=spec["headline"], kicker=spec.get("kicker", ""), subheadline=spec.get("subheadline", ""),
         summary=spec.get("summary", ""), body=spec["body_html"], column_id=columns[spec["column"]].pk,
         tags=list(spec.get("tags", [])), location=spec.get("location", ""), source=spec.get("source", center.name),
-        bylines=_bylines(spec, users), asset_ids=asset_ids))
+        bylines=_bylines(spec, users), asset_ids=asset_ids,
+        genre=spec.get("genre") or GENRES.get(spec.get("key", ""), (None, None))[0],
+        originality=spec.get("originality") or GENRES.get(spec.get("key", ""), (None, None))[1]))
     for action in PATHS[status]:
         actor = author if action == "file" else editor
         story_services.change_status(story=story, user=actor, action=action)
@@ -99,6 +132,7 @@ def load(center: Center) -> tuple[int, int]:
     _show_a_stale_rendition(center, users["editor"])
     _show_hand_edited_versions(center, users["editor"])
     created += _default_covers(center, users["editor"], columns)
+    created += _video_version(center, users["editor"])  # -- 17:VJ --
     return created, existing
 
 
@@ -165,3 +199,71 @@ def _show_hand_edited_versions(center: Center, editor: User) -> None:
                                     body=weibo.body + "（编辑改写）", fields={"short_text": weibo.fields.get("short_text", "")})
         except ValidationError:
             pass  # over Weibo's 140: the demo keeps the generated post
+
+
+# -- 17:VJ -- 视频版本: one story with a finished vertical video, subtitles burned in, so the
+# story page, the review page and the 抖音/快手 publishing show one. The footage is made
+# here by ffmpeg from the story's own photo (a slow pan, 3 s at 640×360); the job then runs
+# through the same service as an editor's. Both renders are kept in the render cache
+# (`render_cache_folder`), so only the first demo load pays for them.
+VIDEO_STORY = "new_road_opening"
+VIDEO_SECONDS = 3
+
+
+def render_cache_folder() -> Path:
+    """Where the demo's finished renders are kept between loads (video/cache.py):
+    RONGMEI_DEMO_VIDEO_CACHE, else the user's cache folder (~/.cache/rongmei/demo-video).
+    Outside RONGMEI_VAR_DIR on purpose: each test installation has a var dir of its own,
+    and the renders are what they share. The test suite sets a fresh folder per run
+    (conftest.py), so every run still renders once for real."""
+    configured = os.environ.get("RONGMEI_DEMO_VIDEO_CACHE")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rongmei" / "demo-video"
+
+
+def _ffmpeg(argv: list[str], out: str, scratch: str, cache: Path) -> None:
+    """Run the demo's own ffmpeg command, or copy what the same command on the same
+    inputs made before."""
+    cache_key = render_cache.key(argv, out=out, scratch=scratch)
+    if cache_key is not None and render_cache.fetch(cache, cache_key, out):
+        return
+    subprocess.run(argv, check=True, timeout=60, capture_output=True)
+    if cache_key is not None:
+        render_cache.keep(cache, cache_key, out)
+
+
+def _video_version(center: Center, editor: User) -> int:
+    from rongmei.newsroom.models import StoryAsset, VideoJob
+    from rongmei.newsroom.video import jobs
+
+    spec = next(s for s in demo_content.STORIES if s["key"] == VIDEO_STORY)
+    story = Story.objects.filter(center=center, headline=spec["headline"]).first()
+    if story is None or VideoJob.objects.filter(story=story).exists():
+        return 0
+    photo = next((a for a in jobs.story_sources(story) if a.kind == Asset.Kind.IMAGE), None)
+    if photo is None:
+        return 0
+    cache = render_cache_folder()
+    try:
+        with tempfile.TemporaryDirectory(prefix="rongmei-demo-video-") as tmp, jobs.local_copy(photo.file.name) as still:
+            clip = Path(tmp, "road.mp4")
+            _ffmpeg([
+                "ffmpeg", "-v", "error", "-y", "-loop", "1", "-framerate", "25", "-t", str(VIDEO_SECONDS),
+                "-i", still, "-f", "lavfi", "-t", str(VIDEO_SECONDS), "-i", "anoisesrc=color=brown:amplitude=0.05",
+                "-filter_complex", "[0:v]scale=800:-2,crop=640:360:x='(iw-640)*t/3':y='(ih-360)/2',format=yuv420p[v]",
+                "-map", "[v]", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
+                "-shortest", "-movflags", "+faststart", str(clip)], str(clip), tmp, cache)
+            footage = asset_services.upload(
+                center=center, user=editor, upload=SimpleUploadedFile("新路通车现场.mp4", clip.read_bytes(), "video/mp4"),
+                caption="新路通车现场（演示视频）", credit=center.name)
+        StoryAsset.objects.get_or_create(story=story, asset=footage,
+                                         defaults={"order": story.story_assets.count()})
+        job = jobs.create(story=story, user=editor, enqueue=False, data={
+            "shape": "vertical", "sources": [footage.pk], "fit": "blur", "subtitles_mode": "burn", "cover_time": 1.0,
+            "subtitles": jobs.starter_srt(jobs.short_video_caption(story), float(VIDEO_SECONDS)), "platform": "douyin"})
+        jobs.run(job.pk, render_cache=cache)
+    except (OSError, subprocess.SubprocessError) as exc:  # no ffmpeg here: the demo goes on without a video
+        logging.getLogger("rongmei.demo").warning("demo video version not made: %s", exc)
+        return 0
+    return 2

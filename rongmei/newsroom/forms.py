@@ -20,6 +20,12 @@ class StoryForm(forms.Form):
     column = forms.ModelChoiceField(label="栏目", queryset=Column.objects.none(), required=False, empty_label="（未选栏目）")
     tags = forms.CharField(label="标签", required=False, help_text="用空格或逗号分隔，如：防汛 青山镇")
     location = forms.CharField(label="地点", max_length=100, required=False)
+    # Not required so that clients posting the older form keep the story's values (blank: unchanged).
+    genre = forms.ChoiceField(label="体裁", choices=Story.Genre.choices, required=False, initial=Story.Genre.TEXT,
+                              error_messages={"invalid_choice": "请选择体裁。"}, help_text="考核按体裁计分")
+    originality = forms.ChoiceField(label="原创属性", choices=Story.Originality.choices, required=False,
+                                    initial=Story.Originality.ORIGINAL, error_messages={"invalid_choice": "请选择原创属性。"},
+                                    help_text="原创、编辑整合、转载，考核按不同系数计分")
     source = forms.CharField(label="来源", max_length=100, required=False)
     embargo_until = forms.DateTimeField(label="禁发至", required=False,
                                         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -46,6 +52,7 @@ class StoryForm(forms.Form):
             headline=d["headline"], kicker=d["kicker"], subheadline=d["subheadline"], summary=d["summary"],
             body=d["body"], column_id=d["column"].pk if d["column"] else None, tags=tags, location=d["location"],
             source=d["source"], embargo_until=d["embargo_until"], bylines=bylines, asset_ids=d["asset_ids"],
+            genre=d.get("genre") or None, originality=d.get("originality") or None,
         )
 
     @staticmethod
@@ -54,7 +61,7 @@ class StoryForm(forms.Form):
             "version": story.version, "kicker": story.kicker, "headline": story.headline,
             "subheadline": story.subheadline, "summary": story.summary, "body": story.body, "column": story.column_id,
             "tags": " ".join(story.tags), "location": story.location, "source": story.source,
-            "embargo_until": story.embargo_until,
+            "embargo_until": story.embargo_until, "genre": story.genre, "originality": story.originality,
             "asset_ids": ",".join(str(link.asset_id) for link in story.story_assets.all()),
         }
 

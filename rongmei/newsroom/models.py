@@ -41,6 +41,12 @@ class CenterDefaults(TenantModel):
     default_cover = models.ForeignKey("Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                       limit_choices_to={"kind": "image"}, verbose_name="中心默认封面",
                                       help_text="稿件和栏目都没有封面时，微信等需要封面的渠道用这张图")
+    # -- 17:VJ -- the logo burned into the center's video versions (视频版本), at a corner
+    logo = models.ForeignKey("Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             limit_choices_to={"kind": "image"}, verbose_name="中心台标",
+                             help_text="生成视频版本时可叠加在画面一角；建议用透明底 PNG")
+    logo_position = models.CharField("台标位置", max_length=12, default="top_right", choices=[
+        ("top_left", "左上角"), ("top_right", "右上角"), ("bottom_left", "左下角"), ("bottom_right", "右下角")])
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -64,6 +70,19 @@ class Story(TenantModel):
         SIGNED_OFF = "signed_off", "已签发"
         SPIKED = "spiked", "已弃用"
 
+    class Genre(models.TextChoices):
+        TEXT = "text", "文字"
+        PHOTO = "photo", "图片"
+        VIDEO = "video", "视频"
+        LIVE = "live", "直播"
+        H5 = "h5", "H5"
+        LONG_IMAGE = "long_image", "长图"
+
+    class Originality(models.TextChoices):
+        ORIGINAL = "original", "原创"
+        ADAPTED = "adapted", "编辑整合"
+        REPRINT = "reprint", "转载"
+
     kicker = models.CharField("引题", max_length=100, blank=True)
     headline = models.CharField("主标题", max_length=100)
     subheadline = models.CharField("副标题", max_length=100, blank=True)
@@ -72,6 +91,12 @@ class Story(TenantModel):
     column = models.ForeignKey(Column, null=True, blank=True, on_delete=models.PROTECT, related_name="stories", verbose_name="栏目")
     tags = models.JSONField("标签", default=list, blank=True)
     location = models.CharField("地点", max_length=100, blank=True)
+    # 体裁 and 原创属性: what appraisal scores a piece by (points per genre and originality).
+    genre = models.CharField("体裁", max_length=12, choices=Genre.choices, default=Genre.TEXT)
+    originality = models.CharField("原创属性", max_length=10, choices=Originality.choices, default=Originality.ORIGINAL)
+    # Characters of the body's plain text without white space, kept on every save: appraisal
+    # scores by length band and counts it in SQL over many stories at once.
+    body_chars = models.PositiveIntegerField("正文字数", default=0, editable=False)
     source = models.CharField("来源", max_length=100, blank=True)
     embargo_until = models.DateTimeField("禁发至", null=True, blank=True)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
@@ -89,6 +114,13 @@ class Story(TenantModel):
     def __str__(self) -> str:
         return self.headline
 
+    def save(self, *args, **kwargs):
+        self.body_chars = count_chars(self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_chars"}
+        super().save(*args, **kwargs)
+
     @property
     def cover(self) -> Asset | None:
         """The first attached image (uses prefetched links when there are any)."""
@@ -96,6 +128,13 @@ class Story(TenantModel):
             if link.asset.kind == Asset.Kind.IMAGE:
                 return link.asset
         return None
+
+
+def count_chars(html: str) -> int:
+    """Characters of `html`'s plain text, white space not counted."""
+    from rongmei.newsroom.html import plain_text
+
+    return len("".join(plain_text(html or "").split()))
 
 
 class Byline(models.Model):
@@ -288,3 +327,87 @@ class Rendition(TenantModel):
     def is_stale(self) -> bool:
         """母稿已更新: the master changed since this rendition was generated."""
         return self.story.version != self.source_version
+
+
+# -- 17:VJ --
+class VideoJob(TenantModel):
+    """视频版本: one rendering of a story's footage or photos into a platform-ready MP4
+    (vertical 1080×1920 for 抖音/快手/视频号, horizontal 1920×1080), run on the task queue.
+
+    Why a row per run rather than a field on the rendition: rendering takes minutes, can
+    fail or be cancelled, and the editor watches it; the row carries progress, the Chinese
+    failure, the lease of the worker running it (a crashed worker's job is failed after
+    the lease, never "running" forever) and the finished file. The finished file is only
+    *offered* to the platforms through the short-video rendition's fields (which the
+    reviewers sign): see `newsroom.video.jobs.attach`."""
+
+    class Shape(models.TextChoices):
+        VERTICAL = "vertical", "竖屏 9:16"
+        HORIZONTAL = "horizontal", "横屏 16:9"
+
+    class What(models.TextChoices):
+        FOOTAGE = "footage", "视频素材剪辑"
+        SLIDESHOW = "slideshow", "图片幻灯"
+
+    class Fit(models.TextChoices):
+        CROP = "crop", "裁切填满"
+        BLUR = "blur", "模糊背景填充"
+
+    class Subtitles(models.TextChoices):
+        BURN = "burn", "压制到画面"
+        SIDE = "side", "单独字幕文件"
+        NONE = "none", "不加字幕"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+        CANCELLED = "cancelled", "已取消"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="video_jobs", verbose_name="稿件")
+    shape = models.CharField("画面", max_length=12, choices=Shape.choices, default=Shape.VERTICAL)
+    what = models.CharField("内容", max_length=12, choices=What.choices, default=What.FOOTAGE)
+    sources = models.JSONField("素材（按顺序）", default=list, help_text="稿件素材的编号，按播放顺序")
+    fit = models.CharField("画面适配", max_length=8, choices=Fit.choices, default=Fit.CROP)
+    crop_x = models.FloatField("裁切位置", default=0.5, help_text="0 最左，0.5 居中，1 最右")
+    subtitles = models.TextField("字幕（SRT）", blank=True)
+    subtitles_mode = models.CharField("字幕方式", max_length=6, choices=Subtitles.choices, default=Subtitles.BURN)
+    music = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              limit_choices_to={"kind": "audio"}, verbose_name="背景音乐")
+    use_logo = models.BooleanField("叠加台标", default=False)
+    platform = models.CharField("按平台限制检查", max_length=12, blank=True)
+    cover_time = models.FloatField("封面时间(秒)", default=0.0)
+    cover = models.FileField("封面", upload_to="videos/", blank=True, max_length=300)
+    cover_sha256 = models.CharField("封面校验值", max_length=64, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    percent = models.PositiveSmallIntegerField("进度(%)", default=0)
+    error = models.CharField("失败原因", max_length=500, blank=True)
+    cancel_requested = models.BooleanField("已要求取消", default=False)
+    output = models.FileField("视频文件", upload_to="videos/", blank=True, max_length=300)
+    sha256 = models.CharField("校验值", max_length=64, blank=True, db_index=True)
+    size = models.PositiveBigIntegerField("大小", default=0)
+    width = models.PositiveIntegerField("宽", default=0)
+    height = models.PositiveIntegerField("高", default=0)
+    duration = models.FloatField("时长(秒)", default=0.0)
+    srt_file = models.FileField("字幕文件", upload_to="videos/", blank=True, max_length=300)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="发起人")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    lease_until = models.DateTimeField("租约到期", null=True, blank=True,
+                                       help_text="运行中的任务不断续约；过期仍未结束即视为工作进程中断")
+    version = models.PositiveIntegerField("版本", default=1)
+
+    class Meta:
+        verbose_name = "视频版本"
+        verbose_name_plural = "视频版本"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["center", "story", "-created_at"], name="videojob_story")]
+
+    def __str__(self) -> str:
+        return f"{self.story} · {self.get_shape_display()} #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

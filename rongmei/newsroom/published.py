@@ -249,9 +249,29 @@ def _short_video(story: Story, r: Rendition) -> list[PublishedField]:
     return [
         _text("caption", "文案", r.fields.get("caption", r.title)),
         PublishedField("tags", "话题标签", "tags", list(tags) if isinstance(tags, list) else str(tags).split()),
-        PublishedField("video", "视频", "link", str(r.fields.get("video_url", "") or ""),
-                       note="" if r.fields.get("video_url") else "没有视频：短视频平台只发视频，这个渠道发不出去"),
+        *_video_fields(r),  # -- 17:VJ --
     ]
+
+
+# -- 17:VJ -- the finished video versions (newsroom.video.jobs.attach): what goes to 抖音/快手
+_VIDEO_SHAPES = (("video", "视频（竖屏）"), ("video_horizontal", "视频（横屏）"))
+
+
+def _video_fields(r: Rendition) -> list[PublishedField]:
+    found = []
+    for key, label in _VIDEO_SHAPES:
+        video = r.fields.get(key)
+        if not isinstance(video, dict) or not video.get("sha256"):
+            continue
+        text = (f"{video.get('width')}×{video.get('height')}，{float(video.get('duration') or 0):.1f} 秒，"
+                f"校验值 {str(video['sha256'])[:16]}")
+        found.append(PublishedField(key, label, "text", text, note="成片和封面见下方“短视频成片”，发出的就是这个文件",
+                                    identity={k: video.get(k) for k in ("job", "sha256", "cover_sha256", "shape")}))
+    if not found:
+        url = str(r.fields.get("video_url", "") or "")
+        found.append(PublishedField("video", "视频", "link", url,
+                                    note="" if url else "没有视频：短视频平台只发视频，请在稿件页“视频版本”中生成"))
+    return found
 
 
 def _newspaper(story: Story, r: Rendition) -> list[PublishedField]:

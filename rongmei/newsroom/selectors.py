@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from diff_match_patch import diff_match_patch
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.html import escape
-from diff_match_patch import diff_match_patch
 
 from rongmei.core.models import Center, User
 from rongmei.core.tenancy import scoped
 from rongmei.newsroom.html import plain_text
-from rongmei.newsroom.models import Asset, Byline, CenterDefaults, Column, Rendition, Story, StoryAsset, StoryRevision
+from rongmei.newsroom.models import (
+    Asset,
+    Byline,
+    CenterDefaults,
+    Column,
+    Rendition,
+    Story,
+    StoryAsset,
+    StoryRevision,
+)
 
 FIELD_LABELS = {
     "kicker": "引题", "headline": "主标题", "subheadline": "副标题", "summary": "摘要", "body": "正文",
@@ -269,3 +281,67 @@ def wechat_source_url(story: Story) -> str:
     and the story's own page is used."""
     rendition = rendition_for(story.pk, Rendition.Channel.WECHAT)
     return str(rendition.fields.get("source_url") or "").strip() if rendition is not None else ""
+
+
+# -- 17:VJ -- the finished video versions, for the adapters (抖音, 快手, the province's platform)
+@dataclass(frozen=True)
+class VideoFile:
+    """One finished video of a story, as the short-video rendition records it (the file
+    the reviewers signed). Read it with `open()`: through storage, never a path."""
+
+    job_id: int
+    shape: str
+    name: str
+    size: int
+    sha256: str
+    duration: float
+    width: int
+    height: int
+    mime: str = "video/mp4"
+    srt: str = ""
+    cover_name: str = ""
+
+    def open(self) -> BinaryIO:
+        from django.core.files.storage import default_storage
+
+        return default_storage.open(self.name, "rb")
+
+    def open_cover(self) -> BinaryIO | None:
+        from django.core.files.storage import default_storage
+
+        return default_storage.open(self.cover_name, "rb") if self.cover_name else None
+
+
+def video_file(story: Story, shape: str = "vertical") -> VideoFile | None:
+    """The story's finished video of `shape` whose checksum is the one recorded in its
+    short-video rendition (what review signed); None when there is none, or when the
+    recorded job no longer has exactly that file."""
+    from rongmei.newsroom.models import VideoJob
+    from rongmei.newsroom.video.jobs import FIELD_FOR_SHAPE
+
+    key = FIELD_FOR_SHAPE.get(shape)
+    rendition = rendition_for(story.pk, Rendition.Channel.SHORT_VIDEO) if key else None
+    value = rendition.fields.get(key) if rendition is not None else None
+    if not isinstance(value, dict) or not isinstance(value.get("job"), int) or not value.get("sha256"):
+        return None
+    job = VideoJob.objects.filter(pk=value["job"], story_id=story.pk, center_id=story.center_id, shape=shape,
+                                  status=VideoJob.Status.DONE, sha256=value["sha256"]).first()
+    if job is None or not job.output:
+        return None
+    if value.get("cover_sha256", "") != job.cover_sha256:
+        return None
+    srt = ""
+    if job.srt_file:
+        from django.core.files.storage import default_storage
+
+        with default_storage.open(job.srt_file.name, "rb") as fh:
+            srt = fh.read().decode("utf-8")
+    return VideoFile(job_id=job.pk, shape=job.shape, name=job.output.name, size=job.size, sha256=job.sha256,
+                     duration=job.duration, width=job.width, height=job.height, srt=srt,
+                     cover_name=job.cover.name if job.cover else "")
+
+
+def video_jobs(story: Story) -> QuerySet:
+    from rongmei.newsroom.models import VideoJob
+
+    return VideoJob.objects.filter(story=story, center_id=story.center_id).select_related("created_by", "music")

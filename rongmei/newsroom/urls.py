@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rongmei.newsroom import column_views, views
+from rongmei.newsroom import column_views, video_views, views
 
 app_name = "newsroom"
 
@@ -22,4 +22,14 @@ urlpatterns = [
     path("assets/upload/", views.asset_upload_inline, name="asset_upload"),
     path("assets/picker/", views.asset_picker, name="asset_picker"),
     path("search/", views.search_page, name="search"),
+    # -- 17:VJ -- 视频版本
+    path("stories/<id:pk>/videos/", video_views.video_jobs, name="video_jobs"),
+    path("stories/<id:pk>/videos/subtitles/", video_views.video_starter, name="video_starter"),
+    path("stories/<id:pk>/videos/<id:job>/", video_views.video_job, name="video_job"),
+    path("stories/<id:pk>/videos/<id:job>/progress/", video_views.video_progress, name="video_progress"),
+    path("stories/<id:pk>/videos/<id:job>/cancel/", video_views.video_cancel, name="video_cancel"),
+    path("stories/<id:pk>/videos/<id:job>/retry/", video_views.video_retry, name="video_retry"),
+    path("stories/<id:pk>/videos/<id:job>/cover/", video_views.video_cover, name="video_cover"),
+    path("stories/<id:pk>/videos/<id:job>/cover/preview/", video_views.video_cover_preview, name="video_cover_preview"),
+    path("stories/<id:pk>/videos/<id:job>/frame/", video_views.video_frame, name="video_frame"),
 ]

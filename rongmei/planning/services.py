@@ -220,7 +220,8 @@ def create_assignment(*, center: Center, user: User, title: str, deadline: dt.da
     record("assignment.create", actor=user, center=center, obj=assignment,
            after={"title": title, "members": member_ids, "deadline": deadline.isoformat()})
     notify(center=center, recipients=[m for m, _ in members], title=f"新采访任务：{title}",
-           body=f"{location} · 交稿时限 {timezone.localtime(deadline):%m-%d %H:%M}", url=f"/planning/assignments/{assignment.pk}/")
+           body=f"{location} · 交稿时限 {timezone.localtime(deadline):%m-%d %H:%M}", url=f"/planning/assignments/{assignment.pk}/",
+           event="assignment")
     return assignment
 
 

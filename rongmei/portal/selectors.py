@@ -118,3 +118,14 @@ def to_ninjs(publication: Publication) -> dict:
 
     note = publication.correction_note if publication.corrected_at else ""
     return format_ninjs(publish_items.build(publication, note=note))
+
+
+def read_counts(center, day_from, day_to):
+    """The site's and app's read counts per (story, channel, day) over [day_from, day_to], as
+    values rows (story_id, story__headline, channel, day, total) — what 传播效果 takes as reach."""
+    from django.db.models import Sum
+
+    from rongmei.portal.models import ReadCount
+
+    return (ReadCount.objects.filter(center=center, day__gte=day_from, day__lte=day_to)
+            .values("story_id", "story__headline", "channel", "day").annotate(total=Sum("count")).order_by())

@@ -185,7 +185,7 @@ def _open_task(review: Review, index: int) -> ReviewTask:
                                      due_at=timezone.now() + dt.timedelta(hours=step["hours"]))
     people = _people_for(review, index)
     notify(center=review.center, recipients=people, title=f"待{step['name']}：{review.story.headline}",
-           body=f"时限 {timezone.localtime(task.due_at):%m-%d %H:%M}", url=f"/review/{review.pk}/")
+           body=f"时限 {timezone.localtime(task.due_at):%m-%d %H:%M}", url=f"/review/{review.pk}/", event="review_pending")
     if not people:
         _tell_supervisors_nobody_can_act(review, step)
     return task
@@ -197,7 +197,7 @@ def _tell_supervisors_nobody_can_act(review: Review, step: dict) -> None:
     notify(center=review.center, recipients=supervisors(review),
            title=f"无人可以办理“{step['name']}”，请改派：{review.story.headline}",
            body=f"“{step['name']}”环节的办理人都是这篇稿件的作者或已签过其他审级，请改派给其他有权办理的人。",
-           url=f"/review/{review.pk}/")
+           url=f"/review/{review.pk}/", event="review_pending", urgent=True)
 
 
 def _people_for(review: Review, index: int) -> list[User]:
@@ -366,7 +366,7 @@ def send_back(*, review: Review, user: User, reason: str, seen_hash: str | None 
         review.tasks.filter(status=ReviewTask.Status.APPROVED).update(status=ReviewTask.Status.INVALIDATED)
         story_services.set_review_state(story=review.story, user=user, state=Story.Status.EDITING)
         notify(center=review.center, recipients=[review.story.created_by], title=f"稿件被退回：{review.story.headline}",
-               body=f"{task.step_name}：{reason.strip()}", url=f"/stories/{review.story_id}/")
+               body=f"{task.step_name}：{reason.strip()}", url=f"/stories/{review.story_id}/", event="review_returned")
     else:
         review.tasks.filter(status=ReviewTask.Status.APPROVED, step_index__gte=target).update(status=ReviewTask.Status.INVALIDATED)
         Review.objects.filter(pk=review.pk).update(current_step=target)
@@ -491,7 +491,7 @@ def reassign(*, review: Review, user: User, target: str, reason: str = "", seen_
            before={"step": task.step_name, "assignee": step_label(old)},
            after={"step": task.step_name, "assignee": step_label(new), "reason": reason})
     notify(center=review.center, recipients=people, title=f"改派给您：{task.step_name}《{review.story.headline}》",
-           body=note, url=f"/review/{review.pk}/")
+           body=note, url=f"/review/{review.pk}/", event="review_pending")
     review.refresh_from_db()
     return review
 
@@ -573,7 +573,8 @@ def chase_overdue(now: dt.datetime | None = None) -> int:
                                                    memberships__role=step["supervisor_role"], is_active=True).distinct())
             notify(center=review.center, recipients=list({u.pk: u for u in people}.values()),
                    title=f"审核超时：{review.story.headline}（{task.step_name}）",
-                   body=f"时限 {timezone.localtime(task.due_at):%m-%d %H:%M} 已过", url=f"/review/{review.pk}/")
+                   body=f"时限 {timezone.localtime(task.due_at):%m-%d %H:%M} 已过", url=f"/review/{review.pk}/",
+                   event="review_pending", urgent=True)
             record("review.overdue", actor=None, center=review.center, obj=review,
                    after={"step": task.step_name, "due_at": task.due_at.isoformat()})
             chased += 1

@@ -222,7 +222,8 @@ def seed(center_slug: str = "demo") -> dict:
     m = Manifest()
     center = Center.objects.get(slug=center_slug)
     who = {u.username: u for u in User.objects.filter(memberships__center=center).distinct()}
-    for part in (_core, _api, _planning, _newsroom, _review, _distribution, _portal, _inquiry, _monitor, _monitor_alerts):
+    for part in (_core, _api, _planning, _newsroom, _review, _distribution, _portal, _inquiry, _monitor, _monitor_alerts,
+                 _video, _province_receipts, _notify, _sms, _ads, _events, _live, _cable):
         m.step(part.__name__, part, m, center, who)
     result = m.as_dict()
     print("XSS-MANIFEST " + json.dumps(result, ensure_ascii=False))
@@ -793,6 +794,9 @@ def _monitor(m: Manifest, center, who) -> None:
         result = m.step("monitor ingest", pipeline.ingest, sources[i % len(sources)], [raw])
         if result:
             items.extend(result.items)
+    from rongmei.monitor import search as monitor_search
+
+    monitor_search.index_pending(center)  # the search page must render the hostile titles too
     for item in items[:3]:
         m.detail("analyst", "monitor item", f"/monitor/items/{item.pk}/")
     if items:
@@ -839,3 +843,331 @@ def _monitor_alerts(m: Manifest, center, who) -> None:
     m.expect_refused("群机器人.地址", lambda url: services.save_robot(center=center, user=analyst, name="坏地址", kind="wecom",
                                                                  url=url, enabled=False))
     m.page("analyst", "/monitor/robots/", "/monitor/rules/")
+
+
+# --- issue 17 -----------------------------------------------------------------------------------------
+
+def _video(m: Manifest, center, who) -> None:
+    """视频版本: the SRT the editor types (every payload a cue), shown on the job page and in
+    the story's video box. The job is recorded, not rendered (no ffmpeg work in the seed)."""
+    from rongmei.newsroom.models import Asset, Story
+    from rongmei.newsroom.video import jobs
+
+    editor = who["editor"]
+    story = (Story.objects.filter(center=center, story_assets__asset__kind=Asset.Kind.VIDEO).order_by("pk").first()
+             or Story.objects.filter(center=center, story_assets__asset__kind=Asset.Kind.IMAGE).order_by("pk").first())
+    if story is None:
+        m.errors.append("video: no story with footage or photos in the demo")
+        return
+    cues = []
+    for n, (pid, text) in enumerate(payloads(), 1):
+        cues.append(f"{n}\n00:00:{n:02d},000 --> 00:00:{n:02d},900\n{text}")
+        m.stored.add(("视频版本.字幕", pid))
+    job = m.step("video job", jobs.create, story=story, user=editor, enqueue=False, data={
+        "shape": "horizontal", "subtitles": "\n\n".join(cues) + "\n", "subtitles_mode": "side", "cover_time": 0.5})
+    if job:
+        m.page("editor", f"/stories/{story.pk}/", f"/stories/{story.pk}/videos/", f"/stories/{story.pk}/videos/{job.pk}/")
+
+
+def _province_receipts(m: Manifest, center, who) -> None:
+    """The province's 采用 receipts are written by another system: the outlet's name is shown
+    on the board as it came; its link must be refused unless it is http(s)."""
+    import json as _json
+
+    from django.utils import timezone
+
+    from rongmei.distribution import province, services
+    from rongmei.distribution.formatters.push import sign
+    from rongmei.distribution.models import Publication
+
+    operator = who["operator"]
+    story = m._signed[0] if m._signed else None
+    if story is None:
+        m.errors.append("province: no signed-off story to push")
+        return
+    key = "xss-province-shared-key"
+    account = m.step("province account", services.create_account, center=center, user=operator, kind="province",
+                     name="XSS 省平台", base_url="https://province.example.cn/ninjs", secret=key)
+    if account is None:
+        return
+    m.step("province publish", services.publish, story=story, user=operator, account_ids=[account.pk])
+    Publication.objects.filter(account=account).update(status=Publication.Status.SENT, sent_at=timezone.now())
+    account.refresh_from_db()
+
+    def callback(event_id: str, used_by: str, url: str = ""):
+        body = _json.dumps({"event_id": event_id, "event": "used", "uri": f"urn:rongmei:{center.slug}:story:{story.pk}",
+                            "version": 1, "at": timezone.now().isoformat(), "used_by": used_by, "level": "provincial",
+                            "url": url}, ensure_ascii=False).encode("utf-8")
+        return province.receive(account, body, sign(body, key))
+
+    for i in range(m.rounds(used_by=100)):
+        m.step("province receipt", callback, f"xss-used-{i}", m.value("省平台回执.采用单位", 100, i))
+    for pid, url in url_payloads():
+        try:
+            callback(f"xss-url-{pid}", "省广播电视台", url)
+        except province.CallbackError:
+            m.refused.add(("省平台回执.链接", pid))
+        except Exception as exc:  # noqa: BLE001 - reported, the test fails on it
+            m.errors.append(f"省平台回执.链接 {url!r}: {type(exc).__name__}: {exc}")
+        else:
+            m.accepted_unsafe.append(f"省平台回执.链接: {url!r}")
+    m.page("operator", f"/distribution/stories/{story.pk}/", "/distribution/")
+    m.page("editor", f"/stories/{story.pk}/")
+
+
+def _notify(m: Manifest, center, who) -> None:
+    """通知设置 and 消息渠道: the admin's channel names (a robot per desk) and every unsafe robot
+    address refused; markup refused as a person's WeCom id; the delivery log shows the seeded
+    notifications' titles (from _core)."""
+    from rongmei.core import notify_services as ns
+
+    admin = who["admin"]
+    for i in range(m.rounds(name=60)):
+        channel = m.step("message channel", ns.save_channel, center=center, user=admin, kind="feishu_robot",
+                         name=m.value("消息渠道.名称", 56, i) + f"#{i}", is_active=False,
+                         webhook_url="https://open.feishu.cn/open-apis/bot/v2/hook/xss-test", events=["review_pending"])
+        if channel:
+            m.detail("admin", "message channel", f"/notify/channels/{channel.pk}/")
+    m.expect_refused("消息渠道.机器人地址", lambda url: ns.save_channel(
+        center=center, user=admin, kind="wecom_robot", name="XSS 坏地址", webhook_url=url, is_active=False))
+    from django.core.exceptions import ValidationError
+
+    reporter = who["reporter"]
+    for pid, text in payloads():  # a userid is letters, digits and _ . @ -: markup is refused, not stored
+        try:
+            ns.save_settings(user=reporter, center=center, actor=reporter, wecom_userid=text[:64])
+        except ValidationError:
+            m.refused.add(("通知设置.企业微信账号", pid))
+        except Exception as exc:  # noqa: BLE001 - reported, the test fails on it
+            m.errors.append(f"通知设置.企业微信账号 {text!r}: {type(exc).__name__}: {exc}")
+        else:
+            m.accepted_unsafe.append(f"通知设置.企业微信账号: {text!r}")
+    m.page("reporter", "/account/notifications/")
+    m.page("admin", "/notify/channels/", "/notify/people/", "/notify/deliveries/", "/notify/channels/new/")
+
+
+def _sms(m: Manifest, center, who) -> None:
+    """问政短信: the signature (签名) is free text on the settings page (kept switched off, so
+    no citizen is texted); template codes and variables are letters and digits only."""
+    from rongmei.inquiry import sms
+
+    coordinator = who["coordinator"]
+    current = sms.setting_for(center)
+    m.step("sms setting", sms.save_setting, center=center, user=coordinator, enabled=False,
+           sign_name=m.value("问政短信.签名", 40, 0), daily_limit=5, version=current.version if current.pk else None)
+    m.page("coordinator", "/inquiry/settings/sms/")
+
+
+# --- issue 18: 经营创收 ---------------------------------------------------------------------------------
+
+def _upload(name: str, data: bytes, mime: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, mime)
+
+
+def _ads(m: Manifest, center, who) -> None:
+    """广告经营: the manager's slots (name, location, township, page, channel, time slot, note),
+    the salesperson's clients, contracts, bookings (title, copy), the reviewer's return reason,
+    proofs' notes and payments' receipt numbers and notes."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from rongmei.ads import services
+
+    seller, manager = who["adsales"], who["business"]
+    today = timezone.localdate()
+    slots, contracts, bookings = [], [], []
+    for i in range(m.rounds(name=96, address=200, township=50, page=30, channel=50, time_slot=50, note=300)):
+        slot = m.step("ad slot", services.save_slot, center=center, actor=manager, data={
+            "name": m.value("广告资源.名称", 96, i) + f"#{i}", "kind": "lamp_post", "address": m.value("广告资源.位置", 200, i),
+            "township": m.value("广告资源.乡镇", 50, i), "page": m.value("广告资源.版面", 30, i),
+            "channel": m.value("广告资源.频道", 50, i), "time_slot": m.value("广告资源.时段", 50, i), "size": "",
+            "seconds": None, "unit": "day", "list_price": Decimal("100"), "is_active": True,
+            "note": m.value("广告资源.备注", 300, i)})
+        if slot:
+            slots.append(slot)
+            m.detail("business", "ad slot", f"/ads/slots/{slot.pk}/")
+    for i in range(m.rounds(name=96, contact=50, address=200, note=300)):
+        client = m.step("ad client", services.save_client, center=center, actor=seller, data={
+            "name": m.value("广告客户.名称", 96, i) + f"#{i}", "kind": "company", "contact": m.value("广告客户.联系人", 50, i),
+            "phone": "13800001234", "address": m.value("广告客户.地址", 200, i), "credit_code": "",
+            "salesperson": seller, "note": m.value("广告客户.备注", 300, i), "is_active": True})
+        if client is None:
+            continue
+        m.detail("adsales", "ad client", f"/ads/clients/{client.pk}/")
+        contract = m.step("ad contract", services.save_contract, center=center, actor=seller, data={
+            "client": client, "number": f"XSS-{i}-" + m.value("广告合同.编号", 30, i), "title": m.value("广告合同.名称", 120, i),
+            "amount": Decimal("1000000"), "discount": Decimal("1"), "start": today, "end": today + dt.timedelta(days=60),
+            "salesperson": seller, "status": "signed", "signed_on": today, "note": m.value("广告合同.备注", 300, i)})
+        if contract:
+            contracts.append(contract)
+            m.detail("adsales", "ad contract", f"/ads/contracts/{contract.pk}/")
+    for i, slot in enumerate(slots):
+        if not contracts:
+            break
+        booking = m.step("ad booking", services.create_booking, center=center, actor=seller,
+                         contract=contracts[i % len(contracts)], slot=slot, start=today, end=today + dt.timedelta(days=6),
+                         title=m.value("广告排期.标题", 100, i), text=m.value("广告排期.文案", None, i))
+        if booking:
+            bookings.append(booking)
+            m.detail("adsales", "ad booking", f"/ads/bookings/{booking.pk}/")
+            m.detail("business", "ad booking", f"/ads/bookings/{booking.pk}/")
+    for i, booking in enumerate(bookings[:2]):
+        m.step("ad return", services.return_for_changes, booking=booking, actor=manager, note=m.value("广告排期.退回原因", 300, i))
+    for booking in bookings[2:3]:
+        if m.step("ad approve", services.approve, booking=booking, actor=manager):
+            m.step("ad proof", services.add_proof, booking=booking, actor=seller, run_on=today,
+                   upload=_upload("proof.png", _png(3), "image/png"), note=m.value("刊播证明.说明", 200, 0))
+    for i in range(m.rounds(receipt=36, note=200)):
+        if contracts:
+            m.step("ad payment", services.add_payment, contract=contracts[i % len(contracts)], actor=seller, amount="10",
+                   paid_on=today, receipt_no=m.value("回款.收据号", 36, i), note=m.value("回款.备注", 200, i))
+    month = today.strftime("%Y-%m")
+    m.page("adsales", "/", "/ads/", "/ads/slots/", "/ads/clients/", "/ads/contracts/", "/ads/payments/", "/ads/proofs/",
+           f"/ads/calendar/?kind=lamp_post&month={month}")
+    m.page("business", "/", "/ads/review/", "/ads/revenue/", "/ads/", "/ads/slots/")
+
+
+def _events(m: Manifest, center, who) -> None:
+    """活动运营: the event (name, venue, description), budget lines, a budget raise's reason,
+    entries (party, note), tasks (title, note), documents' titles and the coverage plan's title."""
+    from django.utils import timezone
+
+    from rongmei.events import services
+
+    manager = who["events"]
+    today = timezone.localdate()
+    for i in range(m.rounds(name=100, venue=100)):
+        event = m.step("event", services.create_event, center=center, user=manager, data=services.EventData(
+            name=m.value("活动.名称", 100, i), kind="gala", starts_on=today + dt.timedelta(days=20),
+            ends_on=today + dt.timedelta(days=21), manager=manager, venue=m.value("活动.地点", 100, i),
+            description=m.value("活动.说明", None, i)))
+        if event is None:
+            continue
+        m.page("events", f"/events/{event.pk}/")
+        if i:
+            continue
+        base = f"/events/{event.pk}"
+        for j in range(m.rounds(name=60, note=200)):
+            line = m.step("event line", services.add_line, event=event, user=manager, direction="expense",
+                          name=m.value("活动预算.项目", 60, j), planned="100000", note=m.value("活动预算.说明", 200, j))
+            if line is None:
+                continue
+            m.step("event raise", services.change_budget, line=line, user=manager, planned="200000",
+                   reason=m.value("活动预算.调整原因", 200, j))
+            m.step("event entry", services.add_entry, line=line, user=manager, date=today, party=m.value("活动收支.对方", 100, j),
+                   amount="10", note=m.value("活动收支.备注", 200, j))
+        for j in range(m.rounds(title=100, note=300)):
+            m.step("event task", services.add_task, event=event, user=manager, title=m.value("活动任务.任务", 100, j),
+                   owner=manager, due_on=today + dt.timedelta(days=3), note=m.value("活动任务.说明", 300, j))
+        for j in range(m.rounds(title=100)):
+            m.step("event document", services.upload_document, event=event, user=manager, kind="plan",
+                   title=m.value("活动文件.名称", 100, j), upload=_upload(f"plan{j}.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"))
+        m.step("event plan", services.create_plan, event=event, user=manager, title=m.value("活动.报道策划", 100, 0))
+        m.page("events", f"{base}/budget/", f"{base}/tasks/", f"{base}/documents/", f"{base}/coverage/")
+        m.page("business", f"{base}/")
+    m.page("events", "/", "/events/", "/events/calendar/")
+
+
+def _live(m: Manifest, center, who) -> None:
+    """直播制作: the booking (title, summary, place, contact, note), the cancel reason, run-sheet
+    segments (content, who), checklist items, equipment (name, note); unsafe streaming-server
+    addresses refused."""
+    from django.utils import timezone
+
+    from rongmei.live import services
+
+    from rongmei.core.models import Department
+
+    director = who["director"]
+    department = Department.objects.filter(center=center).order_by("pk").first()
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=200)
+    for i in range(m.rounds(title=100, summary=300, place=200, contact=100)):
+        begins = start + dt.timedelta(days=i)
+        production = m.step("live booking", services.book, center=center, user=director, data=services.BookingData(
+            title=m.value("直播.标题", 100, i), kind="event", place=m.value("直播.地点", 200, i), planned_start=begins,
+            planned_end=begins + dt.timedelta(hours=2), summary=m.value("直播.简介", 300, i),
+            contact=m.value("直播.联系人", 100, i), contact_phone="13800001234", note=m.value("直播.备注", None, i),
+            department_id=department.pk if department else None))
+        if production is None:
+            continue
+        m.detail("director", "live", f"/live/{production.pk}/")
+        if i == 0:
+            for j in range(m.rounds(content=500, who=100)):
+                m.step("live segment", services.add_segment, production, user=director, offset_minutes=j * 5,
+                       length_minutes=5, content=m.value("串词单.内容", 500, j), who=m.value("串词单.负责人", 100, j))
+            for j in range(m.rounds(label=100)):
+                value = m.value("播前检查.检查项", 100, j)  # (step's own first argument is called label)
+                m.step("live check", lambda: services.add_check(production, user=director, label=value))
+            m.page("events", f"/live/{production.pk}/")
+        elif i == 1:
+            m.step("live cancel", services.cancel, production, user=director, reason=m.value("直播.取消原因", 200, 0))
+    for i in range(m.rounds(name=100, note=200)):
+        kit = m.step("live equipment", services.save_equipment, center=center, user=director, data=services.EquipmentData(
+            kind="camera", name=m.value("直播设备.名称", 100, i), asset_number=f"XSS-CAM-{i}", note=m.value("直播设备.备注", 200, i)))
+        if kit:
+            m.detail("director", "live equipment", f"/live/equipment/{kit.pk}/")
+    current = services.settings_of(center)
+    m.expect_refused("推拉流设置.推流地址", lambda url: services.save_settings(
+        center=center, user=director, push_base=url, pull_base="https://live.example.cn/hls",
+        expected_version=current.version if current else None))
+    m.expect_refused("推拉流设置.拉流地址", lambda url: services.save_settings(
+        center=center, user=director, push_base="rtmp://live.example.cn/live", pull_base=url,
+        expected_version=current.version if current else None))
+    m.page("director", "/", "/live/", "/live/stats/", "/live/equipment/", "/live/settings/")
+    m.page("business", "/live/")
+
+
+def _cable(m: Manifest, center, who) -> None:
+    """有线网络: the manager's packages and device models, the counter's accounts (name, address)
+    and notes, the hotline's call notes and answer, the technician's result, the customer's
+    comment on an unsatisfactory repair."""
+    from rongmei.cable import services
+    from rongmei.cable.models import Subscriber
+
+    clerk, agent, manager, technician = who["cableclerk"], who["cableagent"], who["cablemanager"], who["technician"]
+    township = Subscriber.objects.filter(center=center).order_by("pk").first().township
+    packages = []
+    for i in range(m.rounds(name=46)):
+        package = m.step("cable package", services.add_package, center, manager, name=m.value("有线套餐.名称", 46, i) + f"#{i}",
+                         monthly_fee="25", definition="hd", channels=m.value("有线套餐.频道", 200, i))
+        if package:
+            packages.append(package)
+    rounds = m.rounds(name=50, address=200)
+    serials = [f"XSS{i:05d}" for i in range(rounds)]
+    m.step("cable devices", services.add_devices, center, manager, serials="\n".join(serials), model=m.value("机顶盒.型号", 50, 0),
+           definition="hd")
+    subscribers = []
+    for i in range(rounds):
+        if not packages:
+            break
+        sub = m.step("cable account", services.open_account, center, clerk, name=m.value("有线用户.户主", 50, i),
+                     phone="13800001234", township=township, address=m.value("有线用户.地址", 200, i),
+                     package=packages[i % len(packages)], device=serials[i])
+        if sub:
+            subscribers.append(sub)
+            m.detail("cableclerk", "subscriber", f"/cable/subscribers/{sub.pk}/")
+    if not subscribers:
+        return
+    sub = subscribers[0]
+    m.step("cable stop", services.stop, sub, clerk, note=m.value("营业厅业务.停机原因", 200, 0))
+    call = m.step("cable call", services.take_call, center, agent, subscriber=sub.pk, kind="fault",
+                  notes=m.value("热线.来电内容", 1000, 0), technician=technician.pk)
+    m.step("cable consult", services.take_call, center, agent, subscriber=sub.pk, kind="consult",
+           notes=m.value("热线.来电内容", 1000, 1), answer=m.value("热线.答复", 500, 0))
+    from rongmei.cable.models import WorkOrder
+
+    order = WorkOrder.objects.filter(call=call).first() if call is not None else None
+    if order is not None:
+        m.step("cable arrive", services.arrive, order, technician)
+        m.step("cable finish", services.finish, order, technician, fixed=False, result=m.value("维修工单.处理结果", 500, 0))
+        m.step("cable confirm", services.confirm, order, agent, satisfaction="unsatisfied",
+               note=m.value("维修工单.评价说明", 300, 0))
+        for role in ("cableagent", "technician", "cablemanager"):
+            m.page(role, f"/cable/orders/{order.pk}/")
+    m.page("cableclerk", "/", "/cable/", "/cable/transactions/", f"/cable/subscribers/{sub.pk}/")
+    m.page("cableagent", "/", "/cable/calls/", "/cable/orders/?state=all")
+    m.page("technician", "/", "/cable/orders/mine/")
+    m.page("cablemanager", "/", "/cable/setup/", "/cable/stats/", "/cable/orders/?state=all")

@@ -97,3 +97,14 @@ def test_check_list_export_is_neutralised_and_imports_back(demo, login):
     assert export_lexicon(imported.items) == CheckList.objects.get(center=demo["demo"], kind="sensitive").content
     assert client.post("/review/lists/", {"kind": "sensitive", "text": exported}).status_code == 302
     assert client.get("/review/lists/sensitive/export/").content.decode("utf-8-sig") == exported
+
+
+def test_xlsx_cell_drops_control_characters_openpyxl_refuses():
+    from openpyxl import Workbook
+
+    from rongmei.core.exports import xlsx_cell
+
+    sheet = Workbook().active
+    sheet["A1"] = xlsx_cell("标题\x01带\x1f控制符\t和换行\n")
+    assert sheet["A1"].value == "标题带控制符\t和换行\n"
+    assert xlsx_cell(12) == 12 and xlsx_cell(None) is None

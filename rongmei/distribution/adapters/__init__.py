@@ -19,6 +19,13 @@ MODULES = {
     "newspaper": "rongmei.distribution.adapters.newspaper",
     "broadcast": "rongmei.distribution.adapters.broadcast",
     "assisted": "rongmei.distribution.adapters.assisted",
+    "douyin": "rongmei.distribution.adapters.douyin",
+    "kuaishou": "rongmei.distribution.adapters.kuaishou",
+    # 视频号, 今日头条, 学习强国: no usable publishing API for a county account — assisted.
+    "channels": "rongmei.distribution.adapters.assisted",
+    "toutiao": "rongmei.distribution.adapters.assisted",
+    "xuexi": "rongmei.distribution.adapters.assisted",
+    "province": "rongmei.distribution.adapters.province",
 }
 
 

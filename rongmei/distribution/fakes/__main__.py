@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from .controls import ControlCallError
-from .server import FakeServer, WeChatFakeServer, WeiboFakeServer, start_fake
+from .server import DEMO_PORTS, MODULES, SANDBOX_OFFSETS, FakeServer, WeChatFakeServer, WeiboFakeServer, start_fake
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="create a Weibo account (default token of any account: token-<account>)")
     parser.add_argument("--weibo-safe-domain", action="append", default=None, metavar="DOMAIN",
                         help="only accept Weibo statuses linking to this domain (repeatable)")
+    parser.add_argument("--serve", action="append", default=[], metavar="KIND[:PORT]",
+                        help="also serve another fake (douyin, kuaishou, province, wecom, dingtalk, feishu, sms); "
+                             "the port defaults to the demo's (8904…8910), 0 picks a free one")
+    parser.add_argument("--sandbox", type=int, metavar="PORT",
+                        help="serve every fake at the demo sandbox's ports: WeChat on PORT, Weibo on PORT+1 and "
+                             "the others at their offsets (server.SANDBOX_OFFSETS); what `rongmei serve` starts")
     return parser
 
 
@@ -54,7 +60,10 @@ def _limits(pairs: Sequence[str]) -> dict[str, int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    serve_both = args.wechat_port is None and args.weibo_port is None
+    if args.sandbox is not None:
+        args.wechat_port, args.weibo_port = args.sandbox, args.sandbox + 1
+        args.serve = [*args.serve, *(f"{kind}:{args.sandbox + offset}" for kind, offset in SANDBOX_OFFSETS.items())]
+    serve_both = args.wechat_port is None and args.weibo_port is None and not args.serve
     servers: dict[str, FakeServer] = {}
     try:
         if serve_both or args.wechat_port is not None:
@@ -67,6 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                                latency=args.latency)
             servers["weibo"] = weibo
             _configure_weibo(weibo, args)
+        for item in args.serve:
+            kind, _, port = item.partition(":")
+            if kind not in MODULES:
+                raise ControlCallError(f"bad --serve {item!r}: kind is one of {', '.join(MODULES)}")
+            servers[kind] = start_fake(kind, host=args.host, port=int(port) if port.isdigit() else DEMO_PORTS[kind],
+                                       latency=args.latency, publish_delay=args.publish_delay)
     except (OSError, ControlCallError) as exc:
         for server in servers.values():
             server.stop()

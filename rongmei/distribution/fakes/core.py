@@ -15,7 +15,7 @@ import secrets
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from http import HTTPStatus
 from typing import Any, ClassVar, Literal, cast
 from urllib.parse import parse_qsl
@@ -31,6 +31,26 @@ CONTROL_PREFIX = "/__fake__/"
 def new_rid() -> str:
     """A request id in the shape WeChat appends to error messages (``rid: 6350ba59-…``)."""
     return "-".join(secrets.token_hex(4) for _ in range(3))
+
+
+class Limits:
+    """Base of a fake's dataclass of integer limits (sizes, lengths, counts) that tests
+    change through the control API (``POST /__fake__/limits``)."""
+
+    minimum: ClassVar[int] = 0  # the smallest value a limit may take
+
+    def update(self, payload: JSONDict) -> None:
+        names = {f.name for f in fields(self)}  # type: ignore[arg-type]
+        for key, value in payload.items():
+            if key not in names:
+                raise ControlError(f"unknown limit {key!r}; known: {', '.join(sorted(names))}")
+            if not isinstance(value, int) or value < self.minimum:
+                raise ControlError(f"limit {key} must be an integer of at least {self.minimum}")
+        for key, value in payload.items():
+            setattr(self, key, value)
+
+    def as_dict(self) -> JSONDict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
 
 
 @dataclass

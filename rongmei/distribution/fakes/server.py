@@ -184,21 +184,45 @@ class WeiboFakeServer(FakeServer, WeiboControls):
     engine: WeiboFake
 
 
+# The other fakes (issue 17), one module each: ``start(host, port, latency, publish_delay)``
+# returns its running server (a FakeServer subclass with that platform's control helpers).
+MODULES = {
+    "douyin": "rongmei.distribution.fakes.douyin",        # 抖音开放平台
+    "kuaishou": "rongmei.distribution.fakes.kuaishou",    # 快手开放平台
+    "province": "rongmei.distribution.fakes.province",    # 省级技术平台: ninjs receiver + 采用 callbacks
+    "wecom": "rongmei.distribution.fakes.wecom",          # 企业微信: gettoken, message/send, group robot
+    "dingtalk": "rongmei.distribution.fakes.dingtalk",    # 钉钉: gettoken, work notification, group robot
+    "feishu": "rongmei.distribution.fakes.feishu",        # 飞书 group robot
+    "sms": "rongmei.distribution.fakes.sms",              # 阿里云短信 SendSms
+}
+# The demo's sandbox ports, as offsets from its WeChat port (8901 by default; Weibo is +1 and
+# 舆情's demo feeds +2): ``rongmei serve`` starts these fakes there.
+SANDBOX_OFFSETS = {"douyin": 3, "kuaishou": 4, "province": 5, "wecom": 6, "dingtalk": 7, "feishu": 8, "sms": 9}
+DEMO_PORTS = {"wechat": 8901, "weibo": 8902} | {kind: 8901 + offset for kind, offset in SANDBOX_OFFSETS.items()}
+
+
 @overload
 def start_fake(kind: Literal["wechat"], *, host: str = ..., port: int = ..., latency: float = ...,
                publish_delay: float = ...) -> WeChatFakeServer: ...
 @overload
 def start_fake(kind: Literal["weibo"], *, host: str = ..., port: int = ..., latency: float = ...,
                publish_delay: float = ...) -> WeiboFakeServer: ...
+@overload
+def start_fake(kind: str, *, host: str = ..., port: int = ..., latency: float = ...,
+               publish_delay: float = ...) -> FakeServer: ...
 def start_fake(kind: str, *, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0,
-               publish_delay: float = 0.2) -> WeChatFakeServer | WeiboFakeServer:
-    """Start a fake ``"wechat"`` or ``"weibo"`` server in a background thread.
+               publish_delay: float = 0.2) -> FakeServer:
+    """Start a fake server of `kind` ("wechat", "weibo" or one of MODULES) in a background thread.
 
     ``port=0`` picks a free port (read it from ``.url``); ``latency`` delays every API call;
-    ``publish_delay`` is how long a WeChat publish job stays "publishing" (1).
+    ``publish_delay`` is how long a publish job stays "publishing" where the platform has one.
     """
     if kind == "wechat":
         return WeChatFakeServer(WeChatFake(latency=latency, publish_delay=publish_delay), host, port).start()
     if kind == "weibo":
         return WeiboFakeServer(WeiboFake(latency=latency), host, port).start()
-    raise ValueError("kind must be 'wechat' or 'weibo'")
+    if kind in MODULES:
+        from importlib import import_module
+
+        return import_module(MODULES[kind]).start(host=host, port=port, latency=latency, publish_delay=publish_delay)
+    raise ValueError(f"kind must be one of wechat, weibo, {', '.join(MODULES)}")

@@ -14,6 +14,7 @@ Errors are answered the WeChat way: HTTP 200 with ``{"errcode": N, "errmsg": "�
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import itertools
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Literal
 from urllib.parse import quote
 
-from .core import ControlError, FakeEngine, JSONDict, Request, Response, new_rid, number, require_str
+from .core import ControlError, FakeEngine, JSONDict, Limits, Request, Response, new_rid, number, require_str
 from .forms import IMAGE_CONTENT_TYPES, UploadedFile, sniff_image
 
 # errmsg texts as the API sends them (global return codes and the per-API error tables).
@@ -72,6 +73,9 @@ WECHAT_ERRMSG: dict[int, str] = {
     88000: "without comment privilege",
     88001: "msg_data is not exists",
     88010: "count range error. cout is > 0 and < 50",
+    # 数据统计 (datacube): global return codes 61500 "日期格式错误" and 61501 "日期范围错误".
+    61500: "date format error",
+    61501: "date range error",
 }
 RATE_LIMIT_ERRCODES = (45009, 45011)
 # Content rejection: at draft/add the API answers 45166 "invalid content"; at
@@ -102,7 +106,29 @@ API_ROUTES: dict[str, tuple[str, str]] = {
     "/cgi-bin/material/batchget_material": ("POST", "_api_batchget_material"),
     "/cgi-bin/material/del_material": ("POST", "_api_del_material"),
     "/cgi-bin/comment/list": ("POST", "_api_comment_list"),
+    # 数据统计: 图文分析 and 用户分析 (see the datacube section of WeChatFake)
+    "/datacube/getarticlesummary": ("POST", "_api_getarticlesummary"),
+    "/datacube/getarticletotal": ("POST", "_api_getarticletotal"),
+    "/datacube/getusersummary": ("POST", "_api_getusersummary"),
+    "/datacube/getusercumulate": ("POST", "_api_getusercumulate"),
 }
+# 数据统计: "最大时间跨度" per interface (图文分析数据接口 / 用户分析数据接口 tables): one call
+# covers at most this many days, and end_date is at most yesterday.
+DATACUBE_SPANS: dict[str, int] = {
+    "/datacube/getarticlesummary": 1,
+    "/datacube/getarticletotal": 1,
+    "/datacube/getusersummary": 7,
+    "/datacube/getusercumulate": 7,
+}
+# getarticletotal: "最多统计发表日后7天数据" — the day of sending and the six after it.
+ARTICLE_TOTAL_DAYS = 7
+# getarticlesummary counts an article on a day only when 图文页阅读人数 + 原文页阅读人数 +
+# 分享人数 + 分享次数 + 收藏次数 >= 3 (the 图文分析 page's note).
+SUMMARY_THRESHOLD = 3
+ARTICLE_FIELDS = ("int_page_read_user", "int_page_read_count", "ori_page_read_user", "ori_page_read_count",
+                  "share_user", "share_count", "add_to_fav_user", "add_to_fav_count")
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+FANS_EPOCH = dt.date(2024, 1, 1)  # the fake's followers grow day by day from here
 # comment/list (listComment): "count 获取数目（>=50会被拒绝）" on the Chinese page (the English
 # page says "> 50"); the stricter reading is the fake's.
 COMMENT_PAGE_MAX = 49
@@ -119,7 +145,7 @@ _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass
-class WeChatLimits:
+class WeChatLimits(Limits):
     """Field and size limits. Defaults are the documented ones:
 
     draft/add (api_draft_add): title ≤ 32 characters, author ≤ 16, digest ≤ 128, content
@@ -139,18 +165,6 @@ class WeChatLimits:
     image_material_bytes: int = 10 << 20
     thumb_material_bytes: int = 64 << 10
 
-    def update(self, payload: JSONDict) -> None:
-        names = {f.name for f in fields(self)}
-        for key, value in payload.items():
-            if key not in names:
-                raise ControlError(f"unknown limit {key!r}; known: {', '.join(sorted(names))}")
-            if not isinstance(value, int) or value < 0:
-                raise ControlError(f"limit {key} must be a non-negative integer")
-        for key, value in payload.items():
-            setattr(self, key, value)
-
-    def as_dict(self) -> JSONDict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass
@@ -189,6 +203,7 @@ class _Publish:
     msg_data_id: str
     deleted: set[int] = field(default_factory=set)
     settled: bool = False
+    sent_on: dt.date | None = None  # the (Beijing) day the job was submitted: datacube's ref_date
 
     def status(self, now: float) -> int:
         if now < self.done_at:
@@ -266,6 +281,10 @@ class _App:
     comments: dict[tuple[str, int], list[_Comment]] = field(default_factory=dict)
     comment_privilege: bool = True  # False: comment/list answers 88000
     comment_errors: deque[int] = field(default_factory=deque)  # errcodes for the next comment/list calls
+    # 数据统计 figures set through the control API: (msg_data_id, idx from 1) -> day -> daily
+    # figures (ARTICLE_FIELDS); day -> {"new_user", "cancel_user", "cumulate_user"}
+    article_stats: dict[tuple[str, int], dict[dt.date, dict[str, int]]] = field(default_factory=dict)
+    fans: dict[dt.date, dict[str, int]] = field(default_factory=dict)
 
     def state(self, now: float) -> JSONDict:
         publishes = {
@@ -355,13 +374,14 @@ class WeChatFake(FakeEngine):
         self._pending: list[_Publish] = []
         self._publish_seq = itertools.count(2247483649)
         self._timers: set[threading.Timer] = set()
+        self.today_override: dt.date | None = None  # 数据统计's "today" (control datacube_today)
         # Tests may swap the clock (``engine.clock = lambda: …``) to check expiry.
         self.clock: Callable[[], float] = time.monotonic
 
     # -- engine hooks -------------------------------------------------------------------
 
     def is_api_path(self, path: str) -> bool:
-        return path.startswith("/cgi-bin/")
+        return path.startswith(("/cgi-bin/", "/datacube/"))
 
     def account_for(self, request: Request) -> str | None:
         token = request.query.get("access_token")
@@ -393,7 +413,7 @@ class WeChatFake(FakeEngine):
             return self._serve_blob(path)
         if request.method == "GET" and path == "/s":
             return self._serve_article(request)
-        if path.startswith("/cgi-bin/"):
+        if path.startswith(("/cgi-bin/", "/datacube/")):
             return Response.json({"errcode": -1, "errmsg": f"system error hint: [no such api {path}]"}, 404)
         return Response.text("not found", 404)
 
@@ -408,6 +428,7 @@ class WeChatFake(FakeEngine):
         self._pending.clear()
         self.limits = WeChatLimits()
         self.publish_delay = self._initial_publish_delay
+        self.today_override = None
 
     def _state(self) -> JSONDict:
         now = self.clock()
@@ -421,6 +442,7 @@ class WeChatFake(FakeEngine):
         ]
         return {
             "publish_delay": self.publish_delay,
+            "datacube_today": self.today().isoformat(),
             "limits": self.limits.as_dict(),
             "rate_limits": [r.as_dict() for r in self._rate_limits],
             "apps": apps,
@@ -523,6 +545,8 @@ class WeChatFake(FakeEngine):
             app = self._app(require_str(payload, "appid"))
             app.comment_privilege = bool(payload.get("on", True))
             return {"appid": app.appid, "comment_privilege": app.comment_privilege}
+        if action in ("articles", "article_stats", "fans", "datacube_today"):
+            return self._control_datacube(action, payload)
         if action == "comment_error":
             app = self._app(require_str(payload, "appid"))
             errcode = int(number(payload, "errcode"))
@@ -1007,6 +1031,7 @@ class WeChatFake(FakeEngine):
             article_id=secrets.token_urlsafe(33) if outcome in SUCCESS_STATUSES else None,
             # The article link's ``mid`` is the msg_data_id (appmsgid) the comment API takes.
             msg_data_id=str(next(self._publish_seq)),
+            sent_on=self.today(),
         )
         app.publishes[job.publish_id] = job
         if job.article_id:
@@ -1192,6 +1217,249 @@ class WeChatFake(FakeEngine):
             thread = [c for c in thread if c.comment_type]
         page = [c.as_dict() for c in thread[begin:begin + count]]
         return Response.json({"errcode": 0, "errmsg": "ok", "total": len(thread), "comment": page})
+
+    # -- 数据统计 (datacube) ------------------------------------------------------------------
+    #
+    # Figures come from the articles this fake has published (successful jobs that are not
+    # deleted), one set per article (msgid "<msg_data_id>_<idx>", idx from 1 as in the
+    # article link) and day: derived deterministically from the msgid and the article's age,
+    # unless set through the control API (``article_stats``). Followers likewise per app and
+    # day (``fans``). The fake's "today" is the Beijing date, or the one set through
+    # ``datacube_today``; data exist only up to yesterday.
+
+    def today(self) -> dt.date:
+        return self.today_override or dt.datetime.now(SHANGHAI).date()
+
+    @staticmethod
+    def _hash(text: str) -> int:
+        return int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:12], 16)
+
+    def _article_figures(self, app: _App, job: _Publish, idx: int, day: dt.date) -> dict[str, int]:
+        """One article's figures for one day (what that day added)."""
+        zero = dict.fromkeys(ARTICLE_FIELDS, 0)
+        if job.sent_on is None or day < job.sent_on:
+            return zero
+        given = app.article_stats.get((job.msg_data_id, idx))
+        if given:  # figures set through the control API: the days not given are 0
+            return {**zero, **given.get(day, {})}
+        age = (day - job.sent_on).days
+        reads = (200 + self._hash(f"{job.msg_data_id}_{idx}") % 1800) // (age + 1)
+        shares = reads // 15
+        favs = reads // 40
+        return {"int_page_read_user": reads * 4 // 5, "int_page_read_count": reads,
+                "ori_page_read_user": reads // 25, "ori_page_read_count": reads // 20,
+                "share_user": shares * 4 // 5, "share_count": shares, "add_to_fav_user": favs * 9 // 10,
+                "add_to_fav_count": favs}
+
+    def _live_articles(self, app: _App):
+        """(job, idx, article) for every article of the app that is out and not deleted."""
+        now = self.clock()
+        for job in app.publishes.values():
+            if job.status(now) != 0:
+                continue
+            for idx, article in enumerate(job.articles, start=1):
+                if idx not in job.deleted:
+                    yield job, idx, article
+
+    def _fans_day(self, app: _App, day: dt.date) -> dict[str, int]:
+        given = app.fans.get(day)
+        if given is not None:
+            return {"new_user": 0, "cancel_user": 0, **given}
+        h = self._hash(f"{app.appid}:{day.isoformat()}")
+        return {"new_user": 5 + h % 40, "cancel_user": (h >> 8) % 12}
+
+    def _cumulate(self, app: _App, day: dt.date) -> int:
+        """Followers at the end of `day`: a base per app plus each day's net gain since
+        FANS_EPOCH; a day whose cumulate_user was set through the control API starts over
+        from that figure."""
+        total = 8000 + self._hash(app.appid) % 40000
+        current = FANS_EPOCH
+        while current <= day:
+            figures = self._fans_day(app, current)
+            if "cumulate_user" in figures:
+                total = int(figures["cumulate_user"])
+            else:
+                total = max(0, total + figures["new_user"] - figures["cancel_user"])
+            current += dt.timedelta(days=1)
+        return total
+
+    def _datacube_range(self, request: Request, data: JSONDict) -> tuple[list[dt.date], None] | tuple[None, Response]:
+        """The days [begin_date, end_date]: 61500 when a date is missing or not YYYY-MM-DD,
+        61501 when begin is after end, the span is over the interface's maximum, or end_date
+        is not before today ("end_date 最大值为昨日"; the fake's choice of code for that)."""
+        try:
+            begin = dt.date.fromisoformat(str(data.get("begin_date") or ""))
+            end = dt.date.fromisoformat(str(data.get("end_date") or ""))
+        except ValueError:
+            return None, wechat_error(61500, "begin_date/end_date must be YYYY-MM-DD")
+        if len(str(data["begin_date"])) != 10 or len(str(data["end_date"])) != 10:
+            return None, wechat_error(61500, "begin_date/end_date must be YYYY-MM-DD")
+        span = DATACUBE_SPANS[request.path]
+        if begin > end or (end - begin).days + 1 > span:
+            return None, wechat_error(61501, f"at most {span} day(s) per call")
+        if end >= self.today():
+            return None, wechat_error(61501, "end_date must be yesterday or earlier")
+        return [begin + dt.timedelta(days=n) for n in range((end - begin).days + 1)], None
+
+    def _datacube(self, request: Request):
+        app, data, error = self._authorised_json(request)
+        if error is not None:
+            return None, None, error
+        days, error = self._datacube_range(request, data)
+        if error is not None:
+            return None, None, error
+        return app, days, None
+
+    def _api_getarticlesummary(self, request: Request) -> Response:
+        """POST /datacube/getarticlesummary {"begin_date", "end_date"} (span 1) → {"list": [{
+        "ref_date", "user_source", "msgid", "title", int_page_read_user, int_page_read_count,
+        ori_page_read_user, ori_page_read_count, share_user, share_count, add_to_fav_user,
+        add_to_fav_count}]}: every article read that day with that day's figures, only those
+        reaching SUMMARY_THRESHOLD."""
+        app, days, error = self._datacube(request)
+        if error is not None:
+            return error
+        rows = []
+        for day in days:
+            for job, idx, article in self._live_articles(app):
+                figures = self._article_figures(app, job, idx, day)
+                counted = (figures["int_page_read_user"] + figures["ori_page_read_user"] + figures["share_user"]
+                           + figures["share_count"] + figures["add_to_fav_count"])
+                if job.sent_on is None or day < job.sent_on or counted < SUMMARY_THRESHOLD:
+                    continue
+                rows.append({"ref_date": day.isoformat(), "user_source": 0, "msgid": f"{job.msg_data_id}_{idx}",
+                             "title": article.get("title", ""), **figures})
+        return Response.json({"list": rows})
+
+    def _api_getarticletotal(self, request: Request) -> Response:
+        """POST /datacube/getarticletotal {"begin_date", "end_date"} (span 1) → {"list": [{
+        "ref_date" (the day the article was sent), "msgid", "title", "user_source",
+        "details": [{"stat_date", "target_user", int_page_read_user, int_page_read_count, …,
+        add_to_fav_count}]}]}: the articles sent on that day, with running totals from the
+        day of sending to each stat_date, for the day of sending and the six after it (up to
+        yesterday)."""
+        app, days, error = self._datacube(request)
+        if error is not None:
+            return error
+        yesterday = self.today() - dt.timedelta(days=1)
+        rows = []
+        for day in days:
+            target = self._cumulate(app, day)
+            for job, idx, article in self._live_articles(app):
+                if job.sent_on != day:
+                    continue
+                totals = dict.fromkeys(ARTICLE_FIELDS, 0)
+                details = []
+                for offset in range(ARTICLE_TOTAL_DAYS):
+                    stat = day + dt.timedelta(days=offset)
+                    if stat > yesterday:
+                        break
+                    for name, value in self._article_figures(app, job, idx, stat).items():
+                        totals[name] += int(value)
+                    details.append({"stat_date": stat.isoformat(), "target_user": target, **totals})
+                rows.append({"ref_date": day.isoformat(), "msgid": f"{job.msg_data_id}_{idx}",
+                             "title": article.get("title", ""), "user_source": 0, "details": details})
+        return Response.json({"list": rows})
+
+    def _api_getusersummary(self, request: Request) -> Response:
+        """POST /datacube/getusersummary {"begin_date", "end_date"} (span 7) → {"list": [{
+        "ref_date", "user_source", "new_user", "cancel_user"}]}: per day and source of the
+        follow (0 other, 30 扫描二维码 …); days with neither are left out."""
+        app, days, error = self._datacube(request)
+        if error is not None:
+            return error
+        rows = []
+        for day in days:
+            figures = self._fans_day(app, day)
+            new, cancel = int(figures["new_user"]), int(figures["cancel_user"])
+            if day in app.fans:
+                parts = [(0, new, cancel)]
+            else:
+                parts = [(0, new - new // 3, cancel), (30, new // 3, 0)]
+            rows += [{"ref_date": day.isoformat(), "user_source": source, "new_user": n, "cancel_user": c}
+                     for source, n, c in parts if n or c]
+        return Response.json({"list": rows})
+
+    def _api_getusercumulate(self, request: Request) -> Response:
+        """POST /datacube/getusercumulate {"begin_date", "end_date"} (span 7) → {"list": [{
+        "ref_date", "user_source": 0, "cumulate_user"}]}: followers at the end of each day."""
+        app, days, error = self._datacube(request)
+        if error is not None:
+            return error
+        return Response.json({"list": [{"ref_date": day.isoformat(), "user_source": 0,
+                                        "cumulate_user": self._cumulate(app, day)} for day in days]})
+
+    def _control_datacube(self, action: str, payload: JSONDict) -> JSONDict:
+        """``articles {"appid", "titles": [...], "published"?}``: a job published at once
+        (as if sent on that Beijing day; for tests and the demo, like Weibo's ``post``) →
+        its publish_id, msg_data_id and article links. ``article_stats {"appid",
+        "msg_data_id" | "publish_id", "idx" (from 1), "published"?, "days": {"YYYY-MM-DD":
+        {figure: n}}}``: the article's send day and/or its figures on those days (what each
+        day added); once figures are set, the figures and days not given are 0. ``fans {"appid", "days": {"YYYY-MM-DD":
+        {"new_user", "cancel_user", "cumulate_user"?}}}``. ``datacube_today {"date" | null}``."""
+
+        def day_of(value: Any, name: str) -> dt.date:
+            try:
+                return dt.date.fromisoformat(str(value))
+            except ValueError as exc:
+                raise ControlError(f"{name} must be a date YYYY-MM-DD") from exc
+
+        if action == "datacube_today":
+            self.today_override = day_of(payload["date"], "date") if payload.get("date") else None
+            return {"datacube_today": self.today().isoformat()}
+        app = self._app(require_str(payload, "appid"))
+        if action == "articles":
+            titles = payload.get("titles")
+            if not isinstance(titles, list) or not titles or not all(isinstance(t, str) and t for t in titles):
+                raise ControlError("titles must be a non-empty list of titles")
+            now = self.clock()
+            job = _Publish(publish_id=str(next(self._publish_seq)), appid=app.appid, media_id="",
+                           articles=[{"title": t, "author": "", "digest": "", "content": f"<p>{html.escape(t)}</p>",
+                                      "content_source_url": ""} for t in titles],
+                           submitted_at=now, done_at=now, outcome=0, article_id=secrets.token_urlsafe(33),
+                           msg_data_id=str(next(self._publish_seq)), settled=True,
+                           sent_on=day_of(payload["published"], "published") if payload.get("published") else self.today())
+            app.publishes[job.publish_id] = job
+            app.articles[job.article_id] = job.publish_id
+            for title in titles:
+                app.successes_by_title[title] += 1
+            return {"appid": app.appid, "publish_id": job.publish_id, "msg_data_id": job.msg_data_id,
+                    "article_id": job.article_id, "sent_on": job.sent_on.isoformat(),
+                    "urls": [self._article_url(job, idx) for idx in range(1, len(titles) + 1)]}
+        if action == "fans":
+            days = payload.get("days")
+            if not isinstance(days, dict):
+                raise ControlError("days must be an object {date: {new_user, cancel_user, cumulate_user}}")
+            for key, figures in days.items():
+                if not isinstance(figures, dict) or not all(
+                        k in ("new_user", "cancel_user", "cumulate_user") and isinstance(v, int) and v >= 0
+                        for k, v in figures.items()):
+                    raise ControlError("each day takes non-negative new_user, cancel_user, cumulate_user")
+                app.fans[day_of(key, "days")] = dict(figures)
+            return {"appid": app.appid, "days": len(app.fans)}
+        msg_data_id = str(payload.get("msg_data_id") or "")
+        if not msg_data_id and payload.get("publish_id"):
+            found = app.publishes.get(str(payload["publish_id"]))
+            msg_data_id = found.msg_data_id if found else ""
+        job = next((j for j in app.publishes.values() if j.msg_data_id == msg_data_id), None)
+        if job is None:
+            raise ControlError("no job of this app has that msg_data_id/publish_id", 404)
+        idx = int(number(payload, "idx", 1))
+        if not 1 <= idx <= len(job.articles):
+            raise ControlError("idx must name one of the job's articles (from 1)")
+        if payload.get("published"):
+            job.sent_on = day_of(payload["published"], "published")
+        days = payload.get("days") or {}
+        if not isinstance(days, dict):
+            raise ControlError("days must be an object {date: {figure: n}}")
+        stats = app.article_stats.setdefault((job.msg_data_id, idx), {})
+        for key, figures in days.items():
+            if not isinstance(figures, dict) or not all(
+                    k in ARTICLE_FIELDS and isinstance(v, int) and v >= 0 for k, v in figures.items()):
+                raise ControlError(f"each day takes non-negative figures among {', '.join(ARTICLE_FIELDS)}")
+            stats[day_of(key, "days")] = dict(figures)
+        return {"appid": app.appid, "msg_data_id": job.msg_data_id, "idx": idx,
+                "sent_on": job.sent_on.isoformat() if job.sent_on else None, "days": len(stats)}
 
     # -- resources a browser may open (demo) --------------------------------------------------
 

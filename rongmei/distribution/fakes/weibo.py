@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Literal
 
-from .core import ControlError, FakeEngine, JSONDict, Request, Response, number, require_str
+from .core import ControlError, FakeEngine, JSONDict, Limits, Request, Response, number, require_str
 from .forms import IMAGE_CONTENT_TYPES, UploadedFile, sniff_image
 
 # error_code -> (HTTP status, error text). Texts as on the Error_code page.
@@ -45,6 +45,7 @@ WEIBO_ERRORS: dict[int, tuple[int, str]] = {
     20005: (400, "Unsupported image type, only suport JPG, GIF, PNG!"),
     20006: (400, "Image size too large."),
     20012: (400, "Text too long, please input text less than 140 characters!"),
+    20003: (400, "User does not exists!"),
     20016: (403, "Out of limit!"),
     10001: (400, "system error!"),
     10002: (503, "service unavailable!"),
@@ -75,7 +76,14 @@ API_ROUTES: dict[str, tuple[str, str]] = {
     "/2/statuses/show.json": ("GET", "_api_show"),
     "/2/statuses/user_timeline.json": ("GET", "_api_user_timeline"),
     "/2/comments/show.json": ("GET", "_api_comments_show"),
+    # statistics (see the counts section of WeiboFake)
+    "/2/statuses/count.json": ("GET", "_api_statuses_count"),
+    "/2/users/show.json": ("GET", "_api_users_show"),
+    "/2/account/get_uid.json": ("GET", "_api_get_uid"),
 }
+# statuses/count: "ids 需要获取数据的微博ID，多个之间用逗号分隔，最多不超过100个".
+COUNT_MAX_IDS = 100
+FOLLOWERS_EPOCH = datetime(2024, 1, 1, tzinfo=SHANGHAI)  # the fake's followers grow from here
 
 
 def weibo_created_at(moment: datetime) -> str:
@@ -98,25 +106,13 @@ def weibo_length(text: str, link_length: int = 20) -> int:
 
 
 @dataclass
-class WeiboLimits:
+class WeiboLimits(Limits):
     """status ≤ 140 (Chinese characters, see :func:`weibo_length`), pic < 5 MB."""
 
     status_length: int = 140
     pic_bytes: int = 5 << 20  # exclusive: "上传图片大小限制为<5M"
     link_length: int = 20
 
-    def update(self, payload: JSONDict) -> None:
-        names = {f.name for f in fields(self)}
-        for key, value in payload.items():
-            if key not in names:
-                raise ControlError(f"unknown limit {key!r}; known: {', '.join(sorted(names))}")
-            if not isinstance(value, int) or value < 0:
-                raise ControlError(f"limit {key} must be a non-negative integer")
-        for key, value in payload.items():
-            setattr(self, key, value)
-
-    def as_dict(self) -> JSONDict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass
@@ -232,6 +228,9 @@ class WeiboFake(FakeEngine):
         self._ids = itertools.count(4_980_000_000_000_001)
         self._comments: dict[int, list[_Comment]] = {}  # status id -> comments, oldest first
         self._comment_ids = itertools.count(4_990_000_000_000_001)
+        # running counts and followers set through the control API (``counts``, ``followers``)
+        self._counts: dict[int, dict[str, int]] = {}
+        self._followers: dict[str, int] = {}
         self.now: Callable[[], datetime] = lambda: datetime.now(SHANGHAI)
 
     # -- engine hooks -------------------------------------------------------------------
@@ -280,6 +279,8 @@ class WeiboFake(FakeEngine):
         self._pics.clear()
         self._rate_limits.clear()
         self._comments.clear()
+        self._counts.clear()
+        self._followers.clear()
 
     def _state(self) -> JSONDict:
         accounts = {name: account.state() for name, account in self._accounts.items()}
@@ -364,6 +365,24 @@ class WeiboFake(FakeEngine):
             return {"limits": self.limits.as_dict()}
         if action == "comments":
             return self._control_comments(payload)
+        if action == "counts":
+            raw = str(payload.get("id") or "")
+            status = self._statuses.get(int(raw)) if raw.isdigit() else None
+            if status is None:
+                raise ControlError("no status with that id", 404)
+            counts = {name: int(number(payload, name, self._status_counts(status)[name]))
+                      for name in ("comments", "reposts", "attitudes")}
+            if any(value < 0 for value in counts.values()):
+                raise ControlError("counts must not be negative")
+            self._counts[status.id] = counts
+            return {"id": str(status.id), **counts}
+        if action == "followers":
+            account = self._account(require_str(payload, "account"))
+            followers = int(number(payload, "followers_count"))
+            if followers < 0:
+                raise ControlError("followers_count must not be negative")
+            self._followers[account.name] = followers
+            return {"account": account.name, "followers_count": followers}
         raise ControlError(f"unknown control action {action!r}", 404)
 
     def _control_comments(self, payload: JSONDict) -> JSONDict:
@@ -749,6 +768,83 @@ class WeiboFake(FakeEngine):
                      "gender": "n", "verified": False},
             "status": self._status_json(status),
         }
+
+    # -- counts ---------------------------------------------------------------------------
+    #
+    # A status's running counts (comments, reposts, attitudes) grow with its age in days,
+    # derived deterministically from its id, unless set through the control API (``counts``);
+    # an account's followers grow day by day from a base derived from its name, unless set
+    # (``followers``). The status JSON keeps its zero counts, as before.
+
+    @staticmethod
+    def _hash(text: str) -> int:
+        return int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:12], 16)
+
+    def _status_counts(self, status: _Status) -> dict[str, int]:
+        given = self._counts.get(status.id)
+        if given is not None:
+            return dict(given)
+        age = max(0, (self.now().astimezone(SHANGHAI).date() - status.created_at.astimezone(SHANGHAI).date()).days)
+        h = self._hash(str(status.id))
+        grown = min(age, 7) + 1
+        return {"comments": (h % 9) * grown, "reposts": ((h >> 4) % 13) * grown,
+                "attitudes": ((h >> 8) % 40 + 3) * grown}
+
+    def _followers_count(self, account: _Account) -> int:
+        if account.name in self._followers:
+            return self._followers[account.name]
+        days = max(0, (self.now().astimezone(SHANGHAI) - FOLLOWERS_EPOCH).days)
+        h = self._hash(account.name)
+        return 3000 + h % 20000 + days * (h % 7 + 1)
+
+    def _api_statuses_count(self, request: Request) -> Response:
+        """GET /2/statuses/count.json — access_token, ids (comma-separated, at most 100) →
+        [{"id", "comments", "reposts", "attitudes"}]: the running counts of each status that
+        exists (unknown or deleted ids are left out, fake's choice). 10016 without ids, 10017
+        for a non-numeric id or more than 100."""
+        account, error = self._authorise(request)
+        if account is None:
+            return error
+        raw = request.query.get("ids", "").strip()
+        if not raw:
+            return self._fail(account, 10016, request.path, "ids")
+        ids = [part.strip() for part in raw.split(",") if part.strip()]
+        if len(ids) > COUNT_MAX_IDS:
+            return self._fail(account, 10017, request.path, "ids", f"at most {COUNT_MAX_IDS} ids", str(len(ids)))
+        bad = next((part for part in ids if not part.isdigit()), None)
+        if bad is not None:
+            return self._fail(account, 10017, request.path, "ids", "int64", bad)
+        answer = []
+        for part in ids:
+            status = self._statuses.get(int(part))
+            if status is None or status.deleted:
+                continue
+            answer.append({"id": status.id, **self._status_counts(status)})
+        return Response.json(answer)
+
+    def _api_get_uid(self, request: Request) -> Response:
+        """GET /2/account/get_uid.json — access_token → {"uid"}: the token owner's user id."""
+        account, error = self._authorise(request)
+        if account is None:
+            return error
+        return Response.json({"uid": account.uid})
+
+    def _api_users_show(self, request: Request) -> Response:
+        """GET /2/users/show.json — access_token, uid or screen_name → the user, with
+        followers_count. 10016 without either, 20003 "User does not exists!" for an unknown one."""
+        account, error = self._authorise(request)
+        if account is None:
+            return error
+        uid, name = request.query.get("uid", "").strip(), request.query.get("screen_name", "").strip()
+        if not uid and not name:
+            return self._fail(account, 10016, request.path, "uid")
+        if uid and not uid.isdigit():
+            return self._fail(account, 10017, request.path, "uid", "int64", uid)
+        target = next((a for a in self._accounts.values() if (uid and str(a.uid) == uid) or (name and a.name == name)),
+                      None)
+        if target is None:
+            return self._fail(account, 20003, request.path)
+        return Response.json({**self._user_json(target), "followers_count": self._followers_count(target)})
 
     def _api_show(self, request: Request) -> Response:
         """GET /2/statuses/show.json — access_token, id → the status, 20101 when gone."""

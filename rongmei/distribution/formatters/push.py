@@ -39,16 +39,22 @@ def push_payload(
     the same bytes, and so the same signature. A document the ninjs schema refuses is
     never sent: `NinjsError` is raised instead.
     """
+    return signed_document(to_ninjs(item), secret=secret, delivery_key=delivery_key, event=EVENTS[item.notice_kind])
+
+
+def signed_document(doc: dict[str, Any], *, secret: str | bytes, delivery_key: str,
+                    event: str) -> tuple[bytes, dict[str, str]]:
+    """(body, headers) for any ninjs document (the plain push's, or the province's with its
+    media renditions): validated against the schema, canonical JSON, signed."""
     if not _HEADER_TOKEN.match(delivery_key):
         raise ValueError("投递标识（幂等键）只能包含英文字母、数字和常见符号，且不能有空格。")
-    doc = to_ninjs(item)
     validate_ninjs(doc)
     body = canonical_json(doc)
     headers = {
         "Content-Type": CONTENT_TYPE,
         SIGNATURE_HEADER: sign(body, secret),
         DELIVERY_HEADER: delivery_key,
-        EVENT_HEADER: EVENTS[item.notice_kind],
+        EVENT_HEADER: event,
     }
     return body, headers
 

@@ -3,7 +3,7 @@
 What it promises, for every address an analyst configures:
 
 * SSRF-safe: each URL (and each redirect hop) is resolved once and checked by the link
-  check's rule (`rongmei.review.checks.links.resolve`: no loopback, private, link-local …
+  check's rule (`rongmei.core.netguard.resolve`: no loopback, private, link-local …
   address unless RONGMEI_LINKCHECK_ALLOW names it); the connection goes to that checked
   address (`pinned_connection`), environment proxies are never used.
 * robots.txt respected: read once per host (kept in the cache for ROBOTS_TTL), matched with
@@ -38,7 +38,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from rongmei.monitor.sources import SourceError
-from rongmei.review.checks.links import Policy, Refused, pinned_connection, resolve
+from rongmei.core.netguard import Policy, Refused, pinned_connection, resolve
 
 MAX_REDIRECTS = 5
 ROBOTS_TTL = 6 * 3600  # seconds a robots.txt is kept

@@ -18,10 +18,11 @@ For the fetch part's source form:
 
 ``read(source, *, now)`` → ``list[RawItem]``. It goes through distribution for everything
 that is distribution's: the account (``distribution.selectors.accounts``, scoped to the
-source's center), its publications (``selectors.publications``), its credentials
-(``distribution.secrets``) and the WeChat access token (the publishing adapter's client, so
-the token cache that publishing uses is shared and never invalidated behind its back). The
-endpoint is the account's own configured API address, the same one publishing calls.
+source's center), its publications (``selectors.publications``), and the platform calls
+through ``distribution.platform_api`` (its public door: the account's credentials and the
+WeChat access token cache that publishing uses, so that cache is shared and never
+invalidated behind its back). The endpoint is the account's own configured API address,
+the same one publishing calls.
 
 - WeChat, 图文消息留言管理 / listComment: ``POST /cgi-bin/comment/list?access_token=…`` with
   ``{"msg_data_id", "index", "begin", "count", "type": 0}``, paged by ``begin`` with
@@ -233,37 +234,22 @@ def _wechat_ref(link: str) -> tuple[str, int] | None:
     return mid, (int(idx) - 1 if idx.isdigit() and int(idx) >= 1 else 0)
 
 
-def _wechat_error(answer: dict) -> SourceError:
-    code = answer.get("errcode")
-    hint = WECHAT_HINTS.get(code, f"微信返回：{answer.get('errmsg', '')}".strip("："))
-    return SourceError(f"读取微信留言失败（错误码 {code}）：{hint}")
-
-
-def _wechat_client(account):
-    from rongmei.distribution import secrets
-    from rongmei.distribution.adapters import wechat as adapter
-
-    appid = (account.options or {}).get("appid", "")
-    if not appid:
-        raise SourceError(f"微信公众号“{account.name}”没有填写 AppID。")
-    try:
-        secret = secrets.decrypt(account.secret)
-    except ValueError as exc:
-        raise SourceError(str(exc)) from exc
-    return adapter._Client(account.base_url or "https://api.weixin.qq.com", appid, secret)
-
-
-def _wechat_call(client, payload: dict) -> dict:
-    from rongmei.distribution.adapters import wechat as adapter
+def _wechat_page(account, payload: dict) -> dict | None:
+    """One page of an article's comments (listComment), through distribution's public door
+    to the WeChat API (the publishing token cache); None when the article is gone."""
+    from rongmei.distribution.platform_api import PlatformError, wechat_call
 
     try:
-        return client.call("/cgi-bin/comment/list", payload)
-    except adapter._Stop as stop:  # no answer, or no token (its errcode is in the detail)
-        raise SourceError(f"读取微信留言失败：{stop.outcome.detail}") from stop
+        return wechat_call(account, "/cgi-bin/comment/list", payload)
+    except PlatformError as exc:
+        if exc.code == WECHAT_DELETED:
+            return None
+        if exc.code is None:  # no answer, no token, no AppID: its words say which
+            raise SourceError(f"读取微信留言失败：{exc}") from exc
+        raise SourceError(f"读取微信留言失败（错误码 {exc.code}）：{WECHAT_HINTS.get(exc.code, exc)}") from exc
 
 
 def _read_wechat(account, publications, seen: dict) -> tuple[list[RawItem], dict]:
-    client = _wechat_client(account)
     items: list[RawItem] = []
     kept: dict = {}
     for publication in publications:
@@ -276,12 +262,10 @@ def _read_wechat(account, publications, seen: dict) -> tuple[list[RawItem], dict
         title = f"《{_article_title(publication)}》下的留言"
         begin = 0
         for _ in range(MAX_PAGES):
-            answer = _wechat_call(client, {"msg_data_id": int(msg_data_id), "index": index, "begin": begin,
-                                           "count": WECHAT_PAGE, "type": 0})
-            if answer.get("errcode") == WECHAT_DELETED:
+            answer = _wechat_page(account, {"msg_data_id": int(msg_data_id), "index": index, "begin": begin,
+                                            "count": WECHAT_PAGE, "type": 0})
+            if answer is None:
                 break
-            if answer.get("errcode"):
-                raise _wechat_error(answer)
             page = [c for c in answer.get("comment") or [] if isinstance(c, dict)]
             ids = []
             for comment in page:
@@ -326,23 +310,26 @@ def _weibo_time(text: str) -> dt.datetime | None:
         return None
 
 
-def _weibo_error(status: int, answer: dict) -> SourceError:
-    code = answer.get("error_code")
-    if code is None:
-        detail = answer.get("error") or f"HTTP {status}"
-        return SourceError(f"读取微博评论失败：{detail}", http_status=status or None)
-    hint = WEIBO_HINTS.get(code, f"微博返回：{answer.get('error', '')}".strip("："))
-    return SourceError(f"读取微博评论失败（错误码 {code}）：{hint}", http_status=status or None)
+def _weibo_page(account, params: dict) -> dict | None:
+    """One page of a post's comments (comments/show) through distribution's public door to
+    the Weibo API; None when the post is gone."""
+    from rongmei.distribution.platform_api import PlatformError, weibo_get
+
+    try:
+        answer = weibo_get(account, "/2/comments/show.json", params)
+    except PlatformError as exc:
+        if exc.code == WEIBO_DELETED:
+            return None
+        if exc.code is None:
+            raise SourceError(f"读取微博评论失败：{exc}", http_status=exc.status) from exc
+        raise SourceError(f"读取微博评论失败（错误码 {exc.code}）：{WEIBO_HINTS.get(exc.code, exc)}",
+                          http_status=exc.status) from exc
+    if not isinstance(answer, dict):
+        raise SourceError("读取微博评论失败：答复不是 JSON 对象")
+    return answer
 
 
 def _read_weibo(account, publications, seen: dict) -> tuple[list[RawItem], dict]:
-    from rongmei.distribution import secrets
-    from rongmei.distribution.adapters import weibo as adapter
-
-    try:
-        token = secrets.decrypt(account.secret)
-    except ValueError as exc:
-        raise SourceError(str(exc)) from exc
     base = (account.base_url or "https://api.weibo.com").rstrip("/")
     items: list[RawItem] = []
     kept: dict = {}
@@ -356,16 +343,12 @@ def _read_weibo(account, publications, seen: dict) -> tuple[list[RawItem], dict]
         link = publication.remote_url or f"{base}/status/{status_id}"
         max_id = 0
         for _ in range(MAX_PAGES):
-            query = {"access_token": token, "id": status_id, "count": WEIBO_PAGE, "since_id": last}
+            query = {"id": status_id, "count": WEIBO_PAGE, "since_id": last}
             if max_id:
                 query["max_id"] = max_id
-            status, answer = adapter._call(f"{base}/2/comments/show.json?" + urllib.parse.urlencode(query))
-            if not isinstance(answer, dict):
-                raise SourceError(f"读取微博评论失败：答复不是 JSON 对象（HTTP {status}）")
-            if answer.get("error_code") == WEIBO_DELETED:
+            answer = _weibo_page(account, query)
+            if answer is None:
                 break
-            if status != 200 or "error_code" in answer or "error" in answer:
-                raise _weibo_error(status, answer)
             page = [c for c in answer.get("comments") or [] if isinstance(c, dict)]
             for comment in page:
                 cid = _whole(comment.get("idstr") or comment.get("id"))

@@ -90,6 +90,18 @@ def test_negative_rule_alerts_on_watched_topics_below_the_threshold(world, djang
     assert bell(world.analyst) == before + 1  # the analysts' bell, after the commit
 
 
+def test_matches_the_caller_passes_count_as_the_stored_ones_and_only_for_enabled_topics(world):
+    """The pipeline passes the topics each item matched (it has just stored them) instead of
+    having them read back; a topic disabled since counts no more than it would when read."""
+    rule(world, AlertRule.Kind.NEGATIVE)
+    hit = item(world, tone="negative", score=-0.5, topics=[])
+    raised = alerts.evaluate(world.center, [hit], now=NOW, matched={hit.pk: [world.watched.pk]})
+    assert [a.topic_id for a in raised] == [world.watched.pk] and list(raised[0].items.all()) == [hit]
+    Topic.objects.filter(pk=world.watched.pk).update(enabled=False)
+    other = item(world, tone="negative", score=-0.5, topics=[])
+    assert alerts.evaluate(world.center, [other], now=NOW, matched={other.pk: [world.watched.pk]}) == []
+
+
 def test_a_rule_with_chosen_topics_ignores_the_others(world):
     chosen = rule(world, AlertRule.Kind.NEGATIVE)
     chosen.topics.set([world.unwatched])

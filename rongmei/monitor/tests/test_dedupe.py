@@ -3,8 +3,10 @@
 import datetime as dt
 import io
 import json
+import struct
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 
@@ -15,8 +17,10 @@ from rongmei.monitor.dedupe import (
     SimHashIndex,
     cli,
     signature,
+    signatures,
     simhash,
 )
+from rongmei.monitor.normalise import content_chars
 
 PAIRS_PATH = Path(__file__).resolve().parents[3] / "tests" / "data" / "monitor_neardup.jsonl"
 
@@ -89,6 +93,59 @@ def test_signature_round_trip_and_bad_bytes():
     assert signature("").size == 0 and dedupe.similar(signature(""), signature("")) == (False, 0.0)
 
 
+ODD_TEXTS = ["", "，。！ ……", "\ud800", "a\udfffb", "a", "ab", "Ab3", "abcd", "x！y", "ΑΣ ΑΣΑ İstanbul", "𠀀𠀁𠀂𠀃 😀 𐐀𐐁",
+             "Hello World 2026年6月1日 8:00", "好" * 10, "第1条" * 700]
+
+
+def test_batch_signatures_are_the_one_by_one_signatures():
+    texts = ODD_TEXTS + [STORY, REPOST, OTHER, NEXT_NOTICE] + ODD_TEXTS[::-1] + ["长文" * 5000]
+    batch = signatures(texts)
+    assert signatures([]) == []
+    for text, sig in zip(texts, batch, strict=True):
+        one = signature(text)
+        assert (one.values == sig.values).all() and one.size == sig.size and one.numbers == sig.numbers, text[:20]
+        assert one.bands == sig.bands and one.to_bytes() == sig.to_bytes()
+        back = Signature.from_bytes(sig.to_bytes())
+        if sig.size:  # bands made again from the stored values are the same
+            assert back.bands == sig.bands
+
+
+def one_permutation_by_hand(text):
+    """What signature() computes, written out slowly: one 64-bit hash per distinct shingle,
+    the bin from its top bits, each bin's smallest low 32 bits, empty bins densified."""
+    hashes = dedupe._fmix64(np.unique(dedupe.shingle_hashes(text, wide=True))).tolist()
+    values = [None] * dedupe.NUM_PERM
+    for h in hashes:
+        b, v = ((h >> 32) * dedupe.NUM_PERM) >> 32, h & 0xFFFFFFFF
+        values[b] = v if values[b] is None else min(values[b], v)
+    out = [next(values[d] for d in dedupe._DONORS[b] if values[d] is not None) if values[b] is None else values[b]
+           for b in range(dedupe.NUM_PERM)] if hashes else [0xFFFFFFFF] * dedupe.NUM_PERM
+    return out, len(hashes)
+
+
+def test_signature_is_one_permutation_hashing_of_the_content_shingles():
+    for text in ODD_TEXTS + [STORY, REPOST]:
+        sig = signature(text)
+        values, size = one_permutation_by_hand(text)
+        assert sig.values.tolist() == values and sig.size == size, text[:20]
+    assert signature("，" + STORY.upper() + "！").values.tolist() == signature(STORY.lower()).values.tolist()
+
+
+def test_content_mask_keeps_what_content_chars_keeps():
+    every = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x10000))) + "𠀀😀𐐀\U000e0100"
+    codes = np.frombuffer(every.lower().encode("utf-32-le"), dtype=np.uint32)
+    kept = codes[dedupe._content_mask(codes)]
+    assert kept.tobytes().decode("utf-32-le") == content_chars(every)
+
+
+def test_old_signatures_are_refused():
+    """The k-permutation signatures stored before ("M2") are not read as today's: the index
+    signs those items again from their text."""
+    old = b"M2" + struct.pack("<IH", 120, 1) + bytes(4 * dedupe.NUM_PERM) + struct.pack("<I", 7)
+    assert Signature.from_bytes(old) is None
+    assert Signature.from_bytes(signature(STORY).to_bytes()) is not None
+
+
 def test_index_add_query_remove_evict():
     index = NearDupIndex()
     now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -104,6 +161,43 @@ def test_index_add_query_remove_evict():
     index.remove(2)
     index.remove(2)  # twice is fine
     assert len(index) == 0
+
+
+def test_index_rename_and_eviction_keep_the_buckets_tidy():
+    index = NearDupIndex()
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    index.add(("batch", 1, 0), signature(STORY))
+    assert index.rename(("batch", 1, 0), 11, group=5, content_hash="h", seen_at=now)
+    assert ("batch", 1, 0) not in index and index.entries[11].group == 5
+    assert not index.rename(("batch", 1, 0), 13)  # nothing under that key (any more)
+    assert [key for key, _ in index.query(signature(REPOST))] == [11]
+    index.add(12, signature(STORY), seen_at=now + dt.timedelta(hours=1))  # a copy: both found, earlier first on a tie
+    assert [key for key, _ in index.query(signature(STORY))] == [11, 12]
+    index.add(11, signature(OTHER), seen_at=now + dt.timedelta(hours=2))  # the same key again: the old entry goes
+    assert [key for key, _ in index.query(signature(STORY))] == [12]
+    assert index.evict_before(now + dt.timedelta(minutes=90)) == 1  # 12; 11's first record is stale
+    assert list(index.entries) == [11]
+    assert index.evict_before(now + dt.timedelta(days=1)) == 1
+    assert len(index) == 0 and index.buckets == {} and index._keys == {}
+
+
+def test_index_work_does_not_grow_with_the_window():
+    """An hour's items in, the oldest hour out, many times: the index holds the window, the
+    eviction heap does not keep the records of everything ever added."""
+    index = NearDupIndex()
+    start = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    texts = [f"{STORY}第{n}号通报，{n * 7}户" for n in range(50)]
+    sigs = signatures(texts)
+    for hour in range(40):
+        now = start + dt.timedelta(hours=hour)
+        index.evict_before(now - dt.timedelta(hours=5))
+        for n, sig in enumerate(sigs):
+            index.add(("batch", hour, n), sig)
+        for n in range(len(sigs)):
+            index.rename(("batch", hour, n), hour * 100 + n, seen_at=now)
+    assert len(index) == 6 * len(sigs)  # the five hours before the last, and the last
+    assert len(index._expiry) <= 2 * len(index) + 1024
+    assert len(index._keys) == len(index)
 
 
 def run_cli(lines, path="-", tmp_path=None):

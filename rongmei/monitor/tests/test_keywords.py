@@ -1,6 +1,7 @@
 """关键词: TF-IDF keywords (no numbers, single characters or stop words), the county's names
 kept whole by the dictionary, the dictionary itself (settings, topics, departments, areas;
-only the center's own), and rjieba cutting like jieba on our news text."""
+only the center's own), rjieba cutting like jieba on our news text, and the fast path (one
+rjieba call per item, jieba's table read without jieba.analyse) against a plain one."""
 
 from __future__ import annotations
 
@@ -111,3 +112,126 @@ def test_rjieba_cuts_like_jieba_on_our_news_text():
 ])
 def test_candidates(token, ok):
     assert keywords.is_candidate(token, keywords._load()["stop"]) is ok
+
+
+# --- The fast implementation against a plain one ----------------------------------------------------
+
+COUNTY = ["青山镇", "县住建局", "幸福路", "示例县", "示例县人民政府", "G320国道", "城区", "积水", "12345热线", "东湖镇",
+          "县交通运输局", "县教育局", "示例茶业公司", "滨江街道", "城关镇"]
+EXTRAS = [" ", "\r\n", "\n", "2026年", "abc", "——", "%", "……", "3.5%", "A", "，", "。", "0000-6209001", "G320", "\u3000"]
+
+
+def _generated_texts(count: int, seed: int = 20261207) -> list[str]:
+    """News lines run together, county words and odd bits (spaces, numbers, letters, marks)
+    dropped in at random places, sometimes side by side."""
+    import random
+
+    rng = random.Random(seed)
+    lines = [json.loads(line)["text"] for line in DATA.read_text(encoding="utf-8").splitlines()]
+    texts = []
+    for _ in range(count):
+        parts = []
+        for line in rng.sample(lines, rng.randint(8, 40)):
+            chars = list(line)
+            for _ in range(rng.randint(0, 3)):
+                chars.insert(rng.randint(0, len(chars)), rng.choice(COUNTY + EXTRAS))
+            parts.append("".join(chars))
+        texts.append(rng.choice(["", "\n", "。"]).join(parts))
+    return texts
+
+
+class _Reference:
+    """TF-IDF keywords the plain way: jieba.analyse's own TFIDF for the IDF table, median and
+    stop words (plus ours); the county words found by trying, at each position, the longest
+    one that starts there; each piece between them cut on its own; every token weighed in a
+    Python loop; a stable sort."""
+
+    def __init__(self):
+        from jieba.analyse.tfidf import TFIDF
+
+        tfidf = TFIDF()
+        self.idf, self.median = tfidf.idf_freq, tfidf.median_idf
+        stop = set(tfidf.stop_words)
+        for line in keywords.STOPWORDS_PATH.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("#"):
+                stop.update(line.split())
+        self.stop = frozenset(stop)
+        import rjieba
+
+        self.tokenizer = rjieba.Jieba()
+
+    def cut(self, text, words):
+        words = sorted({w.strip() for w in words if len(w.strip()) >= 2}, key=len, reverse=True)
+        out, piece, pos = [], "", 0
+        while pos < len(text):
+            word = next((w for w in words if text.startswith(w, pos)), None)
+            if word is None:
+                piece += text[pos]
+                pos += 1
+                continue
+            if piece:
+                out.extend(self.tokenizer.cut(piece))
+            out.append(word)
+            piece, pos = "", pos + len(word)
+        if piece:
+            out.extend(self.tokenizer.cut(piece))
+        return out
+
+    def extract(self, text, k, words):
+        counts, order = {}, []
+        for token in self.cut(text, words):
+            if token not in counts:
+                order.append(token)
+                counts[token] = 0
+            counts[token] += 1
+        scored, total = [], 0
+        for token in order:
+            if keywords.is_candidate(token, self.stop):
+                scored.append((counts[token] * self.idf.get(token, self.median), token))
+                total += counts[token]
+        scored.sort(key=lambda pair: pair[0], reverse=True)
+        return [(token, round(value / total, 6)) for value, token in scored[:k]]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    return _Reference()
+
+
+def test_the_fast_implementation_agrees_with_the_plain_one(reference):
+    texts = _generated_texts(300)
+    # and a few that hold the separator itself (cut piece by piece), or no county word at all
+    texts += [keywords.SEP + texts[0], texts[1] + keywords.SEP + "青山镇积水", "没有县里的词只有普通新闻。" * 20]
+    county = keywords.CountyWords(COUNTY)
+    same_cut = same = same_4 = 0
+    for text in texts:
+        expected = reference.extract(text, 10, COUNTY)
+        found = keywords.extract(text, 10, words=county)
+        same_cut += keywords.cut(text, county) == reference.cut(text, COUNTY)
+        same += found == expected
+        same_4 += [(w, round(v, 4)) for w, v in found] == [(w, round(v, 4)) for w, v in expected]
+    assert (same_cut, same, same_4) == (len(texts),) * 3
+    # a plain list of words (no splitter carried along) gives the same
+    assert keywords.extract(texts[5], 10, words=list(COUNTY)) == keywords.extract(texts[5], 10, words=county)
+
+
+def test_jiebas_table_and_stop_words_are_read_as_jieba_reads_them(reference):
+    state = keywords._load()
+    assert state["idf"] == reference.idf
+    assert state["median_idf"] == reference.median
+    assert state["stop"] == reference.stop
+
+
+def test_the_separator_is_a_token_of_its_own():
+    # what the one-call cut relies on: rjieba never joins SEP to its neighbours
+    tokenizer = keywords._load()["tokenizer"]
+    sep = keywords.SEP
+    for left, right in [("青山", "镇"), ("abc", "def"), ("1.5", "%"), ("，", "。"), (" ", "\n"), ("\r", "\n"), ("G320", "国道")]:
+        assert tokenizer.cut(left + sep + right) == tokenizer.cut(left) + [sep] + tokenizer.cut(right)
+
+
+def test_user_words_carry_their_splitter(demo):
+    words = keywords.user_words(demo["demo"])
+    assert isinstance(words, keywords.CountyWords) and isinstance(words, tuple)
+    assert words.splitter is words.splitter

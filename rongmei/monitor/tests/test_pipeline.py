@@ -6,8 +6,9 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
+from rongmei.core import search as core_search
 from rongmei.core.search.models import SearchEntry
-from rongmei.monitor import dedupe, pipeline
+from rongmei.monitor import dedupe, pipeline, search, search_tasks
 from rongmei.monitor.models import AlertRule, Item, ItemGroup, Match, Source, Topic
 from rongmei.monitor.normalise import SHANGHAI
 from rongmei.monitor.selectors import SEARCH_KIND
@@ -57,11 +58,12 @@ def batch():
     ]
 
 
-def test_ingest_end_to_end(center, source, topic):
+def test_ingest_end_to_end(center, source, topic, immediate_queue, django_capture_on_commit_callbacks):
     rule = AlertRule.objects.create(center=center, name="处理流程测试·省级报道", kind=AlertRule.Kind.HEAVY_SOURCE,
                                     min_level=Source.Level.PROVINCIAL)
     rule.topics.add(topic)
-    result = pipeline.ingest(source, batch(), now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):  # the commit: the search indexing task runs
+        result = pipeline.ingest(source, batch(), now=NOW)
 
     assert (result.found, result.new, result.duplicates, result.skipped) == (8, 4, 2, 2)
     errors = {e["url"]: e["error"] for e in result.errors}
@@ -98,11 +100,76 @@ def test_ingest_end_to_end(center, source, topic):
     assert original.hot_topic_id is not None and repost.hot_topic_id == original.hot_topic_id
     indexed = set(SearchEntry.objects.filter(center=center, kind=SEARCH_KIND).values_list("object_id", flat=True))
     assert {str(i.pk) for i in result.items} <= indexed
+    assert not Item.objects.filter(pk__in=[i.pk for i in result.items], indexed_at__isnull=True).exists()
     assert len(long_item.text) <= pipeline.MAX_TEXT
 
     # Alerts after commit: a provincial source reporting on a watched topic
     assert result.alerts and all(a.center_id == center.pk for a in result.alerts)
     assert set(result.alerts[0].items.values_list("pk", flat=True)) >= {original.pk}
+
+
+def _indexed(center) -> set[int]:
+    return {int(pk) for pk in SearchEntry.objects.filter(center=center, kind=SEARCH_KIND).values_list("object_id", flat=True)}
+
+
+def test_search_indexing_follows_the_commit(center, source, immediate_queue, django_capture_on_commit_callbacks):
+    """The ingest commits its items unindexed; the task enqueued on commit indexes them."""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = pipeline.ingest(source, batch(), now=NOW)
+    ids = {i.pk for i in result.items}
+    assert len(ids) == 4 and not ids & _indexed(center)
+    assert not Item.objects.filter(pk__in=ids, indexed_at__isnull=False).exists()
+    with django_capture_on_commit_callbacks(execute=True):  # the commit: the enqueue (itself on commit) runs the task
+        for callback in callbacks:
+            callback()
+    assert ids <= _indexed(center)
+    assert not Item.objects.filter(pk__in=ids, indexed_at__isnull=True).exists()
+    assert search.index_pending(center, ids) == 0  # a second run (the sweep, a retry) has nothing to do
+
+
+def test_the_sweep_indexes_items_whose_task_never_ran(center, source, django_capture_on_commit_callbacks):
+    """A worker crashed, the queue was flushed: the minute sweep indexes what is left."""
+    with django_capture_on_commit_callbacks(execute=False):  # the task is never enqueued
+        result = pipeline.ingest(source, batch(), now=NOW)
+    ids = {i.pk for i in result.items}
+    assert not ids & _indexed(center)
+    gone = result.items[-1]
+    Item.objects.filter(pk=gone.pk).delete()  # deleted before the sweep: it must not come back as a ghost
+    assert search_tasks.index_missed.call_local() >= 3
+    assert ids - {gone.pk} <= _indexed(center) and gone.pk not in _indexed(center)
+    assert not Item.objects.filter(pk__in=ids, indexed_at__isnull=True).exists()
+    assert search.index_pending(center, ids) == 0  # nothing of theirs left for a late task
+    found = core_search.search(center, "春茶", kinds=[SEARCH_KIND])
+    assert found.total == 0  # the long item was the one deleted
+    assert core_search.search(center, "解放路积水", kinds=[SEARCH_KIND]).total >= 1
+
+    # Items fetched in the last two minutes are left to their own tasks.
+    with django_capture_on_commit_callbacks(execute=False):
+        fresh = pipeline.ingest(source, [RawItem(title="东门社区路灯修好了", text="东门社区的路灯昨天修好了，居民晚上出门方便多了。",
+                                                  url="https://news.example.com/s/9")])
+    search_tasks.index_missed.call_local()
+    assert fresh.items[0].pk not in _indexed(center)
+    assert search.index_pending(center, [fresh.items[0].pk]) == 1 and fresh.items[0].pk in _indexed(center)
+
+
+def test_an_item_deleted_while_its_terms_are_computed_is_not_indexed(center, source, monkeypatch,
+                                                                      django_capture_on_commit_callbacks):
+    """The terms are computed outside the transaction: an item deleted meanwhile (its entry
+    already taken out) must not come back into the index as a ghost."""
+    with django_capture_on_commit_callbacks(execute=False):
+        result = pipeline.ingest(source, batch(), now=NOW)
+    ids = [i.pk for i in result.items]
+    gone = ids[0]
+    entries = search._entries
+
+    def deleting(center_, docs):
+        out = entries(center_, docs)
+        Item.objects.filter(pk=gone).delete()
+        return out
+
+    monkeypatch.setattr(search, "_entries", deleting)
+    assert search.index_pending(center, ids) == len(ids) - 1
+    assert set(ids) - {gone} <= _indexed(center) and gone not in _indexed(center)
 
 
 def test_second_ingest_adds_nothing(center, source, topic):

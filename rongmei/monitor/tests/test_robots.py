@@ -9,7 +9,8 @@ from django.core import mail
 from django.urls import reverse
 
 from rongmei.distribution import secrets
-from rongmei.monitor import alerts, robots, services
+from rongmei.core.messaging import robots
+from rongmei.monitor import alerts, services
 from rongmei.monitor.models import AlertDelivery, AlertRule, RobotHook
 from rongmei.monitor.tests import test_alerts as kit
 from rongmei.monitor.tests.robotfakes import RobotFakes

@@ -220,22 +220,23 @@ def test_a_stored_expression_that_no_longer_compiles_is_left_out(demo, topics):
 # --- Speed ------------------------------------------------------------------------------------------
 
 def test_a_thousand_character_text_against_fifty_topics_is_fast():
-    random.seed(15)
+    rng = random.Random(15)  # its own generator: seeding the global one would make every later
+    # random choice in this test process (free ports, say) the same in every run
     filler = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民"
     places = ["奉化", "宁波", "青山镇", "西岭村", "城关镇", "东门社区", "县住建局", "县交通局", "示例县", "临江镇"]
     issues = ["积水", "内涝", "拖欠工资", "停水", "停电", "噪音", "污染", "火灾", "交通事故", "物业"]
     pairs = []
     for i in range(50):
-        a, b = random.sample(places, 2), random.sample(issues, 3)
+        a, b = rng.sample(places, 2), rng.sample(issues, 3)
         shape = [f"({a[0]} | {a[1]}) & ({b[0]} | {b[1]}) & !演练", f"NEAR({a[0]}, {b[0]}, 20) | {a[1]} & {b[2]}",
                  f"{a[0]} & {b[0]} & {b[1]} & !{b[2]}"][i % 3]
         pairs.append((i, compile_expression(shape)))
     matcher = Matcher(pairs)
     texts = []
     for _ in range(300):
-        chars = [random.choice(filler) for _ in range(1000)]
-        for word in random.sample(places + issues, 4):
-            at = random.randrange(0, 990)
+        chars = [rng.choice(filler) for _ in range(1000)]
+        for word in rng.sample(places + issues, 4):
+            at = rng.randrange(0, 990)
             chars[at:at + len(word)] = list(word)
         texts.append("".join(chars))
     found = sum(len(matcher.match("标题", t)) for t in texts)  # warm up, and the texts do match
@@ -249,12 +250,12 @@ def test_a_thousand_character_text_against_fifty_topics_is_fast():
 
 
 def test_random_input_is_either_compiled_or_refused_with_a_position_inside_it():
-    random.seed(515)
+    rng = random.Random(515)
     pieces = ["奉化", "积水", "演练", "水", "&", "|", "!", "(", ")", "（", "）", ",", "，", '"', "“", "”", " ", "NEAR", "NEAR(",
               "20", "0", "AND", "OR", "NOT", "与", "或", "非", "ＡＢ", "\n"]
     compiled = refused = 0
     for _ in range(3000):
-        text = "".join(random.choice(pieces) for _ in range(random.randint(0, 12)))
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         try:
             rule = compile_expression(text)
         except RuleSyntaxError as exc:

@@ -64,6 +64,16 @@ def probe_av(path: str, *, ffprobe: str = "ffprobe", ffmpeg: str = "ffmpeg", tim
 
     `ffmpeg` is accepted so one set of tool settings can be passed to both this and
     `poster_frame`; probing only runs `ffprobe`."""
+    report = probe_report(path, ffprobe=ffprobe, timeout=timeout)
+    if isinstance(report, AvInfo):
+        return report
+    return _av_info(report)
+
+
+def probe_report(path: str, *, ffprobe: str = "ffprobe", timeout: float = 30) -> dict[str, Any] | AvInfo:
+    """ffprobe's whole JSON report (format and streams), or an AvInfo saying why there is
+    none. The video engine (newsroom/video) reads more of it than `probe_av` keeps: pixel
+    format, frame rate, audio layout."""
     command = [
         ffprobe, "-v", "error", "-protocol_whitelist", "file",
         "-print_format", "json", "-show_format", "-show_streams", _as_input(path),
@@ -77,7 +87,7 @@ def probe_av(path: str, *, ffprobe: str = "ffprobe", ffmpeg: str = "ffmpeg", tim
         return AvInfo(error=UNREADABLE, detail="ffprobe printed no JSON")
     if outcome.returncode != 0 or not isinstance(report, dict):
         return AvInfo(error=UNREADABLE, detail=_stderr(outcome))
-    return _av_info(report)
+    return report
 
 
 def poster_frame(
@@ -193,3 +203,12 @@ def _duration(fmt: dict[str, Any], stream: dict[str, Any]) -> float | None:
         if seconds >= 0:
             return seconds
     return None
+
+
+# The video engine (newsroom/video) builds its own ffmpeg command lines with the same
+# input convention, reads the same facts from ffprobe's report and grabs the editor's
+# cover frame the same way as posters.
+ffmpeg_input = _as_input
+av_info_from_report = _av_info
+is_cover_art = _is_cover_art
+grab_frame = _grab_frame

@@ -50,3 +50,27 @@ def set_center_cover(*, center: Center, user: User, asset_id: int | None) -> Cen
     record("center.default_cover", actor=user, center=center, obj=defaults,
            before={"cover": before}, after={"cover": asset.pk if asset else None})
     return defaults
+
+
+# -- 17:VJ -- the center's logo (台标), overlaid on its video versions when the editor asks
+LOGO_POSITIONS = ("top_left", "top_right", "bottom_left", "bottom_right")
+
+
+@transaction.atomic
+def set_center_logo(*, center: Center, user: User, asset_id: int | None, position: str) -> CenterDefaults:
+    """The center's logo (an image of its library; None clears it) and its corner. Videos
+    already made keep the logo they were made with: only new video versions use the change."""
+    if position not in LOGO_POSITIONS:
+        raise ValidationError("请选择台标位置：左上角、右上角、左下角或右下角。")
+    asset = None
+    if asset_id is not None:
+        asset = Asset.objects.filter(center=center, pk=asset_id, kind=Asset.Kind.IMAGE).first()
+        if asset is None:
+            raise ValidationError("台标只能用本中心素材库里的图片。")
+    defaults, _ = CenterDefaults.objects.select_for_update().get_or_create(center=center)
+    before = {"logo": defaults.logo_id, "position": defaults.logo_position}
+    defaults.logo, defaults.logo_position = asset, position
+    defaults.save()
+    record("center.logo", actor=user, center=center, obj=defaults, before=before,
+           after={"logo": asset.pk if asset else None, "position": position})
+    return defaults

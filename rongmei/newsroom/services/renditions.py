@@ -99,8 +99,10 @@ def generate(*, story: Story, user: User, channels: list[str] | None = None,
                       "updated_by": user},
         )
         if not created:
+            # -- 17:VJ -- the finished video versions are not text: regenerating keeps them
+            kept_video = {k: v for k, v in rendition.fields.items() if k in ("video", "video_horizontal")}
             Rendition.objects.filter(pk=rendition.pk).update(
-                title=draft.title, body=draft.body, fields=draft.fields, stats=draft.stats, warnings=draft.warnings,
+                title=draft.title, body=draft.body, fields={**draft.fields, **kept_video}, stats=draft.stats, warnings=draft.warnings,
                 source_version=story.version, edited=False, version=F("version") + 1, updated_by=user)
             rendition.refresh_from_db()
         _index(rendition)

@@ -15,10 +15,11 @@ from rongmei.core import search
 from rongmei.core.models import Center, User
 from rongmei.core.services import record
 from rongmei.newsroom.html import clean_body, plain_text
-from rongmei.newsroom.models import Asset, Byline, Column, EditSession, Story, StoryAsset, StoryRevision
+from rongmei.newsroom.models import Asset, Byline, Column, EditSession, Story, StoryAsset, StoryRevision, count_chars
 from rongmei.newsroom.signals import story_changed, story_status_changed
 
-FIELDS = ("kicker", "headline", "subheadline", "summary", "body", "column_id", "tags", "location", "source", "embargo_until")
+FIELDS = ("kicker", "headline", "subheadline", "summary", "body", "column_id", "tags", "location", "source", "embargo_until",
+          "genre", "originality")
 LIMITS = {"kicker": 100, "headline": 100, "subheadline": 100, "summary": 300, "location": 100, "source": 100}
 MAX_BODY = 200_000
 PRESENCE_SECONDS = 60
@@ -48,6 +49,9 @@ class StoryData:
     embargo_until: dt.datetime | None = None
     bylines: list[BylineData] | None = None      # None: leave bylines as they are
     asset_ids: list[int] | None = None           # None: leave attached assets as they are
+    # 体裁 and 原创属性 (appraisal scores by them). None: leave as they are (a new story: 文字, 原创).
+    genre: str | None = None
+    originality: str | None = None
 
 
 class StaleStory(Exception):
@@ -79,6 +83,15 @@ def _clean(center: Center, data: StoryData) -> dict:
         errors["body"] = [f"正文过长（超过 {MAX_BODY} 个字符），请拆分成多篇稿件。"]
     if data.column_id is not None and not Column.objects.filter(center=center, pk=data.column_id).exists():
         errors["column"] = ["所选栏目不属于本中心。"]
+    if data.genre is not None:
+        values["genre"] = data.genre
+        if data.genre not in Story.Genre.values:
+            errors["genre"] = [f"体裁应为：{'、'.join(Story.Genre.labels)}（{'/'.join(Story.Genre.values)}）。"]
+    if data.originality is not None:
+        values["originality"] = data.originality
+        if data.originality not in Story.Originality.values:
+            errors["originality"] = [
+                f"原创属性应为：{'、'.join(Story.Originality.labels)}（{'/'.join(Story.Originality.values)}）。"]
     if data.bylines is not None:
         _check_bylines(center, data.bylines, errors)
     if data.asset_ids is not None:
@@ -194,7 +207,7 @@ def save_story(*, story: Story, user: User, data: StoryData, base_version: int, 
     with transaction.atomic():
         values = _clean(story.center, data)
         updated = Story.objects.filter(pk=story.pk, version=base_version).update(
-            version=F("version") + 1, updated_at=timezone.now(), **values
+            version=F("version") + 1, updated_at=timezone.now(), body_chars=count_chars(values["body"]), **values
         )
         if updated:
             return _after_save(story, user, data, base_version, note)

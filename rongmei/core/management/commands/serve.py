@@ -7,7 +7,6 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-
 class Command(BaseCommand):
     help = "启动网站（gunicorn）、任务消费者和发布投递进程；任一进程退出则全部停止。"
 
@@ -25,8 +24,9 @@ class Command(BaseCommand):
             children.append(subprocess.Popen([sys.executable, "-m", "rongmei", "distribute"]))
         if settings.RONGMEI_SANDBOX:
             sandbox = settings.CONFIG.sandbox_port
-            children.append(subprocess.Popen([sys.executable, "-m", "rongmei.distribution.fakes",
-                                              "--wechat-port", str(sandbox), "--weibo-port", str(sandbox + 1)],
+            # Every platform fake (WeChat, Weibo, 抖音, 快手, the province, 企业微信, 钉钉, 飞书,
+            # SMS) at its port from the sandbox's; the demo's accounts and channels point there.
+            children.append(subprocess.Popen([sys.executable, "-m", "rongmei.distribution.fakes", "--sandbox", str(sandbox)],
                                              stdout=subprocess.DEVNULL))
             # 舆情监测's sandbox news sources (the demo's RSS, Atom, web list and JSON feed).
             children.append(subprocess.Popen([sys.executable, "-m", "rongmei.monitor.demo_feeds", "--port", str(sandbox + 2)],

@@ -87,3 +87,11 @@ def test_reindex_rebuilds_stale_terms_once(put, center):
     assert "1 条" in out.getvalue()
     assert reindex_terms() == 0  # idempotent
     assert [hit.object_id for hit in search.search(center, "110").hits] == ["1"]
+
+
+@sqlite_only
+def test_sqlite_fts_merges_segments_eight_at_a_time(db):
+    """Migration 0012: fewer merges while indexing (the setting lives in the FTS table)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT v FROM core_searchentry_fts_config WHERE k = 'automerge'")
+        assert cursor.fetchone() == (8,)

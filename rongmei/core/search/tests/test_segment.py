@@ -124,3 +124,21 @@ def _leaves(node):
     if isinstance(node, (All, Either)):
         return [leaf for part in node.parts for leaf in _leaves(part)]
     return [node]
+
+
+def test_normalize_is_nfkc_then_casefold_on_every_kind_of_text():
+    """The fast path (full-width forms translated first, NFKC only when still needed) gives
+    exactly what NFKC + casefold gives, on text mixing every block that NFKC touches."""
+    import random
+    import unicodedata
+
+    from rongmei.core.search.segment import normalize
+
+    rng = random.Random(20261207)
+    pools = [range(0x20, 0x7F), range(0xFF01, 0xFF5F), range(0x4E00, 0x4E80), range(0x3000, 0x3040), range(0x300, 0x370),
+             range(0xC0, 0x180), range(0x2460, 0x24FF), range(0xF900, 0xF920), range(0x1100, 0x1120), range(0xAC00, 0xAC10),
+             range(0xFF61, 0xFFA0), range(0x2150, 0x2190)]
+    for _ in range(5000):
+        text = "".join(chr(rng.choice(rng.choice(pools))) for _ in range(rng.randint(0, 30)))
+        assert normalize(text) == unicodedata.normalize("NFKC", text).casefold(), ascii(text)
+    assert normalize("Ｇ３１８，积水！\u3000ＡＢ") == "g318,积水! ab"

@@ -1,4 +1,6 @@
-"""Group robots (群机器人) that alerts are posted to: WeCom, DingTalk and Feishu custom bots.
+"""Group robots (群机器人): WeCom, DingTalk and Feishu custom bots, for desks' notifications and
+舆情 alerts alike (moved here from rongmei.monitor.robots in issue 17, so every room's
+notifications can reach a desk group; 舆情 imports it from core).
 
 Each platform's documented webhook:
 
@@ -14,9 +16,10 @@ Each platform's documented webhook:
   ``"timestamp"`` (seconds) and ``"sign"`` = base64(HMAC-SHA256(key="<s>\\n<secret>", msg=b""));
   answer ``{"code": 0, "msg": "success"}`` (19021 on a bad signature).
 
-Connections follow the outbound rule of the whole platform (review.checks.links): the host is
+Connections follow the outbound rule of the whole platform (core.netguard): the host is
 resolved once, private addresses are refused unless RONGMEI_LINKCHECK_ALLOW names them, the
-connection goes to the checked address, redirects are never followed, the answer is capped.
+connection goes to the checked address, redirects are never followed, the answer is capped
+(rongmei.core.messaging.net).
 """
 
 from __future__ import annotations
@@ -32,13 +35,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from rongmei.distribution import secrets
-from rongmei.review.checks.links import Policy, Refused, pinned_connection, resolve
+from rongmei.core.messaging import secrets
+from rongmei.core.messaging.net import Policy, Refused, pinned_connection, resolve
 
 TIMEOUT = 8  # seconds for one post
 MAX_ANSWER = 4096  # bytes of the answer read
 MAX_TEXT = 3800  # bytes of message text (WeCom markdown allows 4096)
-USER_AGENT = "Rongmei-Monitor/1"
+USER_AGENT = "Rongmei-Notify/1"
 
 # Answers that mean "too fast / busy, try later" rather than "refused".
 RETRY_CODES = {
