@@ -69,6 +69,16 @@ def clients(center, *, q: str = "", kind: str = "", salesperson: int | None = No
     return qs.order_by("name", "pk")
 
 
+def active_clients(center):
+    """The center's clients that can still be chosen (events and live productions pick theirs here)."""
+    return scoped(Client, center).filter(is_active=True).order_by("name", "pk")
+
+
+def client_of(center, client_id) -> Client | None:
+    """One client of the center, or None (another center's id finds nothing)."""
+    return scoped(Client, center).filter(pk=client_id).first()
+
+
 def contracts(center, *, q: str = "", status: str = "", salesperson: int | None = None, client: int | None = None,
               year: int | None = None):
     qs = scoped(Contract, center).select_related("client", "salesperson").annotate(

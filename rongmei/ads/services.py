@@ -220,6 +220,15 @@ def save_client(*, center: Center, actor: User, data: dict, client: Client | Non
     return client
 
 
+def ensure_client(*, center: Center, name: str, kind: str, **fields) -> Client:
+    """The center's client of this name, created with `fields` if there is none (other apps'
+    demo data: an event's sponsor, a live production's customer, one register for all)."""
+    client = Client.objects.filter(center=center, name=name).first()
+    if client is None:
+        client = Client.objects.create(center=center, name=name, kind=kind, **fields)
+    return client
+
+
 # --- Contracts -------------------------------------------------------------------------------
 
 CONTRACT_FIELDS = ("client", "number", "title", "amount", "discount", "start", "end", "salesperson", "status",
@@ -508,12 +517,11 @@ def content_findings(booking: Booking) -> list[dict]:
     sensitive words, prescribed wording, officials' titles, typos, dates) plus our lexicon
     of the Advertising Law's absolute terms. Each finding with its field and place."""
     from rongmei.review import checks as review_checks
-    from rongmei.review import selectors as review_selectors
+    from rongmei.review.services import check_text
 
     fields = {"title": booking.title, "text": booking.text}
     found = []
-    lists = review_selectors.check_lists(booking.center)
-    for f in review_checks.run_checks(fields, as_of=timezone.localdate(), **lists):
+    for f in check_text(booking.center, fields):
         text = fields.get(f.field, "")
         found.append({"check": f.check, "label": review_checks.CHECK_LABELS.get(f.check, f.check),
                       "severity": f.severity, "field": f.field, "start": f.start, "end": f.end, "text": f.text,

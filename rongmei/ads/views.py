@@ -119,45 +119,40 @@ def booking_content(request, pk: int):
     return render(request, "ads/booking.html", _booking_context(request, item, content_form=form), status=400)
 
 
-@require_POST
-@require_perm("ads.approve")
-def booking_approve(request, pk: int):
+def _booking_action(request, pk: int, act, done: str):
+    """A button on the booking page: `act(item)` calls the service; a refusal shows the page
+    again with its message, success goes back to the booking with `done` (formatted with it)."""
     item = _booking_or_404(request, pk)
     try:
-        services.approve(booking=item, actor=request.user, note=request.POST.get("note", ""),
-                         expected_version=_version(request))
+        act(item)
     except ValidationError as exc:
         return render(request, "ads/booking.html", _booking_context(request, item, errors=_messages_of(exc)),
                       status=_status(exc))
-    messages.success(request, f"广告《{item.title}》审查通过，可以刊播。")
+    messages.success(request, done.format(item=item))
     return redirect("ads:booking", pk=item.pk)
+
+
+@require_POST
+@require_perm("ads.approve")
+def booking_approve(request, pk: int):
+    return _booking_action(request, pk, lambda item: services.approve(
+        booking=item, actor=request.user, note=request.POST.get("note", ""), expected_version=_version(request)),
+        "广告《{item.title}》审查通过，可以刊播。")
 
 
 @require_POST
 @require_perm("ads.approve")
 def booking_return(request, pk: int):
-    item = _booking_or_404(request, pk)
-    try:
-        services.return_for_changes(booking=item, actor=request.user, note=request.POST.get("note", ""),
-                                    expected_version=_version(request))
-    except ValidationError as exc:
-        return render(request, "ads/booking.html", _booking_context(request, item, errors=_messages_of(exc)),
-                      status=_status(exc))
-    messages.success(request, f"广告《{item.title}》已退回业务员修改。")
-    return redirect("ads:booking", pk=item.pk)
+    return _booking_action(request, pk, lambda item: services.return_for_changes(
+        booking=item, actor=request.user, note=request.POST.get("note", ""), expected_version=_version(request)),
+        "广告《{item.title}》已退回业务员修改。")
 
 
 @require_POST
 @require_perm("ads.sell")
 def booking_cancel(request, pk: int):
-    item = _booking_or_404(request, pk)
-    try:
-        services.cancel_booking(booking=item, actor=request.user, expected_version=_version(request))
-    except ValidationError as exc:
-        return render(request, "ads/booking.html", _booking_context(request, item, errors=_messages_of(exc)),
-                      status=_status(exc))
-    messages.success(request, "排期已取消，资源已释放。")
-    return redirect("ads:booking", pk=item.pk)
+    return _booking_action(request, pk, lambda item: services.cancel_booking(
+        booking=item, actor=request.user, expected_version=_version(request)), "排期已取消，资源已释放。")
 
 
 @require_POST

@@ -462,36 +462,42 @@ def pay(subscriber: Subscriber, user, months, *, expected_version=None) -> Trans
     return row
 
 
-@transaction.atomic
-def stop(subscriber: Subscriber, user, *, note="", expected_version=None) -> Transaction:
+def _switch(subscriber: Subscriber, user, *, to: str, note: str, expected_version, already: str, check=None) -> Transaction:
+    """停机 or 复机: the subscriber between ACTIVE and STOPPED, one counter transaction."""
+    stopping = to == Subscriber.Status.STOPPED
     _require(user, COUNTER, subscriber.center)
     current = _locked(subscriber, expected_version)
-    if current.status == Subscriber.Status.STOPPED:
-        raise _conflict(f"用户 {current.account} 已经是停机状态。")
-    _must_be(current, Subscriber.Status.ACTIVE, doing="停机")
-    current.status = Subscriber.Status.STOPPED
+    if current.status == to:
+        raise _conflict(already.format(account=current.account))
+    was = Subscriber.Status.ACTIVE if stopping else Subscriber.Status.STOPPED
+    _must_be(current, was, doing="停机" if stopping else "复机")
+    if check is not None:
+        check(current)
+    current.status = to
     _bump(current, ["status"])
-    row = _log(current, Transaction.Kind.STOP, user, note=_text(note, field="note", what="停机原因", limit=200, required=False))
-    record("cable.stop", actor=user, center=current.center, obj=current, before={"status": "active"}, after={"status": "stopped"})
+    row = _log(current, Transaction.Kind.STOP if stopping else Transaction.Kind.RESUME, user,
+               note=_text(note, field="note", what="停机原因" if stopping else "备注", limit=200, required=False))
+    record("cable.stop" if stopping else "cable.resume", actor=user, center=current.center, obj=current,
+           before={"status": str(was)}, after={"status": str(to)})
     _sync(subscriber, current)
     return row
+
+
+@transaction.atomic
+def stop(subscriber: Subscriber, user, *, note="", expected_version=None) -> Transaction:
+    return _switch(subscriber, user, to=Subscriber.Status.STOPPED, note=note, expected_version=expected_version,
+                   already="用户 {account} 已经是停机状态。")
+
+
+def _paid_up(current: Subscriber) -> None:
+    if current.paid_until < today(current.center):
+        raise ValidationError({"__all__": [f"用户 {current.account} 只缴费到 {current.paid_until:%Y-%m-%d}，请先缴费再复机。"]})
 
 
 @transaction.atomic
 def resume(subscriber: Subscriber, user, *, note="", expected_version=None) -> Transaction:
-    _require(user, COUNTER, subscriber.center)
-    current = _locked(subscriber, expected_version)
-    if current.status == Subscriber.Status.ACTIVE:
-        raise _conflict(f"用户 {current.account} 正常在用，不需要复机。")
-    _must_be(current, Subscriber.Status.STOPPED, doing="复机")
-    if current.paid_until < today(current.center):
-        raise ValidationError({"__all__": [f"用户 {current.account} 只缴费到 {current.paid_until:%Y-%m-%d}，请先缴费再复机。"]})
-    current.status = Subscriber.Status.ACTIVE
-    _bump(current, ["status"])
-    row = _log(current, Transaction.Kind.RESUME, user, note=_text(note, field="note", what="备注", limit=200, required=False))
-    record("cable.resume", actor=user, center=current.center, obj=current, before={"status": "stopped"}, after={"status": "active"})
-    _sync(subscriber, current)
-    return row
+    return _switch(subscriber, user, to=Subscriber.Status.ACTIVE, note=note, expected_version=expected_version,
+                   already="用户 {account} 正常在用，不需要复机。", check=_paid_up)
 
 
 @transaction.atomic

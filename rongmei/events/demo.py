@@ -108,15 +108,10 @@ def _status(start: dt.date, end: dt.date, today: dt.date) -> str:
 
 
 def _clients(center) -> dict:
-    from rongmei.ads.models import Client
+    from rongmei.ads.services import ensure_client
 
-    found = {}
-    for key, (name, kind) in CLIENTS.items():
-        client = Client.objects.filter(center=center, name=name).first()
-        if client is None:
-            client = Client.objects.create(center=center, name=name, kind=kind, note="活动运营示例数据")
-        found[key] = client
-    return found
+    return {key: ensure_client(center=center, name=name, kind=kind, note="活动运营示例数据")
+            for key, (name, kind) in CLIENTS.items()}
 
 
 def load(center) -> tuple[int, int]:

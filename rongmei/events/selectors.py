@@ -161,15 +161,15 @@ def plan_of(center: Center, plan_id: int):
 
 
 def clients(center: Center) -> QuerySet:
-    from rongmei.ads.models import Client
+    from rongmei.ads import selectors as ads
 
-    return scoped(Client, center).filter(is_active=True).order_by("name")
+    return ads.active_clients(center)
 
 
 def client_of(center: Center, client_id: int):
-    from rongmei.ads.models import Client
+    from rongmei.ads import selectors as ads
 
-    return scoped(Client, center).filter(pk=client_id).first()
+    return ads.client_of(center, client_id)
 
 
 # --- 工作台 ---------------------------------------------------------------------------------------------

@@ -419,14 +419,12 @@ def _assignment_for(case: Case, user: User) -> Assignment:
 
 def check_reply(center: Center, text: str) -> list[dict]:
     """Vague promises and the review room's sensitive terms, flagged before sending."""
-    from rongmei.review.checks import run_checks
-    from rongmei.review.selectors import check_lists
+    from rongmei.review.services import check_text
 
     found = [{"check": "vague", "text": word, "message": f"“{word}”是含糊的承诺，请写明具体时间、措施和责任人。"}
              for word in VAGUE if word in text]
-    lists = {k: v for k, v in check_lists(center).items() if k in ("lexicon", "wording")}
     printed = _printed_spans(center, text)
-    for finding in run_checks({"body": text}, typos=None, **lists):
+    for finding in check_text(center, {"body": text}, lists=("lexicon", "wording")):
         if finding.check == "wording" and any(a <= finding.start and finding.end <= b for a, b in printed):
             continue  # a name the system itself shows (the department's name on the case) is never refused
         if finding.check in ("sensitive", "wording"):

@@ -95,16 +95,10 @@ def load(center) -> tuple[int, int]:
 
 
 def _clients(center) -> dict[str, object]:
-    from rongmei.ads.models import Client
+    from rongmei.ads.services import ensure_client
 
-    found = {}
-    for name, kind, contact, phone in CLIENTS:
-        client = Client.objects.filter(center=center, name=name).first()
-        if client is None:
-            client = Client.objects.create(center=center, name=name, kind=kind, contact=contact, phone=phone,
-                                           note="直播客户（示例）")
-        found[name] = client
-    return found
+    return {name: ensure_client(center=center, name=name, kind=kind, contact=contact, phone=phone, note="直播客户（示例）")
+            for name, kind, contact, phone in CLIENTS}
 
 
 def _load(center, director) -> int:

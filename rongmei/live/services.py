@@ -194,7 +194,7 @@ def pull_url(production: Production, conf: StreamSettings | None) -> str:
 
 
 def _clean_booking(center: Center, data: BookingData) -> dict:
-    from rongmei.ads.models import Client
+    from rongmei.ads import selectors as ads
 
     errors: dict[str, list[str]] = {}
     title, place = (data.title or "").strip(), (data.place or "").strip()
@@ -227,7 +227,7 @@ def _clean_booking(center: Center, data: BookingData) -> dict:
     if data.client_id and data.department_id:
         errors["client_id"] = ["客户和政府部门只选一个：这场直播是谁预约的？"]
     elif data.client_id:
-        client = Client.objects.filter(center=center, pk=data.client_id).first()
+        client = ads.client_of(center, data.client_id)
         if client is None:
             errors["client_id"] = ["找不到这个客户。"]
     elif data.department_id:

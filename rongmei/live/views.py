@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from rongmei.ads.models import Client
+from rongmei.ads import selectors as ads_selectors
 from rongmei.core.ids import parse_id
 from rongmei.core.models import Department
 from rongmei.core.selectors import staff
@@ -56,7 +56,7 @@ class BookingForm(forms.Form):
     summary = forms.CharField(label="简介", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     kind = forms.ChoiceField(label="类型", choices=Production.Kind.choices,
                              error_messages={"required": "请选择直播类型。", "invalid_choice": "请选择直播类型。"})
-    client = forms.ModelChoiceField(label="客户", queryset=Client.objects.none(), required=False,
+    client = forms.ModelChoiceField(label="客户", queryset=None, required=False,
                                     help_text="企业、社会组织等客户；政府部门预约的选下一项",
                                     error_messages={"invalid_choice": "找不到这个客户。"})
     department = forms.ModelChoiceField(label="政府部门", queryset=Department.objects.none(), required=False,
@@ -78,7 +78,7 @@ class BookingForm(forms.Form):
 
     def __init__(self, *args, center, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = scoped(Client, center).filter(is_active=True).order_by("name")
+        self.fields["client"].queryset = ads_selectors.active_clients(center)
         self.fields["department"].queryset = scoped(Department, center).filter(is_active=True)
 
     def to_data(self) -> services.BookingData:

@@ -69,6 +69,22 @@ class StoryCheck:
                 for name, text in self.fields.items()]
 
 
+def check_text(center: Center, fields: dict[str, str], *, lists: tuple[str, ...] | None = None) -> list:
+    """The automatic checks on text that is not a story (an ad's words, a department's reply):
+    `fields` maps a name to plain text; the center's lists, all of them or only those named in
+    `lists` ("lexicon", "wording", "officials", "typos"; the shipped typo list stands in for a
+    center without its own); no images, no links. Findings as `checks.run_checks` gives them,
+    with their labels in `checks.CHECK_LABELS`."""
+    from django.utils import timezone
+
+    from rongmei.review import selectors
+
+    found = selectors.check_lists(center)
+    if lists is not None:
+        found = {name: value for name, value in found.items() if name in lists}
+    return checks.run_checks(fields, as_of=timezone.localdate(), **found)
+
+
 def check_story(*, story) -> StoryCheck:
     """Run every automatic check on a story's text, captions and images, and on its
     renditions, with the center's lists. Links are asked separately, in the task queue

@@ -63,3 +63,15 @@ def test_checks_are_isolated_by_center(login, demo):
     neighbour = User.objects.get(username="lx_reporter")
     story = story_svc.create_story(center=demo["linxian"], user=neighbour, data=story_svc.StoryData(headline="邻县稿件"))
     assert login("reviewer1").get(f"/stories/{story.pk}/checks/").status_code == 404
+
+
+def test_check_text_runs_the_centers_lists_on_words_that_are_not_a_story(demo):
+    """What ads and inquiry ask of the review room: the center's lists on plain text fields,
+    all of them or the ones named."""
+    fields = {"title": "赌 博 网 站大促销", "text": "县融媒中心承办，2026年2月30日开幕"}
+    every = {(f.check, f.field) for f in services.check_text(demo["demo"], fields)}
+    assert {("sensitive", "title"), ("wording", "text"), ("date", "text")} <= every
+    only = {f.check for f in services.check_text(demo["demo"], fields, lists=("lexicon",))}
+    assert "sensitive" in only and "wording" not in only
+    other = services.check_text(demo["linxian"], {"title": "县融媒中心"}, lists=("wording",))
+    assert all(f.check != "wording" for f in other)  # another center's lists are its own
