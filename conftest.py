@@ -62,8 +62,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def demo(db):
-    """The demo data (both centers, every demo user) in the test database."""
-    return {"demo": Center.objects.get(slug="demo"), "linxian": Center.objects.get(slug="linxian")}
+    """The demo data (the two counties, their city "shi" and province "sheng", every demo user)
+    in the test database."""
+    return {c.slug: c for c in Center.objects.filter(slug__in=["demo", "linxian", "shi", "sheng"])}
 
 
 @pytest.fixture

@@ -8,9 +8,18 @@ rendering).
 
     .venv/bin/python bench/fanout.py [--wechat 100] [--weibo 100] [--latency 0.05] [--threads 16]
     .venv/bin/python bench/fanout.py --wechat 0 --weibo 220      # the old Weibo-only run
+    .venv/bin/python bench/fanout.py --wechat 0 --weibo 220 --both --skip-sequential
+                                               # SQLite, then a fresh PostgreSQL database
 
 Uses its own temporary SQLite database (or a fresh PostgreSQL database when DATABASE_URL
-names one) and prints a small table with the ratio.
+names one; `--both` runs the bench once on each, the PostgreSQL one on a unique database
+made from --pg or DATABASE_URL and dropped afterwards) and prints a small table with the
+ratios. On SQLite the outbox worker runs with its writes unbatched (every thread takes its
+turn at the write lock) and batched (one writer thread, many writes per commit, the
+default there). On PostgreSQL `--processes 1,2,4` starts that many `rongmei distribute`
+processes (each with --threads) against the same outbox, as a scaled-out site runs them.
+Every run is compared with the ideal (each account's HTTP calls at the fakes' latency,
+spread evenly over all delivery threads) and with the first worker run of the same bench.
 """
 
 from __future__ import annotations
@@ -92,7 +101,7 @@ class _HttpClock:
         return taken
 
 
-def _fan_out(story, operator, wechat_url: str, weibo_url: str, args, label: str):
+def _fan_out(story, operator, wechat_url: str, weibo_url: str, args, label: str, publish: bool = True):
     from rongmei.distribution import services
     from rongmei.distribution.models import AccountGroup, ChannelAccount
 
@@ -106,12 +115,13 @@ def _fan_out(story, operator, wechat_url: str, weibo_url: str, args, label: str)
         made.append(ChannelAccount.objects.filter(center=story.center, kind="own_site").first()
                     or services.create_account(center=story.center, user=None, kind="own_site", name="本中心网站"))
     group.accounts.set(made)
-    services.publish(story=story, user=operator, group_ids=[group.pk])
+    if publish:
+        services.publish(story=story, user=operator, group_ids=[group.pk])
     group.bench_story = story
     return group, len(made)
 
 
-def _wait_all_sent(group, accounts: int, timeout: float = float(os.environ.get("BENCH_TIMEOUT", 600))) -> float:
+def _wait_all_sent(group, accounts: int, timeout: float = float(os.environ.get("BENCH_TIMEOUT", "600"))) -> float:
     from rongmei.distribution.models import Publication
 
     started = time.perf_counter()
@@ -126,10 +136,10 @@ def _wait_all_sent(group, accounts: int, timeout: float = float(os.environ.get("
     raise SystemExit(f"timed out waiting for deliveries: {left} {errors}")
 
 
-def _run_worker(threads: int, group, accounts: int) -> float:
+def _run_worker(threads: int, group, accounts: int, batch: bool | None = None) -> float:
     from rongmei.distribution.outbox import Worker
 
-    worker = Worker(threads=threads, idle_sleep=0.02)
+    worker = Worker(threads=threads, idle_sleep=0.02, batch_writes=batch)
     runner = threading.Thread(target=worker.run, daemon=True)
     started = time.perf_counter()
     runner.start()
@@ -138,6 +148,59 @@ def _run_worker(threads: int, group, accounts: int) -> float:
     worker.stop.set()
     runner.join(10)
     return elapsed
+
+
+@contextlib.contextmanager
+def _processes(count: int, threads: int):
+    """`count` delivery processes (`rongmei distribute --threads N`), idle and polling before
+    the clock starts: started, then waited for until each holds its database connection."""
+    from django.db import connection
+
+    procs = [subprocess.Popen([sys.executable, "-m", "rongmei", "distribute", "--threads", str(threads),
+                               "--idle-sleep", "0.02"], env=dict(os.environ))
+             for _ in range(count)]
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(DISTINCT pid) FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND pid <> pg_backend_pid()")
+                if cursor.fetchone()[0] >= count:
+                    break
+            if any(p.poll() is not None for p in procs):
+                raise SystemExit("a delivery process exited early")
+            time.sleep(0.2)
+        time.sleep(0.5)
+        yield procs
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _run_processes(count: int, threads: int, story, operator, wechat, weibo, args, label) -> tuple:
+    with _processes(count, threads):
+        group, accounts = _fan_out(story, operator, wechat.url, weibo.url, args, label, publish=False)
+        from rongmei.distribution import services
+
+        started = time.perf_counter()
+        services.publish(story=story, user=operator, group_ids=[group.pk])
+        _wait_all_sent(group, accounts)
+        return time.perf_counter() - started, accounts
+
+
+def _both(argv: list[str], pg: str) -> None:
+    """This bench twice, in processes of its own: on SQLite, then on a fresh PostgreSQL database."""
+    argv = [a for a in argv if a != "--both"]
+    sqlite_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    print("=== SQLite ===", flush=True)
+    subprocess.run([sys.executable, __file__, *argv], env=sqlite_env, check=True)
+    print("\n=== PostgreSQL ===", flush=True)
+    subprocess.run([sys.executable, __file__, *argv], env={**os.environ, "DATABASE_URL": pg}, check=True)
 
 
 @contextlib.contextmanager
@@ -174,7 +237,19 @@ def main() -> None:
     parser.add_argument("--publish-delay", type=float, default=0.2, help="seconds a WeChat publish job runs")
     parser.add_argument("--threads", type=int, default=None, help="worker threads (default: the worker's own)")
     parser.add_argument("--skip-sequential", action="store_true", help="only the outbox worker")
+    parser.add_argument("--processes", default="1,2,4",
+                        help="PostgreSQL: numbers of `rongmei distribute` processes to run, one run each")
+    parser.add_argument("--process-threads", type=int, default=16, help="threads per delivery process")
+    parser.add_argument("--both", action="store_true", help="run on SQLite, then on a fresh PostgreSQL database")
+    parser.add_argument("--pg", default="", help="PostgreSQL server for --both (default: DATABASE_URL, "
+                        "else postgresql://rongmei:rongmei@127.0.0.1:5432/postgres)")
     args = parser.parse_args()
+    if args.both:
+        pg = args.pg or os.environ.get("DATABASE_URL", "")
+        if not pg.startswith(("postgres://", "postgresql://")):
+            pg = "postgresql://rongmei:rongmei@127.0.0.1:5432/postgres"
+        _both(sys.argv[1:], pg)
+        return
     base, name = _setup_database()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rongmei.settings")
     import django
@@ -198,34 +273,55 @@ def main() -> None:
         clock = _HttpClock()
         clock.install()
         rows = []
+        postgres = django.db.connection.vendor == "postgresql"
         with _fakes(args) as (wechat, weibo):
-            runs = [("seq", 1)] if not args.skip_sequential else []
-            for label, n in runs + [("par", threads)]:
+            runs = [("seq", 1, "one at a time")] if not args.skip_sequential else []
+            if postgres:
+                runs += [("par", threads, f"1 process, {threads} threads")]
+                runs += [(f"p{n}", n, f"{n} processes × {args.process_threads} threads")
+                         for n in (int(x) for x in args.processes.split(",") if x.strip())]
+            else:
+                runs += [("unb", threads, f"{threads} threads, unbatched"), ("par", threads, f"{threads} threads, batched")]
+            for label, n, title in runs:
                 before = _calls(wechat, weibo)
-                group, accounts = _fan_out(story, operator, wechat.url, weibo.url, args, label)
                 clock.take()
                 cpu = time.process_time()
-                elapsed = _run_worker(n, group, accounts)
+                if label.startswith("p") and label != "par":
+                    elapsed, accounts = _run_processes(n, args.process_threads, story, operator, wechat, weibo, args, label)
+                    total_threads = n * args.process_threads
+                else:
+                    group, accounts = _fan_out(story, operator, wechat.url, weibo.url, args, label)
+                    clock.take()
+                    cpu = time.process_time()
+                    batch = {"unb": False, "par": True}.get(label)
+                    elapsed = _run_worker(n, group, accounts, batch=batch if not postgres else None)
+                    total_threads = n
                 cpu = time.process_time() - cpu
                 http_seconds, http_calls = clock.take()
                 after = _calls(wechat, weibo)
-                rows.append((label, n, elapsed, http_seconds, http_calls, cpu,
-                             {p: after[p] - before.get(p, 0) for p in after if after[p] != before.get(p, 0)}))
+                calls = {p: after[p] - before.get(p, 0) for p in after if after[p] != before.get(p, 0)}
+                rows.append((label, title, total_threads, elapsed, http_seconds, http_calls, cpu, calls))
             wx_state, wb_state = wechat.state(), weibo.state()
         accounts = args.wechat + args.weibo + (1 if args.own_site else 0)
         print(f"\n{args.wechat} WeChat + {args.weibo} Weibo + {int(args.own_site)} own site = {accounts} accounts, "
               f"fakes answering after {args.latency * 1000:.0f} ms, WeChat jobs publishing for "
               f"{args.publish_delay:g} s, database: {django.db.connection.vendor}")
-        print(f"{'':30}{'seconds':>10}{'deliveries/s':>15}{'HTTP calls':>12}{'in HTTP':>10}{'CPU s':>8}")
-        for label, n, elapsed, http_seconds, http_calls, cpu, _ in rows:
-            title = "sequential (1 at a time)" if label == "seq" else f"outbox worker ({n} threads)"
-            share = http_seconds / (elapsed * n) if elapsed else 0
-            print(f"{title:30}{elapsed:>10.2f}{accounts / elapsed:>15.1f}{http_calls:>12}{share:>9.0%}{cpu:>8.1f}")
-        parallel = rows[-1][2]
-        if len(rows) > 1:
-            print(f"ratio sequential/outbox: {rows[0][2] / parallel:.1f}x")
-        print(f"absolute time for {accounts} accounts: {parallel:.2f} s")
-        print("calls per path (outbox run): " + ", ".join(f"{p} {n}" for p, n in sorted(rows[-1][6].items())))
+        print(f"{'':34}{'seconds':>9}{'deliv./s':>10}{'HTTP calls':>11}{'in HTTP':>9}{'CPU s':>7}"
+              f"{'ideal s':>9}{'/ideal':>8}{'vs first':>9}")
+        first = next((r for r in rows if r[0] != "seq"), rows[0])[3]
+        for label, title, total_threads, elapsed, http_seconds, http_calls, cpu, calls in rows:
+            # the ideal: every account's calls at the fakes' latency, spread evenly over the threads
+            # (WeChat's publish job adds its own delay per account, and no thread can beat one account)
+            per_account = sum(calls.values()) / accounts * args.latency + (args.publish_delay if args.wechat else 0)
+            ideal = max(per_account * accounts / total_threads, per_account)
+            share = f"{http_seconds / (elapsed * total_threads):.0%}" if http_calls else "-"
+            print(f"{title:34}{elapsed:>9.2f}{accounts / elapsed:>10.1f}{sum(calls.values()):>11}{share:>9}"
+                  f"{cpu:>7.1f}{ideal:>9.2f}{elapsed / ideal:>7.1f}x{first / elapsed:>8.2f}x")
+        parallel = rows[-1][3]
+        if rows[0][0] == "seq" and len(rows) > 1:
+            print(f"ratio sequential/outbox (last run): {rows[0][3] / parallel:.1f}x")
+        print(f"absolute time for {accounts} accounts: {parallel:.2f} s (last run); best {min(r[3] for r in rows):.2f} s")
+        print("calls per path (last run): " + ", ".join(f"{p} {n}" for p, n in sorted(rows[-1][7].items())))
         per_app = [len([p for p in a["publishes"].values() if p.get("status") == 0]) for a in wx_state["apps"].values()]
         posts = [a["statuses_created"] for a in wb_state["accounts"].values()]
         print(f"WeChat articles per app: {sorted(set(per_app))} over {len(per_app)} apps "

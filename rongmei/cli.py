@@ -17,6 +17,8 @@ USAGE = """用法：rongmei <命令> [参数]
   monitor        舆情：tone FILE（倾向）、dedupe FILE（转载归组）、fetch [监测源]（立即抓取）
   analytics      传播效果：sync [--days N] [--account ID] [--center 中心]（立即同步微信、微博数据统计与本站阅读数）
   migrate        升级数据库结构
+  backup         备份数据库和媒体文件：--output 目录 [--keep 份数]（见 docs/backup.md）
+  restore        从备份文件恢复：restore 备份文件 [--yes]（先校验，恢复后逐表核对）
   其他           Django 管理命令，见 rongmei help
 """
 
@@ -66,7 +68,10 @@ def _check() -> int:
 
         pending = MigrationExecutor(connection).migration_plan(MigrationExecutor(connection).loader.graph.leaf_nodes())
         if pending:
-            print(f"  ! 有 {len(pending)} 个数据库迁移尚未执行：请运行 rongmei migrate")
+            # Not a warning: code newer than the schema fails on the first page that reads a new
+            # column, so a unit whose ExecStartPre is this check must not start (docs/deploy.md).
+            print(f"✗ 有 {len(pending)} 个数据库迁移尚未执行：请先运行 rongmei migrate，再启动网站和任务消费者。")
+            failed = True
     else:
         print(f"✗ {db['detail']}：请检查 DATABASE_URL 以及数据库服务是否已启动。")
         failed = True
@@ -81,6 +86,8 @@ def _check() -> int:
         print(f"  ! 任务队列可访问，但{queue['detail']}：请运行 rongmei worker 或 rongmei serve。")
 
     media = cfg.media_root
+    if cfg.s3 is not None:
+        return 1 if (_check_bucket(cfg) or failed) else 0
     try:
         media.mkdir(parents=True, exist_ok=True)
         probe = media / ".write-test"
@@ -91,6 +98,19 @@ def _check() -> int:
         print(f"✗ MEDIA_ROOT：目录 {media} 不可写（{exc.strerror}）。")
         failed = True
     return 1 if failed else 0
+
+
+def _check_bucket(cfg) -> bool:
+    """MEDIA_STORAGE=s3: write, read and delete one small object. True when it failed."""
+    from rongmei.core.storage_s3 import probe_bucket
+
+    where = f"{cfg.s3.get('endpoint_url') or 'AWS'} / {cfg.s3['bucket_name']}"
+    problem = probe_bucket(cfg.s3)
+    if problem:
+        print(f"✗ S3_BUCKET：对象存储 {where} 不可用（{problem}）。请检查地址、存储桶名称和访问密钥。")
+        return True
+    print(f"✓ 对象存储可读写（{where}）")
+    return False
 
 
 def _safe_url(url: str | None) -> str:

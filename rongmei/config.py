@@ -54,7 +54,7 @@ class Config:
     sandbox: bool
     base_url: str
     port: int
-    # HTTPS behind nginx (docs/deployment.md): secure cookies, redirect, HSTS, proxy header.
+    # HTTPS behind nginx (docs/deploy.md): secure cookies, redirect, HSTS, proxy header.
     https: bool = False
     hsts_seconds: int = 0
     hsts_include_subdomains: bool = False
@@ -65,6 +65,9 @@ class Config:
     problems: list[Problem] = field(default_factory=list)
     # Intranet hosts/networks the review link check may reach (see _linkcheck_allow).
     linkcheck_allow: list[str] = field(default_factory=list)
+    # MEDIA_STORAGE=s3: django-storages' S3Storage options (see _s3, docs/storage.md), else None.
+    s3: dict | None = None
+    s3_delivery: str = "stream"
 
 
 class ConfigError(Exception):
@@ -252,7 +255,7 @@ def warnings(cfg: Config) -> list[Problem]:
     if cfg.debug:
         found.append(Problem("DEBUG", "已开启：出错时会向访问者显示调试信息，正式使用前请关闭。"))
     if not cfg.https:
-        found.append(Problem("RONGMEI_HTTPS", "未开启：登录 Cookie 会经明文 HTTP 传送。正式上线请由 nginx 提供 HTTPS（见 docs/deployment.md），再设置 RONGMEI_HTTPS=1。"
+        found.append(Problem("RONGMEI_HTTPS", "未开启：登录 Cookie 会经明文 HTTP 传送。正式上线请由 nginx 提供 HTTPS（见 docs/deploy.md），再设置 RONGMEI_HTTPS=1。"
                              + ("HSTS_SECONDS 只在 HTTPS 开启后生效。" if cfg.hsts_requested else "")))
     else:
         if not cfg.hsts_seconds:
@@ -286,6 +289,59 @@ def _linkcheck_allow(env, problems: list[Problem]) -> list[str]:
     return good
 
 
+S3_ADDRESSING = {"path", "virtual", "auto"}
+S3_DELIVERY = {"stream", "redirect"}
+
+
+def _s3(env, problems: list[Problem]) -> tuple[dict | None, str]:
+    """MEDIA_STORAGE=s3: the bucket on an S3-compatible service (MinIO, Ceph, a cloud's OSS
+    with the S3 API), as options of `rongmei.core.storage_s3.MediaS3Storage`."""
+    bucket = (env.get("S3_BUCKET") or "").strip()
+    if not bucket:
+        problems.append(Problem("S3_BUCKET", "媒体存储设为 s3，但没有填写存储桶名称。请设置 S3_BUCKET，例如 S3_BUCKET=rongmei-media。"))
+    elif not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
+        problems.append(Problem("S3_BUCKET", f"“{bucket}”不是合法的存储桶名称：只能用小写字母、数字、点和连字符，3 到 63 个字符。"))
+    endpoint = (env.get("S3_ENDPOINT_URL") or "").strip().rstrip("/")
+    if endpoint and (urlparse(endpoint).scheme not in {"http", "https"} or not urlparse(endpoint).hostname):
+        problems.append(Problem("S3_ENDPOINT_URL", f"“{endpoint}”不是对象存储的地址，例如 http://127.0.0.1:9000（MinIO）"
+                                                   "或 https://oss-cn-hangzhou.aliyuncs.com。用 AWS 本身时留空。"))
+        endpoint = ""
+    key, secret = (env.get("S3_ACCESS_KEY_ID") or "").strip(), (env.get("S3_SECRET_ACCESS_KEY") or "").strip()
+    if bool(key) != bool(secret):
+        missing = "S3_SECRET_ACCESS_KEY" if key else "S3_ACCESS_KEY_ID"
+        problems.append(Problem(missing, "访问密钥要成对填写：S3_ACCESS_KEY_ID 和 S3_SECRET_ACCESS_KEY 都填，"
+                                         "或者都不填（使用服务器的实例角色或 ~/.aws 中的凭据）。"))
+    style = (env.get("S3_ADDRESSING_STYLE") or "path").strip().lower()
+    if style not in S3_ADDRESSING:
+        problems.append(Problem("S3_ADDRESSING_STYLE", f"“{style}”无效，请填 path（MinIO、Ceph 常用）、virtual 或 auto。"))
+        style = "path"
+    delivery = (env.get("S3_MEDIA_DELIVERY") or "stream").strip().lower()
+    if delivery not in S3_DELIVERY:
+        problems.append(Problem("S3_MEDIA_DELIVERY", f"“{delivery}”无效，请填 stream（由本系统检查权限后转发文件）"
+                                                     "或 redirect（检查权限后跳转到短时有效的签名地址）。"))
+        delivery = "stream"
+    domain = (env.get("S3_CUSTOM_DOMAIN") or "").strip().strip("/")
+    if domain and ("/" in domain.split("://")[-1] or " " in domain):
+        problems.append(Problem("S3_CUSTOM_DOMAIN", f"“{domain}”不是域名，例如 media.example.gov.cn（不带路径）。"))
+        domain = ""
+    location = (env.get("S3_LOCATION") or "").strip().strip("/")
+    options = {
+        "bucket_name": bucket or None,
+        "endpoint_url": endpoint or None,
+        "region_name": (env.get("S3_REGION") or "").strip() or "us-east-1",
+        "access_key": key or None,
+        "secret_key": secret or None,
+        "addressing_style": style,
+        "signature_version": "s3v4",
+        "custom_domain": domain.split("://")[-1] or None,
+        "location": location,
+        "querystring_expire": _int(env, "S3_URL_EXPIRE", 60, 5, 7 * 24 * 3600, problems),
+        "default_acl": None,        # the bucket stays private: every read goes through /media/
+        "file_overwrite": False,    # like the local folder: a name taken gets a new one
+    }
+    return options, delivery
+
+
 def load(env=None) -> Config:
     env = os.environ if env is None else env
     problems: list[Problem] = []
@@ -295,10 +351,13 @@ def load(env=None) -> Config:
     demo = _bool(env, "RONGMEI_DEMO", False, problems)
     secret_key, secret_key_source = _secret_key(env, var_dir, problems)
 
-    media_storage = (env.get("MEDIA_STORAGE") or "local").strip().lower()
-    if media_storage != "local":
-        problems.append(Problem("MEDIA_STORAGE", f"“{media_storage}”无法使用：当前版本只支持 local（本地目录，由 MEDIA_ROOT 指定）。"))
+    storage_var = "RONGMEI_MEDIA_STORAGE" if env.get("RONGMEI_MEDIA_STORAGE") else "MEDIA_STORAGE"
+    media_storage = (env.get(storage_var) or "local").strip().lower()
+    if media_storage not in {"local", "s3"}:
+        problems.append(Problem(storage_var, f"“{media_storage}”无法使用：请填 local（本地目录，由 MEDIA_ROOT 指定）"
+                                             "或 s3（兼容 S3 的对象存储，见 docs/storage.md）。"))
         media_storage = "local"
+    s3, s3_delivery = (_s3(env, problems) if media_storage == "s3" else (None, "stream"))
     media_root = Path(env.get("MEDIA_ROOT") or var_dir / "media").resolve()
 
     log_level = (env.get("LOG_LEVEL") or "INFO").strip().upper()
@@ -329,6 +388,8 @@ def load(env=None) -> Config:
         redis_url=_redis_url(env, problems),
         media_storage=media_storage,
         media_root=media_root,
+        s3=s3,
+        s3_delivery=s3_delivery,
         allowed_hosts=_list(env, "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"]),
         csrf_trusted_origins=_list(env, "CSRF_TRUSTED_ORIGINS", []),
         time_zone=time_zone,

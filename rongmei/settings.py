@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "rongmei.events",
     "rongmei.live",
     "rongmei.cable",
+    "rongmei.province",
+    "rongmei.sharing",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Outside PortalSiteMiddleware, so the pre-rendered public pages get the policy too.
     "csp.middleware.CSPMiddleware",
+    # A 500 caused by an unreachable database becomes a Chinese 503 (core.outage).
+    "rongmei.core.outage.ServiceUnavailableMiddleware",
     "rongmei.portal.middleware.PortalSiteMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,7 +126,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if CONFIG.redis_url:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # RedisCache that answers from process memory while Redis is away (core.resilientcache).
+            "BACKEND": "rongmei.core.resilientcache.ResilientRedisCache",
             "LOCATION": CONFIG.redis_url,
             "KEY_PREFIX": "rongmei",
         }
@@ -147,7 +152,7 @@ HUEY["consumer"] = {"workers": 2, "worker_type": "thread", "periodic": True}
 # Rate-limit counters (django-ratelimit, read beacons) live where every gunicorn worker sees
 # them: Redis, or a table in the database (core migration 0006). Never per-process memory.
 if CONFIG.redis_url:
-    CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    CACHES["ratelimit"] = {"BACKEND": "rongmei.core.resilientcache.ResilientRedisCache",
                            "LOCATION": CONFIG.redis_url, "KEY_PREFIX": "rongmei-ratelimit"}
 else:
     CACHES["ratelimit"] = {"BACKEND": "rongmei.core.ratelimitcache.RateLimitCache", "LOCATION": "rongmei_ratelimit",
@@ -161,7 +166,8 @@ RONGMEI_TRUSTED_PROXIES = CONFIG.trusted_proxies
 # a task whose rows are not there yet, and a rolled-back change leaves no task behind.
 TASKS = {
     "default": {
-        "BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend",
+        # HueyBackend that keeps a task in the database while Redis is away (core.taskfallback).
+        "BACKEND": "rongmei.core.taskfallback.FallbackHueyBackend",
         "OPTIONS": {"enqueue_on_commit": True},
     }
 }
@@ -233,6 +239,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# MEDIA_STORAGE=s3: uploads on S3-compatible storage (docs/storage.md); static files stay local.
+# Media addresses stay /media/…: the app checks access, then streams or redirects (S3_MEDIA_DELIVERY).
+if CONFIG.s3 is not None:
+    STORAGES["default"] = {"BACKEND": "rongmei.core.storage_s3.MediaS3Storage", "OPTIONS": dict(CONFIG.s3)}
+RONGMEI_MEDIA_DELIVERY = CONFIG.s3_delivery
 WHITENOISE_USE_FINDERS = DEBUG
 # Source maps (5 MB of the API docs' JavaScript) are for browser devtools only: compressing
 # them took ~40% of every collectstatic.
@@ -267,7 +278,7 @@ RONGMEI_PUBLISH_WAIT_HOURS = float(os.environ.get("RONGMEI_PUBLISH_WAIT_HOURS", 
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# HTTPS (RONGMEI_HTTPS, HSTS_*, SECURE_PROXY_SSL_HEADER; docs/deployment.md). nginx ends TLS
+# HTTPS (RONGMEI_HTTPS, HSTS_*, SECURE_PROXY_SSL_HEADER; docs/deploy.md). nginx ends TLS
 # and says so in X-Forwarded-Proto, believed only from TRUSTED_PROXIES (core.clientip).
 SESSION_COOKIE_SECURE = CONFIG.https
 CSRF_COOKIE_SECURE = CONFIG.https

@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("rongmei.events.urls")),
     path("", include("rongmei.live.urls")),
     path("", include("rongmei.cable.urls")),
+    path("", include("rongmei.province.urls")),
+    path("", include("rongmei.sharing.urls")),
     path("", include("rongmei.portal.urls")),
     path("", include("rongmei.portal.staff_urls")),
     path("", include("rongmei.newsroom.urls")),

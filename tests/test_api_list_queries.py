@@ -40,6 +40,9 @@ LISTS = [
     ("cableclerk", "/api/v1/cable/subscribers"), ("cableclerk", "/api/v1/cable/transactions"),
     ("cableclerk", "/api/v1/cable/packages"), ("cableclerk", "/api/v1/cable/devices"), ("cableagent", "/api/v1/cable/calls"),
     ("cableagent", "/api/v1/cable/orders?state=all"), ("technician", "/api/v1/cable/orders?state=all"),
+    # issue 19: the platform admin's centers; what flows between levels
+    ("admin", "/api/v1/province/centers"),
+    ("editor", "/api/v1/sharing/received"), ("editor", "/api/v1/sharing/submissions"),
 ]
 
 

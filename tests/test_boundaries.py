@@ -22,13 +22,18 @@ ALLOWED = {
     # SSRF-safe connections for fetching.
     "monitor": {"core", "planning", "newsroom", "review", "distribution", "inquiry"},
     "analytics": {"core", "newsroom", "distribution", "portal"},
-    "appraisal": {"core", "newsroom", "review", "distribution", "portal", "analytics"},
+    # a story a county submitted up and the upper center used (sharing) counts as a pickup
+    "appraisal": {"core", "newsroom", "review", "distribution", "portal", "analytics", "sharing"},
     # 经营创收 (issue 18): ad content goes through review's checks; events tie in to a
     # coverage plan; both take their clients from the ads register; live production extends the portal's live streams (and their posters).
     "ads": {"core", "review"},
     "events": {"core", "planning", "newsroom", "ads"},
     "live": {"core", "newsroom", "portal", "ads"},
     "cable": {"core"},
+    # 一省一平台 (issue 19): stories and plans flow between levels as leads or drafts.
+    "sharing": {"core", "planning", "newsroom"},
+    # 省级平台: the figures of the centers below, read through each room's selectors
+    "province": {"core", "newsroom", "distribution", "inquiry", "analytics"},
 }
 
 

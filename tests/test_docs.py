@@ -29,7 +29,7 @@ def test_readme_names_no_file_outside_the_repository():
 def test_every_room_has_its_page_linked_from_the_readme():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     for room in ("core", "planning", "newsroom", "review", "distribution", "portal", "inquiry", "monitor", "analytics", "appraisal",
-                 "ads", "events", "live", "cable"):
+                 "ads", "events", "live", "cable", "province", "sharing"):
         assert f"(docs/{room}.md)" in text
     for page in ("architecture", "glossary", "settings", "deployment", "security", "development"):
         assert f"(docs/{page}.md)" in text

@@ -61,6 +61,7 @@ def fuzz_server():
             "from rongmei.newsroom.models import VideoJob; from rongmei.core.models import MessageChannel, MessageDelivery; "
             "from rongmei.ads import models as ad; from rongmei.events import models as ev; "
             "from rongmei.live import models as lv; from rongmei.cable import models as cb; "
+            "from rongmei.sharing import models as sh; "
             "c = Center.objects.get(slug='demo'); "
             "first = lambda m: m.objects.filter(center=c).order_by('pk').values_list('pk', flat=True).first() or 1; "
             "print(open311_keys.create_key(c, 'fuzz'), "
@@ -71,7 +72,7 @@ def fuzz_server():
             "am.Deduction, am.Dispute, VideoJob, MessageChannel, MessageDelivery, "
             "ad.Slot, ad.Client, ad.Contract, ad.Booking, ev.Event, ev.BudgetLine, ev.Task, lv.Production, "
             "lv.CrewAssignment, lv.EquipmentAssignment, lv.Segment, lv.CheckItem, lv.Equipment, cb.Subscriber, "
-            "cb.WorkOrder)), "
+            "cb.WorkOrder, sh.PushTarget)), "
             "Case.objects.filter(center=c, is_public=True).order_by('pk').values_list('code', flat=True).first())")
     out = inst.rongmei("shell", "-c", code).stdout.strip().splitlines()[-1].split()
     inst.open311_key, inst.api_token = out[0], out[1]
@@ -82,7 +83,8 @@ def fuzz_server():
              "job_id", "channel_id", "delivery_id",  # issue 17: video versions, message channels, the delivery log
              # issue 18: 广告经营, 活动运营, 直播制作, 有线网络
              "slot_id", "client_id", "contract_id", "booking_id", "event_id", "line_id", "task_id", "production_id",
-             "crew_id", "kit_id", "segment_id", "check_item_id", "equipment_id", "subscriber_id", "order_id")
+             "crew_id", "kit_id", "segment_id", "check_item_id", "equipment_id", "subscriber_id", "order_id",
+             "received_id")  # issue 19: a push the county received
     inst.real_ids = dict(zip(names, (int(x) for x in out[2:2 + len(names)])))
     code_ = out[2 + len(names)]
     inst.real_ids.update({"id": inst.real_ids["story_id"], "center": "demo", "service_code": "complain",

@@ -195,6 +195,9 @@ ROOMS = [
     ("cable-subscribers", "cable_list_subscribers", "cableclerk", {}),
     ("cable-calls", "cable_list_calls", "cableagent", {}),
     ("cable-orders", "cable_list_orders", "technician", {}),
+    ("province-centers", "province_list_centers", "admin", {}),
+    ("sharing-received", "sharing_list_received", "editor", {}),
+    ("sharing-submissions", "sharing_list_submissions", "editor", {}),
 ]
 
 VIDEO_STORY = ("from rongmei.newsroom.models import VideoJob; "

@@ -733,6 +733,31 @@ URLS: dict[str, Expect | list[Expect]] = {
     "cable:package_toggle": Expect(Perm("cable.manage"), kwargs=kw(pk="cable_package")),
     "cable:device_status": Expect(Perm("cable.manage"), kwargs=kw(pk="cable_device"), data=body(status=""),
                                   note="no status: 400"),
+    # 省级平台 (issue 19): 中心管理 is the platform admin's; 下级中心统计 is province.view (a county
+    # such as A gets its empty state). Requests run in rolled-back savepoints: a quota saved as
+    # "no limit" changes nothing that stays.
+    "province:centers": Expect(PlatformAdmin()),
+    "province:center_new": Expect(PlatformAdmin()),
+    "province:center": Expect(PlatformAdmin(), kwargs=kw(pk="center_b"), a_object=False),
+    "province:center_action": Expect(PlatformAdmin(), kwargs=kw(pk="center_b", action="=quotas"),
+                                     data=body(quota_staff="", quota_storage_mb=""), a_object=False),
+    "province:platform_stats": Expect(PlatformAdmin()),
+    "province:platform_stats_export": Expect(PlatformAdmin()),
+    "province:ranking": Expect(Perm("province.view")),
+    "province:ranking_export": Expect(Perm("province.view")),
+    # 上下级稿件流转: A is a county — it receives pushes and submits up; it has no pushes of its
+    # own and receives no submissions, so those routes only meet ids that exist nowhere (404).
+    "sharing:inbox": Expect(Perm("sharing.receive")),
+    "sharing:received": Expect(Perm("sharing.receive"), kwargs=kw(pk="sharing_received")),
+    "sharing:received_action": Expect(Perm("sharing.receive"), kwargs=kw(pk="sharing_received", action="=decline"),
+                                      data=body(reason=""), note="declining without a reason: 400"),
+    "sharing:incoming": Expect(Nobody(), kwargs=kw(pk="=987654"), a_object=False, note="no submission: 404"),
+    "sharing:incoming_action": Expect(Nobody(), kwargs=kw(pk="=987654", action="=not_used"), a_object=False,
+                                      data=body(reason=""), note="no submission: 404"),
+    "sharing:sent": Expect(Perm("sharing.push") | Perm("sharing.submit")),
+    "sharing:push": Expect(Nobody(), kwargs=kw(pk="=987654"), a_object=False, note="no push: 404"),
+    "sharing:push_new": Expect(Nobody(), note="A is a county, with nobody below it: 403 for all"),
+    "sharing:submit": Expect(Perm("sharing.submit")),
 }
 
 DIST_READ = Perm("distribution.manage_accounts") | Perm("distribution.publish")
@@ -1241,6 +1266,43 @@ API: dict[str, Expect | list[Expect]] = {
                                                             data=body(technician_id="@order_technician_id", version=987654),
                                                             as_json=True),
     "GET /api/v1/cable/stats/{year}": Expect(Perm("cable.manage"), a_object=False, note="the asker's own center's year"),
+    # 省级平台 (issue 19)
+    "GET /api/v1/province/centers": Expect(PlatformAdmin()),
+    "GET /api/v1/province/centers/{center_id}": Expect(PlatformAdmin(), a_object=False),
+    "POST /api/v1/province/centers": Expect(PlatformAdmin(), data=body(name="隔离测试县", slug="iso-x", level="county",
+                                                                       admin_username="iso_x_admin", admin_name="测试",
+                                                                       admin_password="123"), as_json=True,
+                                            note="a password too weak: 422, nothing created"),
+    "POST /api/v1/province/centers/{center_id}/suspend": Expect(PlatformAdmin(), data=body(reason=""), as_json=True,
+                                                                a_object=False, note="no reason: 422"),
+    "POST /api/v1/province/centers/{center_id}/resume": Expect(PlatformAdmin(), a_object=False,
+                                                               note="B is running: 422"),
+    "PUT /api/v1/province/centers/{center_id}/quotas": Expect(PlatformAdmin(), data=body(), as_json=True, a_object=False),
+    "GET /api/v1/province/stats": Expect(PlatformAdmin()),
+    "GET /api/v1/province/ranking": Expect(Perm("province.view")),
+    # 上下级稿件流转 (see the screens above)
+    "GET /api/v1/sharing/pushes": Expect(Perm("sharing.push")),
+    "POST /api/v1/sharing/pushes": Expect(Perm("sharing.push"), data=body(story_id="@published_story", scope="all",
+                                                                          rights="free"), as_json=True,
+                                          note="A is a county, with nobody below it: 422"),
+    "GET /api/v1/sharing/pushes/{push_id}": Expect(Nobody(), a_object=False, note="no push: 404"),
+    "GET /api/v1/sharing/received": Expect(Perm("sharing.receive")),
+    "GET /api/v1/sharing/received/{received_id}": Expect(Perm("sharing.receive")),
+    "POST /api/v1/sharing/received/{received_id}/accept": Expect(Perm("sharing.receive"), data=body(**{"as": "lead"}),
+                                                                 as_json=True),
+    "POST /api/v1/sharing/received/{received_id}/decline": Expect(Perm("sharing.receive"), data=body(reason=""),
+                                                                  as_json=True, note="no reason: 422"),
+    "GET /api/v1/sharing/submissions": Expect(Perm("sharing.submit")),
+    "POST /api/v1/sharing/submissions": Expect(Perm("sharing.submit"), data=body(story_id="@published_story",
+                                                                                to_center_ids=[]), as_json=True),
+    "GET /api/v1/sharing/incoming": Expect(Perm("sharing.receive")),
+    "GET /api/v1/sharing/incoming/{submission_id}": Expect(Nobody(), a_object=False, note="no submission: 404"),
+    "POST /api/v1/sharing/incoming/{submission_id}/used": Expect(Nobody(), data=body(), as_json=True, a_object=False,
+                                                                 note="no submission: 404"),
+    "POST /api/v1/sharing/incoming/{submission_id}/not-used": Expect(Nobody(), data=body(reason=""), as_json=True,
+                                                                     a_object=False, note="no submission: 404"),
+    "POST /api/v1/sharing/incoming/{submission_id}/take-in": Expect(Nobody(), data=body(), as_json=True, a_object=False,
+                                                                    note="no submission: 404"),
 }
 
 # Path parameters of the API by name (the same name means the same kind of object everywhere).
@@ -1259,6 +1321,8 @@ PATH_PARAMS = {
     "production_id": "production", "crew_id": "live_crew", "kit_id": "live_kit", "segment_id": "live_segment",
     "check_item_id": "live_check", "equipment_id": "live_equipment", "year": "this_year",
     "subscriber_id": "cable_subscriber", "order_id": "cable_order",
+    # issue 19
+    "center_id": "center_b", "received_id": "sharing_received", "push_id": "=987654", "submission_id": "=987654",
 }
 
 ADMIN_PUBLIC = {"admin:login"}
@@ -1610,6 +1674,10 @@ class World:
         self.cable_package = self.cable_subscriber.package
         self.cable_call = Call.objects.filter(center=a).order_by("pk").first()
         self.cable_device = Device.objects.filter(center=a).order_by("pk").first()
+        from rongmei.sharing.models import PushTarget
+
+        self.sharing_received = PushTarget.objects.filter(center=a).order_by("pk").first()
+        assert self.sharing_received is not None, "the demo has the province's push waiting in 示例县"
         assert Package.objects.filter(center=a).exists()
         # A's private text in each room: clients' notes, the event's description, the production's
         # note, the subscriber's address and the hotline's notes.

@@ -549,3 +549,8 @@ def screen(center, today: dt.date | None = None) -> dict:
         "index": {"value": index.value, "coverage": index.coverage,
                   "outlets": [{"name": o.label, "weight": o.weight, "value": o.value} for o in index.outlets]},
     }
+
+
+def outlet_label(code: str) -> str:
+    """The Chinese name of an outlet code (网站、微信公众号 …), for other rooms' tables."""
+    return _outlet_label(code)

@@ -82,3 +82,8 @@ class AppraisalConfig(AppConfig):
 
         province_used.connect(on_province_used, dispatch_uid="appraisal.province_pickups")
         audit_labels.register({"appraisal.pickup_late": "省平台采用（已结算月份，未计入）"})
+        # -- 19:sharing --
+        from rongmei.appraisal.sharing_pickups import on_submission_used
+        from rongmei.sharing.signals import submission_used
+
+        submission_used.connect(on_submission_used, dispatch_uid="appraisal.sharing_pickups")

@@ -122,6 +122,7 @@ class Pickup(TenantModel):
         MANUAL = "manual", "手工登记"
         IMPORT = "import", "表格导入"
         PROVINCE = "province", "省级平台回执"
+        SHARING = "sharing", "上级中心采用供稿"
 
     story = models.ForeignKey("newsroom.Story", on_delete=models.CASCADE, related_name="+", verbose_name="稿件")
     month = models.DateField("计入月份")

@@ -38,6 +38,7 @@ _GROUPS: dict[str, str] = {
     "analytics": "传播效果",
     "appraisal": "绩效考核",
     "ads": "广告经营", "events": "活动运营", "live": "直播制作", "cable": "有线网络",
+    "province": "省级平台", "sharing": "上下级稿件流转",
 }
 
 # object type (app_label.model) -> (kind shown in the log, how to name one object or None)

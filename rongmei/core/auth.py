@@ -68,6 +68,20 @@ def centers_for(user):
     return Center.objects.filter(is_active=True, id__in=Membership.objects.filter(user=user).values("center_id"))
 
 
+def suspended_centers_for(user) -> list[Center]:
+    """Centers where the person holds a role but which the platform admin has suspended
+    (停用): they are told so, and why, instead of "no center"."""
+    if not getattr(user, "is_authenticated", False) or user.is_superuser:
+        return []
+    return list(Center.objects.filter(is_active=False, id__in=Membership.objects.filter(user=user).values("center_id"))
+                .order_by("id"))
+
+
+def suspended_message(centers: list[Center]) -> str:
+    return "；".join(f"{c.name}已被平台管理员停用" + (f"，原因：{c.suspended_reason}" if c.suspended_reason else "")
+                    for c in centers) + "。如有疑问请联系平台管理员。"
+
+
 class MixedCharacterValidator:
     """A password must mix letters and digits (demo accounts are created without it)."""
 

@@ -19,6 +19,15 @@ from rongmei.core.permissions import PLATFORM_ADMIN_LABEL, ROLES
 DEMO_PASSWORD = "rongmei-demo"
 DEMO_SLUG = "demo"
 NEIGHBOUR_SLUG = "linxian"
+PROVINCE_SLUG = "sheng"
+CITY_SLUG = "shi"
+
+# The province platform above the two counties (一省一平台, three tiers like 赣鄱云): the
+# province's own center, the city's, then 示例县 and 邻县. Their chief editors log in too.
+UPPER_PEOPLE = [
+    (PROVINCE_SLUG, "sheng", "唐宁", "省级平台 · 总编辑"),
+    (CITY_SLUG, "shi", "白洁", "市级中心 · 总编辑"),
+]
 
 ORG_UNITS = [
     ("总编室", "统筹指挥调度、签发与考核"),
@@ -103,10 +112,15 @@ class _Tally:
             self.existing += 1
 
 
-def _center(tally: _Tally, slug: str, name: str, region: str) -> Center:
+def _center(tally: _Tally, slug: str, name: str, region: str, *, level: str = Center.Level.COUNTY,
+            parent: Center | None = None) -> Center:
     center = Center.objects.filter(slug=slug).first()
     tally.count(center is None)
-    return center or services.create_center(name=name, slug=slug, region=region)
+    center = center or services.create_center(name=name, slug=slug, region=region)
+    if (center.level, center.parent_id) != (level, parent.pk if parent else None):
+        center.level, center.parent = level, parent
+        center.save(update_fields=["level", "parent"])
+    return center
 
 
 def _organisation(tally: _Tally, center: Center, units, departments, areas) -> None:
@@ -163,6 +177,12 @@ def load_demo() -> dict:
     demo = _center(tally, DEMO_SLUG, "示例县融媒体中心", "示例省示例市示例县")
     _organisation(tally, demo, ORG_UNITS, DEPARTMENTS, AREAS)
     neighbour = _center(tally, NEIGHBOUR_SLUG, "邻县融媒体中心", "示例省示例市邻县")
+    # Made after the counties, so the demo county stays the first center (a platform admin's
+    # first workplace), then the tree is tied.
+    province = _center(tally, PROVINCE_SLUG, "示例省融媒云平台", "示例省", level=Center.Level.PROVINCE)
+    city = _center(tally, CITY_SLUG, "示例市融媒体中心", "示例省示例市", level=Center.Level.CITY, parent=province)
+    demo = _center(tally, DEMO_SLUG, demo.name, demo.region, parent=city)
+    neighbour = _center(tally, NEIGHBOUR_SLUG, neighbour.name, neighbour.region, parent=city)
     _organisation(
         tally, neighbour,
         [("融媒编发部", "编辑与分发"), ("媒体采集部", "采访与拍摄")],
@@ -186,6 +206,11 @@ def load_demo() -> dict:
         logins.append((username, f"{name} · {'、'.join(labels)}"))
     _person(tally, neighbour, "lx_reporter", "马超", ["reporter"], "媒体采集部", None)
     logins.append(("lx_reporter", "马超 · 记者（邻县融媒体中心）"))
+    for slug, username, name, label in UPPER_PEOPLE:
+        upper = province if slug == PROVINCE_SLUG else city
+        _organisation(tally, upper, [("总编室", "统筹指挥调度与签发")], [], [])
+        _person(tally, upper, username, name, ["chief_editor"], "总编室", None)
+        logins.append((username, f"{name} · {label}"))
 
     loading_since = timezone.now()
     for loader in _loaders:

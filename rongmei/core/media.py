@@ -12,6 +12,9 @@ Embedded mode (``RONGMEI_SERVE_MEDIA=1``) sends the file from here. Behind nginx
 (``RONGMEI_SERVE_MEDIA=0``) nginx passes /media/ to the app, which checks and answers with
 ``X-Accel-Redirect: /internal-media/<path>``; nginx serves that from an ``internal``
 location (see deploy/nginx/rongmei-site.conf), so the file never leaves without the check.
+On S3-compatible storage (``MEDIA_STORAGE=s3``, docs/storage.md) the addresses stay /media/…;
+after the same check the app streams the object from the bucket, or with
+``S3_MEDIA_DELIVERY=redirect`` answers 302 to a presigned address valid for S3_URL_EXPIRE seconds.
 
 Every answer carries ``X-Content-Type-Options: nosniff`` and a sandboxing policy; documents (anything not a
 picture, sound or video) come as ``Content-Disposition: attachment``, so nothing uploaded is
@@ -28,10 +31,20 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.core.files.storage import default_storage
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+)
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from django.views.static import was_modified_since
+
+from rongmei.core import storage
 
 # (request, path) -> may this request read the file at `path` (relative to MEDIA_ROOT)?
 Rule = Callable[[HttpRequest, str], bool]
@@ -112,18 +125,39 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
     name = clean_path(path)
     if name is None or not may_read(request, name):
         raise Http404(NOT_FOUND)
-    full = Path(settings.MEDIA_ROOT, name)
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    if settings.RONGMEI_SERVE_MEDIA:
-        response = _file_response(request, full, content_type)
+    disposition = (None if content_type.startswith(INLINE_TYPES)
+                   else f"attachment; filename*=UTF-8''{quote(posixpath.basename(name))}")
+    if not storage.is_local():
+        # Object storage (docs/storage.md): streamed from the bucket, or a short-lived signed
+        # redirect; X-Accel-Redirect cannot reach a bucket, so it is not used here.
+        response = _stored_response(request, name, content_type, disposition)
+    elif settings.RONGMEI_SERVE_MEDIA:
+        response = _file_response(request, Path(settings.MEDIA_ROOT, name), content_type)
     else:
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = INTERNAL_PREFIX + quote(name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = FILE_POLICY
     response["Cache-Control"] = "private, no-cache"   # checked again on every use
-    if not content_type.startswith(INLINE_TYPES):
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(posixpath.basename(name))}"
+    if disposition:
+        response["Content-Disposition"] = disposition
+    return response
+
+
+def _stored_response(request: HttpRequest, name: str, content_type: str, disposition: str | None) -> HttpResponse:
+    media = default_storage
+    try:
+        modified = media.get_modified_time(name)
+    except OSError:   # no such file (the S3 storage says FileNotFoundError too)
+        raise Http404(NOT_FOUND) from None
+    if getattr(settings, "RONGMEI_MEDIA_DELIVERY", "stream") == "redirect" and hasattr(media, "presigned_url"):
+        return HttpResponseRedirect(media.presigned_url(name, content_type=content_type, disposition=disposition))
+    stamp = int(modified.timestamp())
+    if not was_modified_since(request.META.get("HTTP_IF_MODIFIED_SINCE"), stamp):
+        return HttpResponseNotModified()
+    response = FileResponse(media.open(name, "rb"), content_type=content_type)
+    response["Last-Modified"] = http_date(stamp)
     return response
 
 

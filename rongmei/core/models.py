@@ -11,7 +11,14 @@ from rongmei.core.permissions import ROLE_CHOICES
 
 
 class Center(models.Model):
-    """One county converged media center (融媒体中心): the tenant every record belongs to."""
+    """One converged media center (融媒体中心): the tenant every record belongs to. A province
+    platform (一省一平台) holds its province's center, the cities' and the counties' in one
+    tree (`parent`); content flows between levels only through the sharing app."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", "省级"
+        CITY = "city", "市级"
+        COUNTY = "county", "县级"
 
     name = models.CharField("名称", max_length=100, unique=True)
     slug = models.SlugField(
@@ -30,6 +37,13 @@ class Center(models.Model):
     )
     is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    level = models.CharField("层级", max_length=10, choices=Level.choices, default=Level.COUNTY)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               verbose_name="上级中心", help_text="省级平台下的市级中心、市级下的县级中心")
+    suspended_reason = models.CharField("停用原因", max_length=200, blank=True)
+    suspended_at = models.DateTimeField("停用时间", null=True, blank=True)
+    quota_staff = models.PositiveIntegerField("人员上限", null=True, blank=True, help_text="留空不限")
+    quota_storage_mb = models.PositiveIntegerField("存储上限（MB）", null=True, blank=True, help_text="留空不限")
 
     class Meta:
         verbose_name = "融媒体中心"
@@ -446,3 +460,25 @@ class MessageDelivery(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.address_masked}：{self.title}"
+
+
+class PendingEnqueue(models.Model):
+    """A task that could not reach the queue (Redis away): relayed by the worker once it is
+    back, then deleted (core.taskfallback)."""
+
+    task_id = models.CharField("任务编号", max_length=64, unique=True)
+    task_path = models.CharField("任务", max_length=300)
+    args = models.JSONField("位置参数", default=list)
+    kwargs = models.JSONField("关键字参数", default=dict)
+    priority = models.IntegerField("优先级", null=True, blank=True)
+    run_after = models.DateTimeField("最早执行时间", null=True, blank=True)
+    record = models.JSONField("任务记录", default=dict)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "待入队任务"
+        verbose_name_plural = "待入队任务"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} ({self.task_id})"

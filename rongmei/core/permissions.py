@@ -84,6 +84,12 @@ PERMISSIONS: dict[str, str] = {
     "cable.hotline": "热线受理：咨询与故障报修，派发维修工单",
     "cable.repair": "执行维修工单：到场、修复或未修复、用户确认",
     "cable.manage": "管理套餐、设备、维修人员与工单时限，查看月度统计并导出",
+    # province (一省一平台: the province's or city's view of the centers below it)
+    "province.view": "查看下级中心的发稿、传播、问政与账号矩阵统计和排名并导出",
+    # sharing (稿件在上下级中心之间流转)
+    "sharing.push": "向下级中心推送稿件与策划",
+    "sharing.submit": "向上级中心供稿，查看采用情况",
+    "sharing.receive": "接收上级推送、处理下级供稿（采用或不采用）",
 }
 
 
@@ -109,7 +115,8 @@ _DESK = _WRITER | {
 _ROLES = [
     Role("reporter", "记者", "采访、写稿、上传素材，领取采访任务", frozenset(_STAFF | _WRITER)),
     Role("editor", "编辑", "策划选题、派发任务、编辑稿件、生成各渠道稿",
-         frozenset(_STAFF | _DESK | {"newsroom.manage_columns", "appraisal.rate", "analytics.view"})),
+         frozenset(_STAFF | _DESK | {"newsroom.manage_columns", "appraisal.rate", "analytics.view", "sharing.push",
+                                     "sharing.submit", "sharing.receive"})),
     Role("reviewer1", "一审", "责任编辑初审：文字、人名、地名、时间、职务", frozenset(_STAFF | _REVIEW)),
     Role("reviewer2", "二审", "部门负责人复审：事实、依据、新闻价值", frozenset(_STAFF | _REVIEW)),
     Role("reviewer3", "三审", "终审：政治导向与是否刊发", frozenset(_STAFF | _REVIEW | {"core.view_audit", "review.manage_lists", "review.view_stats"})),
@@ -118,14 +125,16 @@ _ROLES = [
                                               "review.manage_workflows", "review.view_stats", "review.reassign", "distribution.publish",
                                               "portal.manage_site", "inquiry.view_stats", "planning.manage_duty",
                                               "monitor.view", "monitor.handle", "analytics.view", "appraisal.rate",
-                                              "appraisal.view_all"})),
+                                              "appraisal.view_all", "province.view", "sharing.push", "sharing.submit",
+                                              "sharing.receive"})),
     # 副总编辑: signs in the chief editor's place when a step is reassigned to them (issue 13).
     Role("deputy_chief", "副总编辑", "协助总编辑把关，可受改派办理审核环节、签发", frozenset(_STAFF | _REVIEW | {"review.view_stats"})),
     Role("operator", "运营", "一键分发到各渠道与账号矩阵，管理账号",
          frozenset(_STAFF | {"distribution.publish", "distribution.manage_accounts", "portal.manage_site", "analytics.view",
                              "analytics.manage"})),
     Role("analyst", "舆情分析", "舆情监测、预警与研判",
-         frozenset(_STAFF | {"monitor.view", "monitor.manage", "monitor.handle", "monitor.report", "analytics.view"})),
+         frozenset(_STAFF | {"monitor.view", "monitor.manage", "monitor.handle", "monitor.report", "analytics.view",
+                             "province.view"})),
     Role("coordinator", "问政受理", "受理群众诉求，转办、督办、审核答复",
          frozenset(_STAFF | {"inquiry.handle", "inquiry.manage", "inquiry.view_stats"})),
     Role(

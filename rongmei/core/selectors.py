@@ -13,6 +13,32 @@ from rongmei.core.permissions import ROLES
 from rongmei.core.tenancy import scoped
 
 
+def descendants(center: Center) -> list[Center]:
+    """The centers below `center` in the province tree (cities, then their counties), each
+    once, in tree order; none for a county. Three levels at most, so three queries at most."""
+    found: list[Center] = []
+    level = [center.pk]
+    seen = {center.pk}
+    while level:
+        below = [c for c in Center.objects.filter(parent_id__in=level).order_by("id") if c.pk not in seen]
+        found += below
+        seen.update(c.pk for c in below)
+        level = [c.pk for c in below]
+    return found
+
+
+def ancestors(center: Center) -> list[Center]:
+    """The centers above `center`, nearest first (its city, then the province)."""
+    found: list[Center] = []
+    seen = {center.pk}
+    current = center
+    while current.parent_id and current.parent_id not in seen:
+        current = Center.objects.get(pk=current.parent_id)
+        seen.add(current.pk)
+        found.append(current)
+    return found
+
+
 def members(center: Center) -> list[dict]:
     """People holding any role in `center`, each with their role labels and units."""
     rows = (

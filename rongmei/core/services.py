@@ -68,16 +68,54 @@ def record_for_person(action: str, *, person: User, actor: User | None, center: 
 # --- Centers ------------------------------------------------------------------------------
 
 @transaction.atomic
-def create_center(*, name: str, slug: str, region: str = "", timezone_name: str = "Asia/Shanghai", actor: User | None = None) -> Center:
-    center = Center(name=name, slug=slug, region=region, timezone=timezone_name)
+def create_center(*, name: str, slug: str, region: str = "", timezone_name: str = "Asia/Shanghai", actor: User | None = None,
+                  level: str = Center.Level.COUNTY, parent: Center | None = None, quota_staff: int | None = None,
+                  quota_storage_mb: int | None = None) -> Center:
+    """A new center in the province tree: a county under a city or the province, a city under
+    the province, a province on top (no parent). A new center has no children, so no cycle."""
+    center = Center(name=name, slug=slug, region=region, timezone=timezone_name, level=level, parent=parent,
+                    quota_staff=quota_staff, quota_storage_mb=quota_storage_mb)
     center.full_clean()
+    _check_parent(level, parent)
     center.save()
     record("center.create", actor=actor, center=center, obj=center, after=_center_state(center))
     return center
 
 
+ALLOWED_PARENTS = {Center.Level.PROVINCE: (), Center.Level.CITY: (Center.Level.PROVINCE,),
+                   Center.Level.COUNTY: (Center.Level.CITY, Center.Level.PROVINCE)}
+
+
+def _check_parent(level: str, parent: Center | None) -> None:
+    allowed = ALLOWED_PARENTS.get(level, ())
+    if parent is None:
+        if level == Center.Level.CITY:
+            raise ValidationError({"parent": ["市级中心必须选择所属的省级平台。"]})
+        return
+    if not allowed:
+        raise ValidationError({"parent": ["省级平台是最上一级，不能有上级中心。"]})
+    if parent.level not in allowed:
+        names = "或".join(Center.Level(a).label for a in allowed)
+        raise ValidationError({"parent": [f"{Center.Level(level).label}中心的上级只能是{names}中心。"]})
+
+
 def _center_state(center: Center) -> dict:
-    return {"name": center.name, "slug": center.slug, "region": center.region, "timezone": center.timezone}
+    return {"name": center.name, "slug": center.slug, "region": center.region, "timezone": center.timezone,
+            "level": center.level, "parent": center.parent_id, "quota_staff": center.quota_staff,
+            "quota_storage_mb": center.quota_storage_mb}
+
+
+def active_staff_count(center: Center) -> int:
+    """People with a role in `center` whose account is enabled (what the staff quota counts)."""
+    return User.objects.filter(memberships__center=center, is_active=True).distinct().count()
+
+
+def check_staff_quota(center: Center, *, adding: int = 1) -> None:
+    """Refuse a person more than the center's staff quota (`Center.quota_staff`, None: no limit)."""
+    if center.quota_staff is None:
+        return
+    if active_staff_count(center) + adding > center.quota_staff:
+        raise ValidationError(f"本中心人员已达上限 {center.quota_staff} 人，请联系平台管理员")
 
 
 # --- People and roles ---------------------------------------------------------------------
@@ -164,6 +202,8 @@ def create_person(
     user = User(username=username, display_name=display_name, phone=phone, is_demo=is_demo,
                 must_change_password=must_change_password and not is_demo)
     _check_roles(center, roles, department, org_unit)
+    if roles:
+        check_staff_quota(center)
     if User.objects.filter(username__iexact=username).exists():
         # The account may belong to another center: say nothing about it, attach no one.
         raise ValidationError({"username": [USERNAME_UNAVAILABLE]})
@@ -202,6 +242,8 @@ def set_roles(
         raise PermissionDenied(refusal)
     _check_roles(center, roles, department, org_unit)
     before = _roles_state(user, center)
+    if roles and not before and user.is_active:
+        check_staff_quota(center)
     before_units = list(Membership.objects.filter(user=user, center=center).values_list("org_unit_id", "department_id").distinct())
     Membership.objects.filter(user=user, center=center).exclude(role__in=roles).delete()
     for role in roles:

@@ -1,5 +1,6 @@
 """Background work: code is written against the `django_tasks` `@task` API and runs on Huey
-through Huey's own backend (`huey.contrib.djhuey.tasks_backend.HueyBackend`, see settings).
+through Huey's own backend (`huey.contrib.djhuey.tasks_backend.HueyBackend`, subclassed by
+core.taskfallback so a task waits in the database while Redis is away; see settings).
 The consumer is `rongmei worker`. Huey stores its queue in SQLite under var/ by default and
 in Redis when REDIS_URL is set.
 
@@ -17,6 +18,8 @@ from django.conf import settings
 from huey.constants import EmptyData
 from huey.contrib.djhuey import HUEY
 
+from rongmei.core import taskleases
+
 log = logging.getLogger("rongmei.tasks")
 
 HEARTBEAT_KEY = "rongmei:consumer-heartbeat"
@@ -29,6 +32,24 @@ def write_heartbeat() -> None:
     HUEY.storage.put_data(HEARTBEAT_KEY, repr(time.time()).encode())
 
 
+def relay_held_tasks() -> int:
+    """The queue answers (the heartbeat just went in): hand it the tasks held in the
+    database while it was away (core.taskfallback). Never raises."""
+    from django.db import close_old_connections
+
+    from rongmei.core.taskfallback import relay_pending
+
+    if not settings.CONFIG.redis_url:  # the SQLite queue is in the database: nothing is ever held
+        return 0
+    try:
+        return relay_pending()
+    except Exception:
+        log.exception("could not relay the held tasks")
+        return 0
+    finally:
+        close_old_connections()
+
+
 def start_heartbeat(stop: threading.Event) -> threading.Thread:
     def beat():
         while not stop.is_set():
@@ -36,6 +57,9 @@ def start_heartbeat(stop: threading.Event) -> threading.Thread:
                 write_heartbeat()
             except Exception:  # a storage hiccup must not kill the consumer; health shows it
                 log.exception("could not write the consumer heartbeat")
+            else:
+                relay_held_tasks()
+                taskleases.keep()
             stop.wait(HEARTBEAT_INTERVAL)
 
     thread = threading.Thread(target=beat, name="rongmei-heartbeat", daemon=True)

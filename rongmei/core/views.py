@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from rongmei.core import homeboxes, selectors, services, throttle, todo
-from rongmei.core.auth import centers_for
+from rongmei.core.auth import centers_for, suspended_centers_for, suspended_message
 from rongmei.core.forms import (
     AuditFilterForm,
     DepartmentForm,
@@ -44,6 +44,9 @@ def require_perm(perm: str):
         @login_required
         def wrapped(request, *args, **kwargs):
             if request.center is None:
+                suspended = suspended_centers_for(request.user)
+                if suspended:
+                    raise PermissionDenied(suspended_message(suspended))
                 raise PermissionDenied("您还没有在任何融媒体中心担任角色，请联系中心管理员。")
             if not request.user.has_perm(perm, request.center):
                 raise PermissionDenied(f"您在{request.center.name}没有“{PERMISSIONS.get(perm, perm)}”的权限。")
@@ -88,7 +91,7 @@ def home(request):
     """工作台: the person's own to-dos from every room, most urgent first (rongmei.core.todo)."""
     center = request.center
     if center is None:
-        return render(request, "core/no_center.html", status=403)
+        return render(request, "core/no_center.html", {"suspended": suspended_centers_for(request.user)}, status=403)
     my_roles = [ROLES[r] for r in selectors.roles_of(request.user, center) if r in ROLES]
     return render(request, "core/home.html", {"roles": my_roles, "todos": todo.todos_for(request.user, center),
                                               "boxes": homeboxes.boxes_for(request.user, center)})

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from rongmei.core.storage import read_bytes
 from rongmei.distribution.formatters.types import ChannelCopy, PublishImage, PublishItem, PublishMedia
 from rongmei.distribution.models import OutboxMessage, Publication
 from rongmei.newsroom.generators.types import BylineInput
 from rongmei.newsroom.models import Byline
 from rongmei.newsroom.selectors import rendition_for
+
+
+def _reader(name: str):
+    """The original's bytes, read through media storage only when a print package or a
+    mail needs them (the local folder or S3: docs/storage.md)."""
+    return lambda: read_bytes(name)
 
 
 def _absolute(url: str) -> str:
@@ -26,7 +33,8 @@ def build(publication: Publication, action: str = OutboxMessage.Action.PUBLISH, 
             web = asset.rendition("web")
             images.append(PublishImage(url=_absolute(asset.web_url), caption=asset.caption, credit=asset.credit,
                                        width=web.width if web else asset.width or 0, height=web.height if web else asset.height or 0,
-                                       path=asset.file.path if asset.file else ""))
+                                       path=asset.file.name if asset.file else "",
+                                       read=_reader(asset.file.name) if asset.file else None))
         elif asset.kind in ("audio", "video"):
             media.append(PublishMedia(kind=asset.kind, url=_absolute(asset.file.url), mime=asset.mime,
                                       duration_seconds=asset.duration, poster_url=_absolute(asset.poster.url) if asset.poster else ""))

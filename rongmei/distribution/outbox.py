@@ -32,13 +32,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import queue
 import random
 import socket
 import threading
+import time
+import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
@@ -54,6 +57,10 @@ BACKOFF_BASE = 5.0
 BACKOFF_CAP = 3600.0
 # Deliveries mostly wait for the platforms (network), so a worker runs many at once.
 DEFAULT_THREADS = 32
+# SQLite has one writer at a time: there a worker hands its writes to one writer thread that
+# commits many of them per transaction (group commit), waiting up to this long for more.
+BATCH_WINDOW = float(os.environ.get("RONGMEI_OUTBOX_BATCH_MS", "5")) / 1000
+BATCH_MAX = 200
 
 
 @dataclass
@@ -105,12 +112,154 @@ class Delivery:
     worker: str
     recovering: bool
     progress: dict = field(default_factory=dict)
+    writer: BatchWriter | None = None
 
     def remember(self, **values) -> None:
-        """Record what the platform now holds, committed immediately (outside any
-        transaction), so a crash right after cannot make us do it again."""
+        """Record what the platform now holds, committed before this returns (outside any
+        transaction, or in the writer's next commit, which this waits for), so a crash
+        right after cannot make us do it again."""
         self.progress.update(values)
-        OutboxMessage.objects.filter(pk=self.message.pk, lease_owner=self.worker).update(progress=self.progress)
+        _write(self.writer, _save_progress, self.message.pk, self.worker, dict(self.progress))
+
+
+def _save_progress(message_id: int, worker: str, progress: dict) -> None:
+    OutboxMessage.objects.filter(pk=message_id, lease_owner=worker).update(progress=progress)
+
+
+class _Job:
+    __slots__ = ("args", "done", "error", "fn", "result")
+
+    def __init__(self, fn, args):
+        self.fn, self.args = fn, args
+        self.done = threading.Event()
+        self.result = self.error = None
+
+
+class BatchWriter:
+    """One thread that runs a worker's database writes, many per transaction.
+
+    A caller hands over a write (a function) and waits until the transaction holding it is
+    COMMITTED: what it wrote is as durable as if it had committed it itself, so a delivery
+    still makes no remote call before its "in flight" mark is on disk and nothing is sent
+    twice or lost after a kill -9. Each write runs in a savepoint of its own: one that fails
+    is rolled back alone and its caller gets the exception; the others commit. On SQLite
+    (one writer at a time) this replaces dozens of threads queueing for the write lock, each
+    sleeping in SQLite's busy handler, with one thread that never waits for it."""
+
+    def __init__(self, window: float = BATCH_WINDOW, max_jobs: int = BATCH_MAX):
+        self.window = window
+        self.max_jobs = max_jobs
+        self.batches = 0
+        self.jobs = 0
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="outbox-writer")
+
+    def start(self) -> BatchWriter:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(30)
+
+    def run(self, fn, *args):
+        if not self._thread.is_alive():
+            raise RuntimeError("outbox writer is not running")
+        job = _Job(fn, args)
+        self._queue.put(job)
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def _loop(self) -> None:
+        stopping = False
+        while not stopping:
+            job = self._queue.get()
+            if job is None:
+                break
+            batch = [job]
+            deadline = time.monotonic() + self.window
+            while len(batch) < self.max_jobs:
+                left = deadline - time.monotonic()
+                try:
+                    more = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            self._commit(batch)
+        # anyone still waiting (a write handed over while stopping) is told, not left hanging
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                job.error = RuntimeError("outbox writer stopped")
+                job.done.set()
+        connection.close()
+
+    def _commit(self, batch: list[_Job]) -> None:
+        try:
+            with transaction.atomic():
+                for job in batch:
+                    try:
+                        with transaction.atomic():
+                            job.result = job.fn(*job.args)
+                    except Exception as exc:  # noqa: BLE001 - handed to the caller, who raises it
+                        job.error = exc
+            self.batches += 1
+            self.jobs += len(batch)
+        except Exception as exc:  # the commit itself failed: nothing of the batch is written
+            log.exception("outbox writer could not commit %d writes", len(batch))
+            for job in batch:
+                job.result, job.error = None, exc
+            connection.close()
+        finally:
+            for job in batch:
+                job.done.set()
+
+
+def _write(writer: BatchWriter | None, fn, *args):
+    """Run a write through the worker's batch writer, or here and now (autocommit) without one."""
+    if writer is None:
+        return fn(*args)
+    return writer.run(fn, *args)
+
+
+def batch_writes_by_default() -> bool:
+    """Batched writes where one writer at a time is the rule (SQLite); on PostgreSQL the
+    threads write side by side, each row locked on its own."""
+    flag = os.environ.get("RONGMEI_OUTBOX_BATCH", "")
+    if flag:
+        return flag not in ("0", "false", "no")
+    return connection.vendor == "sqlite"
+
+
+def _thread_connection():
+    """This thread's connection wrapper (Django keeps one per thread)."""
+    return connection._connections[connection._alias]
+
+
+def _close_all(wrappers) -> None:
+    """Close the connections the pool's threads kept (they end with the pool, their
+    connections would otherwise stay open on the server until collected)."""
+    for wrapper in list(wrappers):
+        try:
+            wrapper.inc_thread_sharing()
+            wrapper.close()
+        except Exception:
+            log.debug("could not close a delivery thread's connection", exc_info=True)
+
+
+def _tidy_connection() -> None:
+    """Keep a delivery thread's connection between deliveries (opening one per delivery
+    cost more than the delivery's own queries), but drop one that has seen an error."""
+    if connection.connection is not None and connection.errors_occurred:
+        connection.close()
 
 
 def worker_name() -> str:
@@ -165,9 +314,21 @@ def claim(worker: str, limit: int = 10, now: dt.datetime | None = None) -> list[
     """Lease up to `limit` due messages. The conditional UPDATE is the lock: of two workers
     racing for a message, exactly one updates its row. One UPDATE leases the whole batch
     (a write transaction per message made the workers queue for SQLite's write lock); the
-    rows this call won are those now carrying this worker's name and this lease's end."""
+    rows this call won are those now carrying this worker's name and this lease's end.
+
+    On PostgreSQL the due rows are first locked with SELECT … FOR UPDATE SKIP LOCKED, in the
+    same transaction as the UPDATE: workers in several processes each take rows no other
+    worker is taking right now, instead of all reaching for the same oldest rows and all but
+    one coming away empty."""
     now = now or timezone.now()
-    candidates = list(_due(now).order_by("id")[: limit * 4])
+    if connection.vendor != "postgresql":
+        return _claim(worker, limit, now, _due(now).order_by("id"))
+    with transaction.atomic():
+        return _claim(worker, limit, now, _due(now).order_by("id").select_for_update(skip_locked=True))
+
+
+def _claim(worker: str, limit: int, now: dt.datetime, due) -> list[OutboxMessage]:
+    candidates = list(due[: limit * 4])
     blocked = _blocked_accounts(candidates)
     chosen, seen_accounts = [], set()
     for m in candidates:
@@ -203,44 +364,51 @@ def renew(worker: str, message_ids: list[int]) -> int:
 
 # --- Processing ------------------------------------------------------------------------------------
 
-def process(message: OutboxMessage, worker: str) -> Outcome:
-    """Deliver one claimed message through its account's adapter and record the outcome."""
+def process(message: OutboxMessage, worker: str, writer: BatchWriter | None = None) -> Outcome:
+    """Deliver one claimed message through its account's adapter and record the outcome.
+    With a `writer`, the writes go through it (committed before each next step)."""
     from rongmei.distribution.adapters import adapter_for
 
     if message.webhook_id:
-        return _process_webhook(message, worker)
+        return _process_webhook(message, worker, writer)
     recovering = message.in_flight
     started = timezone.now()
     if message.action == OutboxMessage.Action.TAKEDOWN:
         working = Publication.Status.TAKING_DOWN
     else:
         working = Publication.Status.PUBLISHING if message.waiting else Publication.Status.SENDING
-    with transaction.atomic():  # one write transaction, not two: fewer turns at SQLite's write lock
-        OutboxMessage.objects.filter(pk=message.pk, lease_owner=worker).update(in_flight=True)
-        Publication.objects.filter(pk=message.publication_id).exclude(status=Publication.Status.TAKEN_DOWN).update(
-            status=working)
-    delivery = Delivery(message=message, worker=worker, recovering=recovering, progress=dict(message.progress))
+    _write(writer, _mark_in_flight, message, worker, working)
+    delivery = Delivery(message=message, worker=worker, recovering=recovering, progress=dict(message.progress),
+                        writer=writer)
     try:
         outcome = adapter_for(message.account.kind).deliver(delivery)
     except Exception as exc:  # an adapter bug or an unexpected network error: retry, the operator sees it
         log.exception("delivery %s failed unexpectedly", message.idempotency_key)
         outcome = Outcome.retry(f"{exc.__class__.__name__}: {exc}"[:400])
-    record(message, worker, outcome, started, delivery.progress)
+    _write(writer, record, message, worker, outcome, started, delivery.progress)
     return outcome
 
 
-def _process_webhook(message: OutboxMessage, worker: str) -> Outcome:
+@transaction.atomic  # one write transaction, not two: fewer turns at SQLite's write lock
+def _mark_in_flight(message: OutboxMessage, worker: str, working: str) -> None:
+    OutboxMessage.objects.filter(pk=message.pk, lease_owner=worker).update(in_flight=True)
+    if working:
+        Publication.objects.filter(pk=message.publication_id).exclude(status=Publication.Status.TAKEN_DOWN).update(
+            status=working)
+
+
+def _process_webhook(message: OutboxMessage, worker: str, writer: BatchWriter | None = None) -> Outcome:
     """POST one webhook delivery (signed) and record the outcome like any other message."""
     from rongmei.distribution import webhooks
 
     started = timezone.now()
-    OutboxMessage.objects.filter(pk=message.pk, lease_owner=worker).update(in_flight=True)
+    _write(writer, _mark_in_flight, message, worker, "")
     try:
         outcome = webhooks.deliver(message)
     except Exception as exc:  # a defect or an unexpected network error: retry, the admin sees it
         log.exception("webhook delivery %s failed unexpectedly", message.idempotency_key)
         outcome = Outcome.retry(f"{exc.__class__.__name__}: {exc}"[:400])
-    record(message, worker, outcome, started, dict(message.progress))
+    _write(writer, record, message, worker, outcome, started, dict(message.progress))
     return outcome
 
 
@@ -394,47 +562,72 @@ def _dead(message, publication, outcome: Outcome, now, progress) -> None:
 # --- The worker --------------------------------------------------------------------------------------
 
 class Worker:
-    """Claims and delivers in a few threads; one heartbeat thread keeps the leases."""
+    """Claims and delivers in a few threads; one heartbeat thread keeps the leases. With
+    `batch_writes` (the default on SQLite) one writer thread commits the worker's writes,
+    many per transaction (BatchWriter). Several workers, in one process or many, may run
+    against one database: a message is leased by exactly one of them."""
 
-    def __init__(self, threads: int = DEFAULT_THREADS, idle_sleep: float = 0.2):
+    def __init__(self, threads: int = DEFAULT_THREADS, idle_sleep: float = 0.2, batch_writes: bool | None = None):
         self.threads = threads
         self.idle_sleep = idle_sleep
+        self.batch_writes = batch_writes
+        self.writer: BatchWriter | None = None
         self.stop = threading.Event()
-        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._working: dict[int, str] = {}
+        self._connections: set = set()  # the delivery threads' connections, closed when the worker stops
         self._lock = threading.Lock()
 
     def run(self) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
+        if self.batch_writes if self.batch_writes is not None else batch_writes_by_default():
+            self.writer = BatchWriter().start()
         beat = threading.Thread(target=self._heartbeat, daemon=True, name="outbox-heartbeat")
         beat.start()
-        with ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="outbox") as pool:
-            while not self.stop.is_set():
-                free = self.threads - len(self._working)
-                batch = claim(self.name, limit=free) if free > 0 else []
-                for message in batch:
-                    with self._lock:
-                        self._working[message.pk] = self.name
-                    pool.submit(self._one, message)
-                close_old_connections()
-                if not batch:
-                    self.stop.wait(self.idle_sleep)
+        try:
+            with ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="outbox") as pool:
+                while not self.stop.is_set():
+                    free = self.threads - len(self._working)
+                    try:
+                        batch = _write(self.writer, claim, self.name, free) if free > 0 else []
+                    except Exception:  # the database is away for a moment: try again shortly
+                        log.exception("could not claim outbox messages")
+                        connection.close()
+                        batch = []
+                    for message in batch:
+                        with self._lock:
+                            self._working[message.pk] = self.name
+                        pool.submit(self._one, message)
+                    _tidy_connection()
+                    if not batch:
+                        self.stop.wait(self.idle_sleep)
+        finally:
+            self.stop.set()
+            if self.writer is not None:
+                self.writer.stop()
+            _close_all(self._connections)
+            close_old_connections()
 
     def _one(self, message: OutboxMessage) -> None:
+        with self._lock:
+            self._connections.add(_thread_connection())
         try:
-            process(message, self.name)
+            process(message, self.name, self.writer)
+        except Exception:  # the lease runs out and another worker (or this one) takes it over
+            log.exception("delivery %s could not be recorded", message.idempotency_key)
+            connection.close()
         finally:
             with self._lock:
                 self._working.pop(message.pk, None)
-            close_old_connections()
+            _tidy_connection()
 
     def _heartbeat(self) -> None:
         while not self.stop.wait(HEARTBEAT_SECONDS):
             with self._lock:
                 ids = list(self._working)
             try:
-                renew(self.name, ids)
+                _write(self.writer, renew, self.name, ids)
             except Exception:
                 log.exception("could not renew outbox leases")
             finally:

@@ -212,3 +212,11 @@ def masked_text(case: Case) -> str:
 def case_path(case: Case) -> str:
     """The staff page of a case (what the 工作台 links to)."""
     return _case_url(case)
+
+
+def month_total(center, year: int, month: int):
+    """The center-wide 问政 figures of a month (``stats.Row``: cases, replied, on_time,
+    on_time_rate …, definitions in inquiry/stats.py) — what a province compares."""
+    from rongmei.inquiry import stats
+
+    return stats.month_report(center, year, month).total

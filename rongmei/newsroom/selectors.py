@@ -345,3 +345,19 @@ def video_jobs(story: Story) -> QuerySet:
     from rongmei.newsroom.models import VideoJob
 
     return VideoJob.objects.filter(story=story, center_id=story.center_id).select_related("created_by", "music")
+
+
+def storage_bytes(center_ids) -> dict[int, int]:
+    """Bytes of media each center holds: its assets' originals (``Asset.size``) and the
+    videos made from them (``VideoJob.size``); image sizes derived on upload are not
+    recorded and not counted. {center id: bytes}, 0 for a center with none."""
+    from django.db.models import Sum
+
+    from rongmei.newsroom.models import VideoJob
+
+    ids = list(center_ids)
+    found = {pk: 0 for pk in ids}
+    for model in (Asset, VideoJob):
+        for row in model.objects.filter(center_id__in=ids).values("center_id").annotate(n=Sum("size")).order_by():
+            found[row["center_id"]] += row["n"] or 0
+    return found

@@ -21,6 +21,8 @@ from whitenoise.middleware import WhiteNoiseMiddleware
 
 DYNAMIC = ("/search/", "/wenzheng/")
 _CACHE_SECONDS = 30
+SUSPENDED_PAGE = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>网站暂停访问</title></head>'
+                  '<body><h1>网站暂停访问</h1><p>本网站所属的融媒体中心已暂停服务，请稍后再来。</p></body></html>')
 
 
 class PortalSiteMiddleware:
@@ -35,8 +37,23 @@ class PortalSiteMiddleware:
             from rongmei.core.models import Center
 
             self._centers = set(Center.objects.filter(is_active=True).values_list("slug", flat=True))
+            self._suspended = set(Center.objects.filter(is_active=False).values_list("slug", flat=True))
             self._loaded = time.monotonic()
         return self._centers
+
+    def _suspended_site(self, request):
+        """A suspended center's site (the platform admin's 停用) answers 503 with a notice."""
+        path = request.path_info
+        if not path.startswith("/site/"):
+            return None
+        self._slugs()
+        slug = path[len("/site/"):].partition("/")[0]
+        if slug not in getattr(self, "_suspended", ()):
+            return None
+        response = HttpResponse(SUSPENDED_PAGE, status=503, content_type="text/html; charset=utf-8")
+        response["Retry-After"] = "3600"
+        response["Cache-Control"] = "no-store"
+        return response
 
     def _site_of(self, request) -> tuple[str | None, str]:
         path = request.path_info
@@ -47,6 +64,9 @@ class PortalSiteMiddleware:
         return None, path
 
     def __call__(self, request):
+        suspended = self._suspended_site(request)
+        if suspended is not None:
+            return suspended
         slug, rest = self._site_of(request)
         if slug and settings.RONGMEI_PORTAL_STATIC and request.method in ("GET", "HEAD") and not rest.startswith(DYNAMIC):
             response = self._static(slug, rest, request)

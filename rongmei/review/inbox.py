@@ -16,8 +16,10 @@ from rongmei.review.models import Review, ReviewTask, SignOff
 def inbox(center: Center, user: User) -> dict:
     """Open tasks this person may act on, due first; and the pieces they submitted."""
     roles = set(Membership.objects.filter(user=user, center=center).values_list("role", flat=True))
+    # The bylines come along: who may act is worked out per task from the story's authors.
     tasks = (ReviewTask.objects.filter(review__center=center, status=ReviewTask.Status.OPEN)
-             .select_related("review__story", "review__story__column").order_by("due_at"))
+             .select_related("review__story", "review__story__column").prefetch_related("review__story__bylines")
+             .order_by("due_at"))
     mine, others = [], []
     now = timezone.now()
     for task in tasks:

@@ -167,6 +167,9 @@ ISSUE18_PAGES = {
     "cableagent": ["/cable/calls/", "/cable/calls/new/", "/cable/orders/"],
     "technician": ["/", "/cable/orders/mine/"],
     "cablemanager": ["/cable/stats/", "/cable/setup/"],
+    # issue 19
+    "admin": ["/province/centers/", "/province/centers/new/", "/province/platform-stats/"],
+    "editor": ["/sharing/", "/sharing/sent/", "/sharing/submit/"],
 }
 
 

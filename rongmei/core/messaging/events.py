@@ -40,6 +40,10 @@ EVENTS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "ad_returned": ("广告被退回修改", ("bell", "wecom", "dingtalk"), False),
     "events_task": ("活动任务", ("bell", "wecom", "dingtalk"), False),
     "cable_overdue": ("有线维修超时督办", ("bell", "email", "wecom", "dingtalk"), True),
+    # 上下级稿件流转 (issue 19)
+    "sharing_push": ("上级推送", ("bell", "wecom", "dingtalk"), False),
+    "sharing_submit": ("下级供稿", ("bell", "wecom", "dingtalk"), False),
+    "sharing_result": ("供稿采用结果", ("bell",), False),
 }
 
 

@@ -95,4 +95,4 @@ def test_token_of_one_center_sees_only_that_center(demo):
     assert me["center"]["slug"] == "demo" and [c["slug"] for c in me["centers"]] == ["demo"]
     other = Department.objects.filter(center=demo["linxian"]).first()
     assert client.get(f"/api/v1/departments/{other.pk}").status_code == 404
-    assert Center.objects.count() == 2
+    assert Center.objects.count() == 4  # the two counties, their city and the province

@@ -20,7 +20,6 @@ import html
 import mimetypes
 from collections.abc import Sequence
 from email.message import EmailMessage
-from pathlib import Path
 from typing import cast
 from urllib.parse import urljoin, urlsplit
 
@@ -62,7 +61,7 @@ def email_message(item: PublishItem, *, to: str | Sequence[str], sender: str) ->
     for cid, (name, image) in inline.items():
         maintype, _, subtype = _mime(image).partition("/")
         html_part.add_related(
-            Path(image.path).read_bytes(), maintype, subtype,
+            image.original(), maintype, subtype,
             cid=f"<{cid}>", filename=name, disposition="inline",
         )
     _fix_boundaries(msg, item)

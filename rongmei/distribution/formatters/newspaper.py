@@ -114,7 +114,7 @@ def newspaper_package(item: PublishItem) -> dict[str, bytes]:
     warnings: list[str] = []
     for picture in copy.pictures.values():
         if picture.file:
-            files[picture.file] = Path(picture.image.path).read_bytes()
+            files[picture.file] = picture.image.original()
         else:
             missing.append({"number": picture.number, "url": picture.image.url})
             warnings.append(

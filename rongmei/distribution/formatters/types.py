@@ -11,9 +11,10 @@ own types here.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,7 +40,13 @@ class PublishImage:
     width: int = 0
     height: int = 0
     mime: str = "image/jpeg"
-    path: str = ""                # the original on local storage, for print packages
+    path: str = ""                # the original's file name (its suffix names the type), for print packages
+    # Reads the original's bytes (from media storage, local folder or S3); None: read `path`
+    # as a local file (formatter tests build items without a database or storage).
+    read: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
+
+    def original(self) -> bytes:
+        return self.read() if self.read is not None else Path(self.path).read_bytes()
 
 
 @dataclass(frozen=True)

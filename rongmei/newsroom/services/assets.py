@@ -71,6 +71,7 @@ def upload(*, center: Center, user: User, upload, caption: str = "", credit: str
     existing = Asset.objects.filter(center=center, sha256=info.sha256).first()
     if existing is not None:
         return existing
+    _check_storage_quota(center, info.size)
     saved = _Saved()
     try:
         with transaction.atomic():
@@ -82,6 +83,22 @@ def upload(*, center: Center, user: User, upload, caption: str = "", credit: str
         saved.discard()
         raise
     return asset
+
+
+def _check_storage_quota(center: Center, size: int) -> None:
+    """Refuse an upload that would take the center past its storage quota
+    (`Center.quota_storage_mb`, set by the platform admin; None: no limit)."""
+    if center.quota_storage_mb is None:
+        return
+    from rongmei.newsroom.selectors import storage_bytes
+
+    used = storage_bytes([center.pk])[center.pk]
+    limit = center.quota_storage_mb * 1024 * 1024
+    if used + size > limit:
+        mb = 1024 * 1024
+        raise ValidationError({"file": [(
+            f"存储空间不足：本中心已用 {used / mb:.1f} MB，这个文件 {size / mb:.1f} MB，"
+            f"上限 {center.quota_storage_mb} MB，请联系平台管理员")]})
 
 
 def _store(center, user, upload, info, caption, credit, saved: _Saved) -> Asset:

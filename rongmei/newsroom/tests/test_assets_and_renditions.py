@@ -14,6 +14,10 @@ from rongmei.newsroom.services import assets as asset_svc
 from rongmei.newsroom.services import renditions as rendition_svc
 from rongmei.newsroom.services import stories as story_svc
 from rongmei.newsroom.tests.conftest import jpeg_with_gps
+from rongmei.testing import s3 as s3_testing
+
+media_storage = s3_testing.media_storage   # each test using it runs on the local folder and on S3
+s3_server = s3_testing.s3_server
 
 
 @pytest.fixture
@@ -30,13 +34,16 @@ def stored_files(root) -> list[str]:
     return [os.path.join(d, f) for d, _, files in os.walk(root) for f in files]
 
 
-def test_photo_is_stored_without_gps_but_with_caption_and_renditions(demo, reporter, photo, media_in_tmp):
+def test_photo_is_stored_without_gps_but_with_caption_and_renditions(demo, reporter, photo, media_storage):
     asset = asset_svc.upload(center=demo["demo"], user=reporter, upload=photo)
     assert asset.kind == "image" and asset.caption == "青山镇积水点抢修现场" and asset.credit == "王磊 摄"
-    with Image.open(asset.file.path) as stored:
+    with asset.file.open("rb") as fh, Image.open(fh) as stored:
         assert not stored.getexif().get_ifd(0x8825)
     names = set(AssetRendition.objects.filter(asset=asset).values_list("name", flat=True))
     assert {"thumb", "web", "wechat_cover", "square"} <= names
+    # the original and every size are in this storage (the folder, or the bucket)
+    files = [asset.file.name, *(r.file.name for r in AssetRendition.objects.filter(asset=asset))]
+    assert set(files) <= set(media_storage.names()) and asset.file.url == f"/media/{asset.file.name}"
     cover = AssetRendition.objects.get(asset=asset, name="wechat_cover")
     assert abs(cover.width / cover.height - 2.35) < 0.01
 
@@ -52,13 +59,13 @@ def test_same_photo_twice_is_one_asset(demo, reporter):
     ("x.png", b"<html><script>alert(1)</script></html>", "拒绝"),
     ("broken.jpg", jpeg_with_gps()[:300], "损坏"),
 ])
-def test_bad_uploads_are_refused_and_leave_nothing(demo, reporter, media_in_tmp, name, content, message):
+def test_bad_uploads_are_refused_and_leave_nothing(demo, reporter, media_storage, name, content, message):
     before = Asset.objects.count()
     with pytest.raises(ValidationError) as exc:
         asset_svc.upload(center=demo["demo"], user=reporter, upload=SimpleUploadedFile(name, content))
     assert message in exc.value.message_dict["file"][0]
     assert Asset.objects.count() == before
-    assert stored_files(media_in_tmp) == []
+    assert media_storage.names() == []
 
 
 def test_decompression_bomb_is_refused(demo, reporter, media_in_tmp):

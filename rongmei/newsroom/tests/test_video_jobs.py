@@ -14,7 +14,11 @@ from rongmei.core.models import User
 from rongmei.newsroom.models import Rendition, Story, VideoJob
 from rongmei.newsroom.services import stories as story_svc
 from rongmei.newsroom.video import jobs
+from rongmei.testing import s3 as s3_testing
 from rongmei.testing.video import add_clip
+
+media_storage = s3_testing.media_storage   # each test using it runs on the local folder and on S3
+s3_server = s3_testing.s3_server
 
 SRT = "1\n00:00:00,000 --> 00:00:00,800\n青山镇连夜抢修\n\n2\n00:00:00,800 --> 00:00:01,000\n积水全部排除\n"
 
@@ -64,8 +68,10 @@ def _music(center):
                             caption="演示配乐")
 
 
-def test_a_job_runs_end_to_end_through_the_task(login, demo, story, clip, immediate_queue,
+def test_a_job_runs_end_to_end_through_the_task(media_storage, login, demo, story, clip, immediate_queue,
                                                django_capture_on_commit_callbacks):
+    """On the local folder and on S3 (media_storage): ffmpeg reads the stored sources and the
+    finished file is stored and served the same way."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from rongmei.newsroom.services import assets as asset_svc
@@ -298,7 +304,7 @@ def test_the_center_logo_is_set_on_the_columns_page_and_required_for_use_logo(lo
     assert CenterDefaults.objects.get(center=demo["demo"]).logo_id == image.pk
 
 
-def test_a_source_file_gone_from_storage_fails_in_chinese(story, clip):
+def test_a_source_file_gone_from_storage_fails_in_chinese(media_storage, story, clip):
     default_storage.delete(clip.file.name)
     job = jobs.create(story=story, user=user("editor"), data=_form(clip), enqueue=False)
     ended = jobs.run(job.pk)
