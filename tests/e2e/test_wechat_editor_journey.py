@@ -48,7 +48,14 @@ def test_regenerate_keeps_hand_edits_then_wechat_visual_edit(demo_server, new_pa
     editor.keyboard.press("Enter")
     editor.click(".wechat-toolbar [data-trix-attribute=heading1]")
     editor.keyboard.type("抢收进度")
+    # On a loaded machine an Enter pressed before Trix has taken the typed text can be lost, and
+    # the paragraph then runs on inside the heading: wait for each step to land.
+    editor.wait_for_function("() => [...document.querySelectorAll('trix-editor[data-testid=wechat-editor] h1')]"
+                             ".some(h => h.innerText.trim() === '抢收进度')")
     editor.keyboard.press("Enter")
+    editor.wait_for_function("() => { const hs = [...document.querySelectorAll('trix-editor[data-testid=wechat-editor] h1')];"
+                             " const h = hs.find(e => e.innerText.trim() === '抢收进度');"
+                             " return h && h.nextElementSibling && h.nextElementSibling.tagName !== 'H1'; }")
     editor.keyboard.type("截至昨日，全镇已收割晚稻三万余亩。")
     editor.locator("[data-testid=insert-picture]").first.click()
     editor.wait_for_function("() => document.querySelectorAll('trix-editor figure img').length >= 3")
