@@ -23,21 +23,30 @@ DEFAULT_OUTLET = "省级技术平台"
 
 def on_province_used(sender, receipt, **kwargs) -> Pickup | None:
     center = receipt.center
-    story = receipt.publication.story
-    used_on = timezone.localtime(receipt.at, facts_services._tz(center)).date()
-    month = used_on.replace(day=1)
-    outlet = (receipt.used_by or DEFAULT_OUTLET)[:100]
     level = receipt.level if receipt.level in Pickup.Level.values else Pickup.Level.PROVINCIAL
+    return reported_pickup(center=center, story=receipt.publication.story,
+                           used_on=timezone.localtime(receipt.at, facts_services._tz(center)).date(),
+                           outlet=receipt.used_by or DEFAULT_OUTLET, level=level, url=receipt.url,
+                           source=Pickup.Source.PROVINCE, reporter="省平台采用")
+
+
+def reported_pickup(*, center, story, used_on, outlet: str, level: str, url: str, source: str, reporter: str,
+                    details: dict | None = None) -> Pickup | None:
+    """A pickup a platform above reported (the province platform's receipt, an upper center
+    marking a submission used): recorded once per (story, outlet, day); for a closed month not
+    recorded, the appraisal admins told instead. `reporter` names who reported it in that notice."""
+    month = used_on.replace(day=1)
+    outlet = outlet[:100]
     if facts_services.is_closed(center, month):
         from rongmei.appraisal.services import managers
 
         notify(center=center, recipients=managers(center),
-               title=f"省平台采用（已结算月份）：《{story.headline}》"[:200],
+               title=f"{reporter}（已结算月份）：《{story.headline}》"[:200],
                body=(f"{outlet}（{Pickup.Level(level).label}）于 {used_on:%Y-%m-%d} 采用，{month:%Y年%m月}已结算锁定，"
                      "未自动计入；如需计入，请做结算后调整。")[:300],
                url="/appraisal/pickups/")
         record("appraisal.pickup_late", actor=None, center=center, obj=story,
-               after={"outlet": outlet, "level": level, "used_on": used_on.isoformat(), "source": "province"})
+               after={"outlet": outlet, "level": level, "used_on": used_on.isoformat(), "source": source})
         return None
     with transaction.atomic():
         facts_services._require_open(center, month, "登记外宣采用")  # locks the month against a close
@@ -47,10 +56,10 @@ def on_province_used(sender, receipt, **kwargs) -> Pickup | None:
         try:
             with transaction.atomic():
                 pickup = Pickup.objects.create(center=center, story=story, month=month, outlet_name=outlet, level=level,
-                                               used_on=used_on, url=receipt.url, source=Pickup.Source.PROVINCE)
+                                               used_on=used_on, url=url, source=source)
         except IntegrityError:
             return Pickup.objects.get(center=center, story=story, outlet_name=outlet, used_on=used_on)
         record("appraisal.pickup_add", actor=None, center=center, obj=pickup,
                after={"story": story.pk, "outlet": outlet, "level": level, "used_on": used_on.isoformat(),
-                      "url": receipt.url, "source": "province"})
+                      "url": url, "source": source, **(details or {})})
     return pickup
