@@ -49,6 +49,7 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bulk import insert_select  # noqa: E402 - bench/bulk.py, beside this script
 
 DEFAULT_PG = "postgresql://rongmei:rongmei@127.0.0.1:5432/postgres"
 STORIES = 10_000  # per county at scale 1
@@ -316,40 +317,6 @@ def counts() -> dict:
 
 
 # --- Generation ----------------------------------------------------------------------------------
-
-def insert_select(cur, model, exprs: dict, from_sql: str, params=()) -> None:
-    """INSERT INTO the model's table every column: `exprs` (SQL, or (SQL, params)) for those
-    given, else NULL / the field's default / '' / now. Write the modulo operator as %%."""
-    from django.db import connection
-    from django.db.models import NOT_PROVIDED
-    from django.utils import timezone
-
-    cols, values, args = [], [], []
-    now = timezone.now()
-    for field in model._meta.local_concrete_fields:
-        if field.primary_key:
-            continue
-        cols.append(connection.ops.quote_name(field.column))
-        if field.column in exprs:
-            expr = exprs[field.column]
-            sql, extra = expr if isinstance(expr, tuple) else (expr, [])
-            values.append(sql)
-            args.extend(extra)
-        elif field.null:
-            values.append("NULL")
-        elif field.default is not NOT_PROVIDED:
-            values.append("%s")
-            args.append(field.get_db_prep_save(field.get_default(), connection))
-        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            values.append("%s")
-            args.append(field.get_db_prep_save(now, connection))
-        elif field.get_internal_type() in ("CharField", "TextField", "SlugField"):
-            values.append("''")
-        else:
-            raise RuntimeError(f"no value for {model.__name__}.{field.column}")
-    cur.execute(f"INSERT INTO {model._meta.db_table} ({', '.join(cols)}) SELECT {', '.join(values)} {from_sql}",
-                [*args, *params])
-
 
 class SecondaryIndexesDropped:
     """Drop the tables' plain (non-constraint) indexes and foreign keys while loading; build
