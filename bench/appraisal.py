@@ -40,7 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bulk import insert_select  # noqa: E402 - bench/bulk.py, beside this script
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/bulk.py, also when imported by a test
+from bulk import insert_select  # noqa: E402
 
 MONTH = dt.date(2026, 11, 1)
 DEFAULT_PG = "postgresql://rongmei:rongmei@127.0.0.1:5432/rongmei_bench_appraisal"

@@ -49,7 +49,8 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bulk import insert_select  # noqa: E402 - bench/bulk.py, beside this script
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/bulk.py, also when imported by a test
+from bulk import insert_select  # noqa: E402
 
 DEFAULT_PG = "postgresql://rongmei:rongmei@127.0.0.1:5432/postgres"
 STORIES = 10_000  # per county at scale 1
