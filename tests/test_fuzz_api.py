@@ -47,9 +47,7 @@ FIGURES: Counter = Counter()
 @pytest.fixture(scope="module")
 def fuzz_server():
     """A fresh demo installation served by gunicorn, with an API token and an Open311 key."""
-    inst = Instance()
-    inst.rongmei("migrate", "--noinput", "-v", "0")  # no collectstatic: the APIs serve no static files
-    inst.rongmei("demo", "--quiet")
+    inst = Instance().prepare(demo=True)
     # One shell for all of it (each process start costs seconds): keys, token, real ids.
     code = ("from rongmei.core import services; from rongmei.core.models import Center, Department, User; "
             "from rongmei.inquiry import open311_keys; from rongmei.newsroom.models import Asset, Story; "

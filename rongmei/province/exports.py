@@ -33,15 +33,15 @@ def _book(title: str, header: list[str], rows: list[list]) -> bytes:
     return out.getvalue()
 
 
-RANKING_HEAD = ["排名", "中心", "综合得分", "发稿量（稿件）", "发布量", "阅读量", "问政件次", "问政按时率（%）",
+RANKING_HEAD = ["层级", "同级排名", "中心", "综合得分", "发稿量（稿件）", "发布量", "阅读量", "问政件次", "问政按时率（%）",
                 "账号数", "久未更新账号", "矩阵健康度（%）"]
 
 
 def ranking_workbook(center, rows, total, outlets, year: int, month: int) -> bytes:
     header = RANKING_HEAD + [f"发布·{label}" for _code, label in outlets]
-    body = [[r.rank, r.center.name, r.score, r.stories, r.publications, r.reads, r.inquiries, _rate(r.on_time_rate),
+    body = [[r.center.get_level_display(), r.rank, r.center.name, r.score, r.stories, r.publications, r.reads, r.inquiries, _rate(r.on_time_rate),
              r.accounts, r.stale, _rate(r.health)] + [r.outlets.get(code, 0) for code, _ in outlets] for r in rows]
-    body.append(["", "合计", "", total.stories, total.publications, total.reads, total.inquiries,
+    body.append(["", "", "合计", "", total.stories, total.publications, total.reads, total.inquiries,
                  _rate(total.on_time_rate), total.accounts, total.stale, _rate(total.health)]
                 + [total.outlets.get(code, 0) for code, _ in outlets])
     return _book(f"{center.name} 下级中心统计与排名 {sel.month_label(year, month)}", header, body)

@@ -199,10 +199,24 @@ def outlet_columns(rows: list[CenterStats]) -> list[tuple[str, str]]:
 
 # --- ranking -----------------------------------------------------------------------------------------
 
+LEVEL_ORDER = [Center.Level.PROVINCE, Center.Level.CITY, Center.Level.COUNTY]
+
+
 def rank(rows: list[CenterStats], weight: dict[str, float] | None = None) -> list[CenterStats]:
-    """Score every row out of 100 with the weights and order them best first; equal scores
-    share a rank (1, 2, 2, 4) and are listed by name."""
+    """Rank each level on its own: a city center (which also runs the city's paper and TV)
+    is not measured against the counties below it. Returns the province, city and county
+    rankings one after another, each scored by `rank_level`."""
     weight = weight or weights()
+    ordered = []
+    for level in LEVEL_ORDER:
+        ordered += rank_level([r for r in rows if r.center.level == level], weight)
+    return ordered
+
+
+def rank_level(rows: list[CenterStats], weight: dict[str, float]) -> list[CenterStats]:
+    """Score every row out of 100 with the weights and order them best first; output and
+    reach are scaled against the best of these rows; equal scores share a rank (1, 2, 2, 4)
+    and are listed by name."""
     top_stories = max((r.stories for r in rows), default=0)
     top_reads = max((r.reads for r in rows), default=0)
     for r in rows:
@@ -250,8 +264,10 @@ def ranking_box(user, center) -> dict | None:
     rows = cache.get(key)
     if rows is None:
         # a province may have a hundred counties: the 工作台 shows a figure at most 10 minutes old
-        rows = [{"name": r.center.name, "score": r.score, "stories": r.stories, "reads": r.reads,
-                 "on_time_text": r.on_time_text} for r in province_ranking(center, now.year, now.month)[:5]]
+        ranked = province_ranking(center, now.year, now.month)
+        rows = [{"name": r.center.name, "level": r.center.get_level_display(), "rank": r.rank, "score": r.score,
+                 "stories": r.stories, "reads": r.reads, "on_time_text": r.on_time_text}
+                for level in LEVEL_ORDER for r in [x for x in ranked if x.center.level == level][:5]]
         cache.set(key, rows, BOX_SECONDS)
     return {"title": f"下级中心排名 · {month_label(now.year, now.month)}", "template": "province/box_ranking.html",
             "order": 30, "rows": rows}

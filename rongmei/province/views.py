@@ -172,7 +172,7 @@ def ranking(request):
         r.outlet_counts = [r.outlets.get(code, 0) for code, _label in outlets]
     w = sel.weights()
     return render(request, "province/ranking.html", {
-        "rows": rows, "total": total, "outlets": outlets,
+        "rows": rows, "total": total, "outlets": outlets, "columns": 12 + len(outlets),
         "year": year, "month": month, "month_key": f"{year:04d}-{month:02d}", "label": sel.month_label(year, month),
         "months": sel.recent_months(), "weights": [(sel.WEIGHT_LABELS[k], v) for k, v in w.items()]})
 

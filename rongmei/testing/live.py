@@ -6,8 +6,10 @@ Within a test run (RONGMEI_TEST_RUN_DIR, set by the root conftest.py) the costly
 `prepare` are done once and shared: the static files are collected once and copied into
 each instance, and the schema is migrated once into a template (a SQLite file, or a
 PostgreSQL database `<name>_tpl_<run>`) that each fresh instance database starts from —
-`migrate` still runs on it (nothing to do) and the demo data is loaded per instance as
-before. Outside a test run (bench scripts) every instance does it all itself."""
+`migrate` still runs on it (nothing to do). The demo data is loaded once per run too (see
+`demo_template`): an instance prepared with the demo starts from a copy of that database,
+its files and its queued tasks, with the loopback ports written into the data moved to the
+instance's own. Outside a test run (bench scripts) every instance does it all itself."""
 
 from __future__ import annotations
 
@@ -68,7 +70,7 @@ def http_json(url: str, headers: dict | None = None) -> tuple[int, dict]:
 # --- Shared per test run: collected static files, migrated schema templates ---------------
 
 RUN_DIR_ENV = "RONGMEI_TEST_RUN_DIR"
-_thread_lock = threading.Lock()
+_thread_lock = threading.RLock()  # re-entered: the demo template builds the schema template inside its lock
 
 
 def run_dir() -> Path | None:
@@ -190,9 +192,21 @@ def postgres_template(folder: Path, base_url: str) -> str:
 
 
 def finish_run(folder: Path) -> None:
-    """End of a test run: drop the PostgreSQL templates it made (instances' databases are
-    dropped by Instance.stop)."""
-    made = sorted(folder.glob("pg-template-*.json"))
+    """End of a test run: drop the PostgreSQL templates it made and the demo templates' queued
+    tasks kept in Redis (instances' databases are dropped by Instance.stop)."""
+    for path in sorted(folder.glob("demo-*.json")):
+        try:
+            info = json.loads(path.read_text())
+            if info.get("redis_url"):
+                import redis
+
+                connection = redis.Redis.from_url(info["redis_url"])
+                connection.delete(*_huey_redis_keys(info["queue"]))
+                connection.close()
+        except Exception as exc:  # noqa: BLE001 - a cleanup: report, never fail the run
+            print(f"rongmei.testing.live: could not clear {path.name}'s queue: {exc}", file=sys.stderr)
+    made = sorted([*folder.glob("pg-template-*.json"), *folder.glob("demo-*.json")])
+    made = [p for p in made if json.loads(p.read_text()).get("template")]
     if not made:
         return
     import psycopg
@@ -205,6 +219,124 @@ def finish_run(folder: Path) -> None:
         except (OSError, ValueError, KeyError, psycopg.Error) as exc:  # a cleanup: report, never fail the run
             print(f"rongmei.testing.live: could not drop {path.name}: {exc}", file=sys.stderr)
 
+
+# --- The demo data, loaded once per run -------------------------------------------------------------
+
+# The demo template is loaded with its web server "on" DEMO_WEB_PORT and its sandbox fakes "on"
+# DEMO_SANDBOX_PORT … + 9: the demo writes these loopback addresses into its data (channel
+# accounts, publications' links, monitored items, the static public site). No instance ever
+# listens there (above the kernel's ephemeral range and the sandbox blocks the suites draw), so
+# each copy can rewrite them to its own ports without mistaking anything else for them.
+DEMO_SANDBOX_PORT = 64000
+DEMO_WEB_PORT = 64010
+# Settings read only while serving, not by `rongmei demo`: instances differing in these share a
+# template. Any other difference in extra_env (a SECRET_KEY, storage settings) gets its own.
+SERVE_TIME_SETTINGS = {"RONGMEI_SANDBOX", "RONGMEI_SANDBOX_PORT", "RONGMEI_OUTBOX_LEASE_SECONDS",
+                       "RONGMEI_LINKCHECK_ALLOW", "PORT"}
+_SITE_TEXT = {".html", ".xml", ".json", ".txt", ".js", ".css", ".webmanifest"}
+
+
+def _huey_redis_keys(queue: str) -> list[str]:
+    """huey's RedisStorage keys for a queue name (huey/storage.py: the name cleaned to
+    [A-Za-z0-9_], then the queue, schedule and results keys)."""
+    from huey.storage import RedisStorage
+
+    name = RedisStorage.clean_name(None, queue)
+    return [f"huey.redis.{name}", f"huey.schedule.{name}", f"huey.results.{name}"]
+
+
+def _demo_key(base_url: str, extra_env: dict) -> str:
+    relevant = {k: v for k, v in extra_env.items() if k not in SERVE_TIME_SETTINGS}
+    return hashlib.sha256(json.dumps([base_url, sorted(relevant.items())]).encode()).hexdigest()[:10]
+
+
+def demo_template(folder: Path, base_url: str, extra_env: dict) -> dict:
+    """The demo loaded once per run and kept as a template: a migrated database (SQLite file,
+    or PostgreSQL database `<name>_demo_<run>`) with `rongmei demo` run on it, the var folder it
+    wrote (media, the static public site, the secret key) and the tasks it queued (kept in the
+    template's own huey queue, never consumed). Built the first time an instance asks for it,
+    under the run's lock, as a staged folder published by renaming a marker file."""
+    key = _demo_key(base_url, extra_env)
+    marker = folder / f"demo-{key}.json"
+    if marker.is_file():
+        return json.loads(marker.read_text())
+    with _run_lock(folder, f"demo-{key}"):
+        if marker.is_file():
+            return json.loads(marker.read_text())
+        run = hashlib.sha256(str(folder).encode()).hexdigest()[:8]
+        stage = Path(tempfile.mkdtemp(prefix=f"demo-{key}-", dir=folder))
+        info = {"var": str(stage / "var"), "queue": f"rongmei-demo-tpl-{run}-{key}", "template": "",
+                "sqlite": "", "base_url": base_url, "redis_url": os.environ.get("REDIS_URL", "")}
+        if base_url.startswith(("postgres://", "postgresql://")):
+            parsed = urlparse(base_url)
+            info["template"] = f"{parsed.path.lstrip('/')[:40]}_demo_{run}_{key[:6]}"
+            # Written first: an interrupted build is still dropped at the end of the run.
+            (folder / f"demo-{key}.pending.json").write_text(json.dumps(info))
+            with Instance._admin_connect(base_url) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{info["template"]}" WITH (FORCE)')
+            Instance._copy_pg_database(base_url, info["template"], postgres_template(folder, base_url))
+            db_url = urlunparse(parsed._replace(path=f"/{info['template']}"))
+        else:
+            info["sqlite"] = str(stage / "var" / "rongmei.sqlite3")
+            (stage / "var").mkdir()
+            shutil.copyfile(sqlite_template(folder), info["sqlite"])
+            db_url = f"sqlite:///{info['sqlite']}"
+        shutil.copytree(shared_static(folder), stage / "var" / "static")
+        env = {**_stage_env(stage, db_url), **extra_env, "RONGMEI_QUEUE_NAME": info["queue"],
+               "PORT": str(DEMO_WEB_PORT), "RONGMEI_SANDBOX_PORT": str(DEMO_SANDBOX_PORT)}
+        _run_rongmei(env, "demo", "--quiet", timeout=900)
+        if info["sqlite"]:
+            for name in ("rongmei.sqlite3", "huey.sqlite3"):
+                _self_contained_sqlite(stage / "var" / name)
+        shutil.rmtree(stage / "var" / "static")
+        tmp = folder / f"demo-{key}.json.tmp"
+        tmp.write_text(json.dumps(info))
+        os.rename(tmp, marker)
+        (folder / f"demo-{key}.pending.json").unlink(missing_ok=True)
+        return info
+
+
+def _self_contained_sqlite(path: Path) -> None:
+    """A closed SQLite file with its write-ahead log merged in, so a plain copy is complete."""
+    if not path.is_file():
+        return
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()
+
+
+def _port_moves(env: dict) -> list[tuple[str, str]]:
+    """The template's loopback addresses and this instance's: web port, sandbox block."""
+    sandbox = int(env.get("RONGMEI_SANDBOX_PORT") or 8901)
+    moves = [(f"127.0.0.1:{DEMO_WEB_PORT}", f"127.0.0.1:{env['PORT']}")]
+    moves += [(f"127.0.0.1:{DEMO_SANDBOX_PORT + k}", f"127.0.0.1:{sandbox + k}") for k in range(10)]
+    return moves
+
+
+def _text_columns() -> list[tuple[str, str, bool]]:
+    """(table, column, is JSON) for every text-holding column of the project's models, read from
+    the models this process has loaded (the test run's: the same code as the instances')."""
+    from django.apps import apps
+    from django.db import models
+
+    columns = []
+    for model in apps.get_models():
+        if not model._meta.managed or model._meta.proxy:
+            continue
+        for f in model._meta.concrete_fields:
+            if isinstance(f, (models.CharField, models.TextField, models.JSONField)):
+                columns.append((model._meta.db_table, f.column, isinstance(f, models.JSONField)))
+    return columns
+
+
+def _moved_expression(column: str, moves: list[tuple[str, str]]) -> str:
+    expression = column
+    for old, new in moves:
+        expression = f"replace({expression}, '{old}', '{new}')"
+    return expression
 
 
 class Instance:
@@ -241,6 +373,7 @@ class Instance:
             "PORT": str(self.port),
             **(extra_env or {}),
         }
+        self._extra_env = dict(extra_env or {})
         self.processes: list[subprocess.Popen] = []
         self.log_path = self.var_dir / "server.log"
 
@@ -259,13 +392,17 @@ class Instance:
             conn.execute(f'CREATE DATABASE "{name}"')
 
     def _create_pg_from_template(self, base_url: str, name: str, template: str) -> None:
-        """The instance's (still empty) database replaced by a copy of the template. CREATE
+        self._copy_pg_database(base_url, name, template)
+
+    @classmethod
+    def _copy_pg_database(cls, base_url: str, name: str, template: str) -> None:
+        """Database `name` (replaced if it exists) made as a copy of `template`. CREATE
         DATABASE … TEMPLATE refuses while anyone is connected to the template (the session
-        of the migrate that built it may still be closing): retried briefly."""
+        of the command that built it may still be closing): retried briefly."""
         import psycopg
 
         deadline = time.monotonic() + 30
-        with self._admin_connect(base_url) as conn:
+        with cls._admin_connect(base_url) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             while True:
                 try:
@@ -313,14 +450,107 @@ class Instance:
         return self.rongmei("shell", "-c", code).stdout.strip().splitlines()[-1]
 
     def prepare(self, demo: bool = True) -> Instance:
+        if demo and self._demo_from_run():
+            return self
         self._database_from_template()
         # Run even on a copy of the template: nothing to do, unless the template is stale.
         self.rongmei("migrate", "--noinput", "-v", "0")
         if not self._static_from_run():
             self.rongmei("collectstatic", "--noinput", "-v", "0")
         if demo:
-            self.rongmei("demo", "--quiet")
+            self.rongmei("demo", "--quiet", timeout=900)
         return self
+
+    def _demo_from_run(self) -> bool:
+        """A fresh installation made as a copy of the run's demo template (`demo_template`):
+        its database, var folder and queued tasks, the template's loopback ports rewritten to
+        this instance's. False (nothing done) outside a test run or on a database given by the
+        caller, which then loads the demo itself."""
+        folder = run_dir()
+        if folder is None or not self._untouched or (self._pg_db is None and self._sqlite_db is None):
+            return False
+        base_url = self._pg_db[0] if self._pg_db is not None else "sqlite"
+        info = demo_template(folder, base_url, self._extra_env)
+        self._untouched = False
+        template_var = Path(info["var"])
+        shutil.copytree(template_var, self.var_dir, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("rongmei.sqlite3*", "huey.sqlite3*", "*.lock", "server.log"))
+        self._static_from_run()
+        moves = _port_moves(self.env)
+        if self._pg_db is not None:
+            self._copy_pg_database(self._pg_db[0], self._pg_db[1], info["template"])
+            self._move_ports_pg(moves)
+        else:
+            shutil.copyfile(info["sqlite"], self._sqlite_db)
+            self._move_ports_sqlite(moves)
+        self._copy_queue(info)
+        for path in (self.var_dir / "sites").rglob("*"):
+            if path.suffix in _SITE_TEXT and path.is_file():
+                text = path.read_text(encoding="utf-8", errors="surrogateescape")
+                moved = text
+                for old, new in moves:
+                    moved = moved.replace(old, new)
+                if moved != text:
+                    path.write_text(moved, encoding="utf-8", errors="surrogateescape")
+        return True
+
+    def _move_ports_sqlite(self, moves) -> None:
+        conn = sqlite3.connect(self._sqlite_db)
+        try:
+            with conn:
+                for table, column, _ in _text_columns():
+                    quoted = f'"{column}"'
+                    try:
+                        conn.execute(f'UPDATE "{table}" SET {quoted} = {_moved_expression(quoted, moves)} '
+                                     f"WHERE {quoted} LIKE '%127.0.0.1:6401%' OR {quoted} LIKE '%127.0.0.1:6400%'")
+                    except sqlite3.IntegrityError:
+                        pass  # an append-only table (the audit log): its history keeps the template's ports
+        finally:
+            conn.close()
+
+    def _move_ports_pg(self, moves) -> None:
+        import psycopg
+
+        parsed = urlparse(self._pg_db[0])
+        with psycopg.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username,
+                             password=parsed.password, dbname=self._pg_db[1]) as conn:
+            for table, column, is_json in _text_columns():
+                quoted = f'"{column}"'
+                text = f"{quoted}::text" if is_json else quoted
+                moved = _moved_expression(text, moves) + ("::jsonb" if is_json else "")
+                try:
+                    with conn.transaction():
+                        conn.execute(f'UPDATE "{table}" SET {quoted} = {moved} '
+                                     f"WHERE {text} LIKE '%127.0.0.1:6401%' OR {text} LIKE '%127.0.0.1:6400%'")
+                except (psycopg.errors.RaiseException, psycopg.errors.IntegrityError):
+                    pass  # an append-only table (the audit log): its history keeps the template's ports
+
+    def _copy_queue(self, info: dict) -> None:
+        """The tasks the demo queued, put in this instance's queue (they run when it serves)."""
+        queue = self.env["RONGMEI_QUEUE_NAME"]
+        if self.env.get("REDIS_URL") or os.environ.get("REDIS_URL"):
+            import redis
+
+            connection = redis.Redis.from_url(self.env.get("REDIS_URL") or os.environ["REDIS_URL"])
+            try:
+                for source, target in zip(_huey_redis_keys(info["queue"]), _huey_redis_keys(queue)):
+                    connection.copy(source, target, replace=True)
+            finally:
+                connection.close()
+            return
+        source = Path(info["var"]) / "huey.sqlite3"
+        if source.is_file():
+            target = self.var_dir / "huey.sqlite3"
+            shutil.copyfile(source, target)
+            conn = sqlite3.connect(target)
+            try:
+                with conn:
+                    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+                        columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+                        if "queue" in columns:
+                            conn.execute(f'UPDATE "{table}" SET queue = ?', (queue,))
+            finally:
+                conn.close()
 
     def spawn(self, *args: str) -> subprocess.Popen:
         self._untouched = False

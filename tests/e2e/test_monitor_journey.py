@@ -39,9 +39,7 @@ def monitor_site():
 def monitor_server():
     inst = Instance(extra_env={"RONGMEI_SANDBOX": "1", "RONGMEI_SANDBOX_PORT": str(_free_port_pair()),
                                "RONGMEI_LINKCHECK_ALLOW": "127.0.0.1"})
-    inst.rongmei("migrate", "--noinput", "-v", "0", timeout=600)
-    inst.rongmei("collectstatic", "--noinput", "-v", "0", timeout=600)
-    inst.rongmei("demo", "--quiet", timeout=900)  # a loaded machine needs more than prepare()'s 180 s
+    inst.prepare(demo=True)
     inst.start_serve()
     yield inst
     inst.stop()

@@ -117,6 +117,40 @@ def platform(demo_source):
         pg.stop()
 
 
+# A signed-off demo story whose Weibo version passes the checks, and fresh Weibo accounts on the
+# demo's fake Weibo for the load's publisher to publish it to, one account per request.
+PUBLISH_TARGETS = """
+import json
+from rongmei.core.models import Center, User
+from rongmei.core import services as core_services
+from rongmei.distribution import services
+from rongmei.distribution.models import ChannelAccount
+from rongmei.review.models import Review
+center = Center.objects.get(slug="demo")
+operator = User.objects.get(username="operator")
+weibo = ChannelAccount.objects.filter(center=center, kind="weibo", is_active=True).order_by("pk").first()
+probe = services.create_account(center=center, user=None, kind="weibo", name="压测微博000", base_url=weibo.base_url,
+                                secret="token-load-000")
+story = None
+for review in Review.objects.filter(status=Review.Status.SIGNED_OFF, story__center=center).order_by("-pk"):
+    try:
+        services.publish(story=review.story, user=operator, account_ids=[probe.pk])
+    except Exception:
+        continue
+    story = review.story
+    break
+accounts = [services.create_account(center=center, user=None, kind="weibo", name=f"压测微博{n:03d}",
+                                    base_url=weibo.base_url, secret=f"token-load-{n:03d}").pk for n in range(1, COUNT)]
+token = core_services.create_api_token(user=operator, center=center, name="load")[1]
+print(json.dumps({"story": story.pk, "accounts": accounts, "token": token}))
+"""
+
+
+def publish_targets(instance: Instance, count: int = 150) -> dict:
+    """{'story', 'accounts', 'token'} for the load's publisher (see PUBLISH_TARGETS)."""
+    return json.loads(shell(instance, PUBLISH_TARGETS.replace("COUNT", str(count))))
+
+
 def shell(instance: Instance, code: str) -> str:
     """The last line a `rongmei shell -c` printed."""
     return instance.rongmei("shell", "-c", code, timeout=120).stdout.strip().splitlines()[-1]
@@ -129,10 +163,15 @@ def write_artifact(name: str, data: dict) -> Path:
     return path
 
 
-def run_load(instance: Instance, token: str, seconds: float, out: Path, users: int = 10) -> subprocess.Popen:
-    """The locust runner (tests/reliability/loadrun.py) in its own process."""
+def run_load(instance: Instance, token: str, seconds: float, out: Path, users: int = 10,
+             publish: dict | None = None) -> subprocess.Popen:
+    """The locust runner (tests/reliability/loadrun.py) in its own process; `publish`
+    ({'token', 'story', 'accounts'}, from `publish_targets`) adds the publisher."""
+    extra = ["--publish-token", publish["token"], "--publish-story", str(publish["story"]),
+             "--publish-accounts", ",".join(map(str, publish["accounts"]))] if publish else []
     return subprocess.Popen([sys.executable, str(Path(__file__).parent / "loadrun.py"), instance.url,
-                             "--seconds", str(seconds), "--token", token, "--out", str(out), "--users", str(users)],
+                             "--seconds", str(seconds), "--token", token, "--out", str(out), "--users", str(users),
+                             *extra],
                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

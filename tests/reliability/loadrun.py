@@ -9,6 +9,8 @@ Three kinds of people on one running server:
   citizen  网络问政 submissions (Open311 POST with the demo key)
   editor   the staff API with a personal token: create a story, save it (with its version),
            file it
+  publisher  (with --publish-token) 一键分发 through the staff API: a signed-off story published
+           to one more account per request; the worker delivers each through the outbox
 Every write the server accepted is written to the result with its id (and what it must hold),
 so the caller can look for it in the database; every answer is kept as (time, class, status)
 so a fault's outage and recovery can be read off the timeline."""
@@ -28,7 +30,7 @@ from locust.env import Environment
 
 TIMELINE: list[tuple[float, str, int]] = []  # (monotonic end time, class, status; 0 = no answer)
 LATENCY: dict[str, list[float]] = {}
-WRITES: dict[str, list] = {"stories": [], "cases": []}
+WRITES: dict[str, list] = {"stories": [], "cases": [], "publications": []}
 FIVE_XX: list[tuple[str, str, int]] = []
 TAG = f"压测{random.randrange(10**6):06d}"
 
@@ -161,6 +163,31 @@ class Editor(HttpUser):
         story["saves"] += 1
 
 
+class Publisher(HttpUser):
+    weight = 1
+    wait_time = between(0.5, 1.5)
+    token = ""
+    story = 0
+    accounts: list[int] = []
+
+    def on_start(self):
+        self.client.headers["Authorization"] = f"Bearer {Publisher.token}"
+
+    @task
+    def publish(self):
+        if not Publisher.accounts:
+            return
+        account = Publisher.accounts.pop(0)
+        with self.client.post(f"/api/v1/stories/{Publisher.story}/publish", json={"account_ids": [account]},
+                              name="publisher publish", catch_response=True) as r:
+            made = (_json(r) or {}).get("publications") or []
+            if r.status_code == 201 and len(made) == 1 and made[0].get("id"):
+                WRITES["publications"].append({"id": made[0]["id"], "account": account})
+                r.success()
+            else:
+                r.failure(f"{r.status_code}")
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -175,10 +202,18 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--token", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--publish-token", default="", help="an operator's token: adds the publisher")
+    parser.add_argument("--publish-story", type=int, default=0)
+    parser.add_argument("--publish-accounts", default="", help="account ids, comma-separated, one per request")
     args = parser.parse_args()
     Editor.token = args.token
+    classes = [Reader, Citizen, Editor]
+    if args.publish_token:
+        Publisher.token, Publisher.story = args.publish_token, args.publish_story
+        Publisher.accounts = [int(x) for x in args.publish_accounts.split(",") if x]
+        classes.append(Publisher)
 
-    env = Environment(user_classes=[Reader, Citizen, Editor], host=args.url, events=events)
+    env = Environment(user_classes=classes, host=args.url, events=events)
     runner = env.create_local_runner()
     started = time.time()
     runner.start(args.users, spawn_rate=args.users)

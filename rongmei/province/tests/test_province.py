@@ -68,7 +68,7 @@ def test_views_below_show_only_the_centers_below(demo, login):
         export = login(who).get("/province/ranking/export.xlsx")
         assert export.status_code == 200
         rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(min_row=3, values_only=True))
-        assert [r[1] for r in rows] == ["合计"]
+        assert [r[2] for r in rows] == ["合计"]
 
 
 def test_admin_tree_lists_province_then_city_then_counties(login):
@@ -264,17 +264,18 @@ def test_ranking_export_holds_the_page_numbers(demo, login):
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
     ws = load_workbook(io.BytesIO(r.content)).active
     rows = list(ws.iter_rows(min_row=3, values_only=True))
-    by_name = {row[1]: row for row in rows}
+    by_name = {row[2]: row for row in rows}  # 层级, 同级排名, 中心, 得分, 发稿, 发布, 阅读, 问政, 按时率, 账号, 久未更新…
     for slug in ("demo", "linxian"):
         cells = _cell_number(page, slug)  # 排名, 中心, 得分, 发稿, 发布, …outlets, 阅读, 问政, 按时率, 账号, 久未更新, 健康度
         row = by_name[cells[1]]
-        assert [str(row[0]), float(row[2]), str(row[3]), str(row[4])] == [cells[0], float(cells[2]), cells[3], cells[4]]
-        assert str(row[5]) == cells[-6] and str(row[6]) == cells[-5]  # reads, 问政件次
-        assert str(row[8]) == cells[-3] and str(row[9]) == cells[-2]  # accounts, stale
+        assert row[0] == "县级"
+        assert [str(row[1]), float(row[3]), str(row[4]), str(row[5])] == [cells[0], float(cells[2]), cells[3], cells[4]]
+        assert str(row[6]) == cells[-6] and str(row[7]) == cells[-5]  # reads, 问政件次
+        assert str(row[9]) == cells[-3] and str(row[10]) == cells[-2]  # accounts, stale
     # the demo county published and was read: it leads its neighbour
     demo_row = by_name[demo["demo"].name]
-    assert demo_row[0] == 1 and demo_row[3] > 0 and demo_row[5] > 0
-    assert rows[-1][1] == "合计" and rows[-1][3] == sum(r[3] for r in rows[:-1])
+    assert demo_row[1] == 1 and demo_row[4] > 0 and demo_row[6] > 0
+    assert rows[-1][2] == "合计" and rows[-1][4] == sum(r[4] for r in rows[:-1])
     assert AuditEvent.objects.filter(center=demo["shi"], action="province.export").exists()
 
 
@@ -298,8 +299,8 @@ def test_platform_stats_totals_and_export(demo, login):
     assert "格式不对" in c.get("/province/platform-stats/", {"month": "abc"}, follow=True).content.decode()
 
 
-def _row(name, stories, reads, rate, accounts, stale):
-    return sel.CenterStats(center=Center(name=name), stories=stories, reads=reads, on_time_rate=rate, accounts=accounts,
+def _row(name, stories, reads, rate, accounts, stale, level=Center.Level.COUNTY):
+    return sel.CenterStats(center=Center(name=name, level=level), stories=stories, reads=reads, on_time_rate=rate, accounts=accounts,
                            stale=stale)
 
 
@@ -315,6 +316,27 @@ def test_ranking_weights_ties_and_missing_parts(settings):
     settings.RONGMEI_PROVINCE_WEIGHTS = {"output": 0, "reach": 0, "inquiry": 100, "matrix": 0}
     rows = sel.rank([_row("甲县", 10, 1000, 0.5, 10, 5), _row("乙县", 5, 500, 1.0, 10, 0)])
     assert [r.center.name for r in rows] == ["乙县", "甲县"]
+
+
+def test_each_level_is_ranked_on_its_own():
+    """A city center publishes far more than its counties: it heads the city ranking and the
+    counties are scored against each other, not against it."""
+    rows = sel.rank([
+        _row("乙县", 5, 500, 1.0, 10, 0),
+        _row("示例市", 200, 90000, 0.5, 40, 20, level=Center.Level.CITY),
+        _row("甲县", 10, 1000, 0.5, 10, 5),
+        _row("某市", 100, 30000, 1.0, 30, 0, level=Center.Level.CITY),
+    ])
+    assert [(r.center.level, r.center.name, r.rank) for r in rows] == [
+        ("city", "示例市", 1), ("city", "某市", 2), ("county", "甲县", 1), ("county", "乙县", 2)]
+    # the counties' output and reach are scaled against 甲县, the best county (as in the ranking test)
+    assert [r.score for r in rows[2:]] == [80.0, 70.0]
+
+
+def test_ranking_page_groups_the_levels(demo, login):
+    page = login("sheng").get("/province/ranking/").content.decode()
+    city, county = page.index('data-testid="level-city"'), page.index('data-testid="level-county"')
+    assert city < page.index('data-slug="shi"') < county < page.index('data-slug="demo"')
 
 
 def test_month_parsing():
