@@ -127,15 +127,25 @@ def signed_off_hash(story) -> str:
     return review.content_hash if review else ""
 
 
-def signed_off_since(center, since) -> list:
+def signed_off_since(center, since, *, excluding=None, limit: int = 50) -> list:
     """Reviews whose final sign-off (still holding: the content has not changed since) came
-    after `since`, newest first, with their story: what the publishing desk may send now."""
+    after `since`, newest first, with their story: what the publishing desk may send now.
+    `excluding`: story ids (a list or a values("story_id") queryset, run as a subquery) to
+    leave out before the costly check; at most `limit` reviews are returned, and the check
+    (a hash of the story as it would go out) stops once that many have passed."""
     from rongmei.review.engine import is_signed_off as signed
     from rongmei.review.models import Review
 
-    reviews = (Review.objects.filter(center=center, status=Review.Status.SIGNED_OFF, updated_at__gte=since)
-               .select_related("story").order_by("-updated_at")[:50])
-    return [r for r in reviews if signed(r.story)]
+    reviews = Review.objects.filter(center=center, status=Review.Status.SIGNED_OFF, updated_at__gte=since)
+    if excluding is not None:
+        reviews = reviews.exclude(story_id__in=excluding)
+    found = []
+    for review in reviews.select_related("story").order_by("-updated_at")[:200].iterator(chunk_size=limit):
+        if signed(review.story):
+            found.append(review)
+            if len(found) >= limit:
+                break
+    return found
 
 
 def todo_for(user, center) -> list:

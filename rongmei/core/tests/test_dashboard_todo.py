@@ -172,3 +172,23 @@ def test_operator_sees_pieces_signed_off_and_not_sent_yet(login, demo):
     assert f"/distribution/stories/{waiting[0].story_id}/" in urls
     assert client.get(f"/distribution/stories/{waiting[0].story_id}/").status_code == 200
     assert "签发" not in " ".join(i.note for i in _todos(login("reporter")))
+
+
+def test_signed_off_pieces_already_sent_are_not_checked_again(demo, django_assert_max_num_queries):
+    """签发待发 leaves out, in SQL, the stories some account already received, before the
+    costly sign-off check (a hash of each story as it would go out, about ten queries each).
+    The demo holds ~20 signed-off pieces, most of them sent: checking each cost the operator's
+    工作台 535 queries and ~0.4 s before; now only the unsent few are checked."""
+    from rongmei.distribution.models import Publication
+    from rongmei.distribution.selectors import todo_for
+    from rongmei.review.models import Review
+
+    center = demo["demo"]
+    operator = User.objects.get(username="operator")
+    signed = Review.objects.filter(center=center, status=Review.Status.SIGNED_OFF)
+    sent = set(Publication.objects.filter(center=center).values_list("story_id", flat=True))
+    assert signed.filter(story_id__in=sent).count() >= 10  # the case that cost 535 queries
+    with django_assert_max_num_queries(100):
+        items = todo_for(operator, center)
+    waiting = [i for i in items if i.action == "一键分发"]
+    assert waiting and all(int(i.url.split("/")[-2]) not in sent for i in waiting)
