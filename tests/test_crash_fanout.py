@@ -50,6 +50,12 @@ print(json.dumps({
 }))
 """
 
+# How long the board may take to settle after the faults. Every kill and injected fault costs the
+# message an attempt, and the outbox waits 5 s × 2^(attempts − 1) (half to all of it) before the
+# next: a message at its 6th attempt waits up to 160 s. On a loaded CI machine one did, and a
+# 150 s wait ran out with the retry still scheduled; the wait returns as soon as all are done.
+SETTLE = 420
+
 
 def _calls(fake) -> int:
     return sum(fake.state()["calls"].values())
@@ -328,7 +334,7 @@ def test_kill_9_during_mixed_fan_out_with_faults_then_take_down_everything(insta
                                      lambda: sum(v > 0 for v in platforms.live().values()) >= total)
         worker = inst.spawn("rongmei", "distribute", "--threads", "16")
         sent = inst.wait_for(lambda: (b := _board(inst, story))["statuses"].get("sent") == total and b,
-                             timeout=150, interval=2)
+                             timeout=SETTLE, interval=2)
         assert sent, _problems(_board(inst, story))
         Instance.kill(worker, signal.SIGKILL)
         assert sent["reclaimed"] > 0, sent  # deliveries were retried or taken over from a killed worker
@@ -347,7 +353,7 @@ def test_kill_9_during_mixed_fan_out_with_faults_then_take_down_everything(insta
         takedown_kills = _kill_during(inst, platforms.all, rng, 6, lambda: not any(platforms.live().values()))
         worker = inst.spawn("rongmei", "distribute", "--threads", "16")
         gone = inst.wait_for(lambda: (b := _board(inst, story))["statuses"].get("taken_down") == total and b,
-                             timeout=150, interval=2)
+                             timeout=SETTLE, interval=2)
         assert gone, _problems(_board(inst, story))
         Instance.kill(worker, signal.SIGKILL)
         live = platforms.live()

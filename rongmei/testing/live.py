@@ -192,19 +192,8 @@ def postgres_template(folder: Path, base_url: str) -> str:
 
 
 def finish_run(folder: Path) -> None:
-    """End of a test run: drop the PostgreSQL templates it made and the demo templates' queued
-    tasks kept in Redis (instances' databases are dropped by Instance.stop)."""
-    for path in sorted(folder.glob("demo-*.json")):
-        try:
-            info = json.loads(path.read_text())
-            if info.get("redis_url"):
-                import redis
-
-                connection = redis.Redis.from_url(info["redis_url"])
-                connection.delete(*_huey_redis_keys(info["queue"]))
-                connection.close()
-        except Exception as exc:  # noqa: BLE001 - a cleanup: report, never fail the run
-            print(f"rongmei.testing.live: could not clear {path.name}'s queue: {exc}", file=sys.stderr)
+    """End of a test run: drop the PostgreSQL templates it made (instances' databases are
+    dropped by Instance.stop)."""
     made = sorted([*folder.glob("pg-template-*.json"), *folder.glob("demo-*.json")])
     made = [p for p in made if json.loads(p.read_text()).get("template")]
     if not made:
@@ -266,7 +255,8 @@ def demo_template(folder: Path, base_url: str, extra_env: dict) -> dict:
         run = hashlib.sha256(str(folder).encode()).hexdigest()[:8]
         stage = Path(tempfile.mkdtemp(prefix=f"demo-{key}-", dir=folder))
         info = {"var": str(stage / "var"), "queue": f"rongmei-demo-tpl-{run}-{key}", "template": "",
-                "sqlite": "", "base_url": base_url, "redis_url": os.environ.get("REDIS_URL", "")}
+                "sqlite": "", "base_url": base_url,
+                "redis_url": extra_env.get("REDIS_URL", os.environ.get("REDIS_URL", ""))}
         if base_url.startswith(("postgres://", "postgresql://")):
             parsed = urlparse(base_url)
             info["template"] = f"{parsed.path.lstrip('/')[:40]}_demo_{run}_{key[:6]}"
@@ -285,6 +275,9 @@ def demo_template(folder: Path, base_url: str, extra_env: dict) -> dict:
         env = {**_stage_env(stage, db_url), **extra_env, "RONGMEI_QUEUE_NAME": info["queue"],
                "PORT": str(DEMO_WEB_PORT), "RONGMEI_SANDBOX_PORT": str(DEMO_SANDBOX_PORT)}
         _run_rongmei(env, "demo", "--quiet", timeout=900)
+        if info["redis_url"]:
+            info["redis_snapshot"] = str(stage / "queue.json")
+            _snapshot_redis_queue(info["redis_url"], info["queue"], Path(info["redis_snapshot"]))
         if info["sqlite"]:
             for name in ("rongmei.sqlite3", "huey.sqlite3"):
                 _self_contained_sqlite(stage / "var" / name)
@@ -294,6 +287,53 @@ def demo_template(folder: Path, base_url: str, extra_env: dict) -> dict:
         os.rename(tmp, marker)
         (folder / f"demo-{key}.pending.json").unlink(missing_ok=True)
         return info
+
+
+def _snapshot_redis_queue(redis_url: str, queue: str, path: Path) -> None:
+    """The template's queued tasks (huey's list, schedule and results) written to a file and
+    removed from Redis: tests that clear the cache (a FLUSHDB on the shared Redis) must not
+    take them from the copies made later in the run."""
+    import base64
+
+    import redis
+
+    def b64(value: bytes) -> str:
+        return base64.b64encode(value).decode()
+
+    queue_key, schedule_key, result_key = _huey_redis_keys(queue)
+    connection = redis.Redis.from_url(redis_url)
+    try:
+        snapshot = {"queue": [b64(v) for v in connection.lrange(queue_key, 0, -1)],
+                    "schedule": [[b64(v), score] for v, score in connection.zrange(schedule_key, 0, -1, withscores=True)],
+                    "results": {b64(k): b64(v) for k, v in connection.hgetall(result_key).items()}}
+        path.write_text(json.dumps(snapshot))
+        connection.delete(queue_key, schedule_key, result_key)
+    finally:
+        connection.close()
+
+
+def _restore_redis_queue(redis_url: str, queue: str, path: Path) -> None:
+    """A copy's queue filled from the template's snapshot, in the same order (huey pushes on
+    the left and takes from the right; LRANGE's order, pushed on the right, is the same list)."""
+    import base64
+
+    import redis
+
+    snapshot = json.loads(path.read_text())
+    queue_key, schedule_key, result_key = _huey_redis_keys(queue)
+    connection = redis.Redis.from_url(redis_url)
+    try:
+        pipe = connection.pipeline()
+        pipe.delete(queue_key, schedule_key, result_key)
+        if snapshot["queue"]:
+            pipe.rpush(queue_key, *[base64.b64decode(v) for v in snapshot["queue"]])
+        if snapshot["schedule"]:
+            pipe.zadd(schedule_key, {base64.b64decode(v): score for v, score in snapshot["schedule"]})
+        if snapshot["results"]:
+            pipe.hset(result_key, mapping={base64.b64decode(k): base64.b64decode(v) for k, v in snapshot["results"].items()})
+        pipe.execute()
+    finally:
+        connection.close()
 
 
 def _self_contained_sqlite(path: Path) -> None:
@@ -528,15 +568,8 @@ class Instance:
     def _copy_queue(self, info: dict) -> None:
         """The tasks the demo queued, put in this instance's queue (they run when it serves)."""
         queue = self.env["RONGMEI_QUEUE_NAME"]
-        if self.env.get("REDIS_URL") or os.environ.get("REDIS_URL"):
-            import redis
-
-            connection = redis.Redis.from_url(self.env.get("REDIS_URL") or os.environ["REDIS_URL"])
-            try:
-                for source, target in zip(_huey_redis_keys(info["queue"]), _huey_redis_keys(queue)):
-                    connection.copy(source, target, replace=True)
-            finally:
-                connection.close()
+        if info.get("redis_snapshot"):
+            _restore_redis_queue(self.env.get("REDIS_URL") or info["redis_url"], queue, Path(info["redis_snapshot"]))
             return
         source = Path(info["var"]) / "huey.sqlite3"
         if source.is_file():

@@ -200,6 +200,8 @@ def test_api_docs_are_served_locally(demo_server, new_page):
     log_in(page, demo_server.url, "reporter")  # the staff API's docs need a login (issue 11)
     page.wait_for_selector("[data-testid=my-roles]")
     page.goto(f"{demo_server.url}/api/docs")
-    page.wait_for_selector(".swagger-ui .info")
+    # Swagger UI lays out the whole document (every room's operations) before it shows the
+    # info block: seconds on an idle machine, more than 15 on a CI machine running two suites.
+    page.wait_for_selector(".swagger-ui .info", timeout=60_000)
     assert external == []
     shot(page, "api-docs-desktop")
