@@ -118,6 +118,16 @@ def check_staff_quota(center: Center, *, adding: int = 1) -> None:
         raise ValidationError(f"本中心人员已达上限 {center.quota_staff} 人，请联系平台管理员")
 
 
+def check_quota_to_enable(person: User) -> None:
+    """Enabling a disabled account adds the person to every center they hold a role in:
+    refused, naming the center, when any of them is at its staff quota."""
+    if person.is_active:
+        return
+    for center in centers_of(person):
+        if center.quota_staff is not None and active_staff_count(center) + 1 > center.quota_staff:
+            raise ValidationError(f"{center.name}人员已达上限 {center.quota_staff} 人，不能再启用这个账号，请联系平台管理员")
+
+
 # --- People and roles ---------------------------------------------------------------------
 
 USERNAME_UNAVAILABLE = "该用户名不可用，请换一个。"
@@ -270,6 +280,8 @@ def set_active(*, center: Center, user: User, active: bool, actor: User | None) 
         raise PermissionDenied(refusal)
     if user.is_active == active:
         return
+    if active:
+        check_quota_to_enable(user)
     user.is_active = active
     user.save(update_fields=["is_active"])
     # Done directly (platform admin, or a one-center person): an open joint request is moot.
@@ -353,6 +365,8 @@ def approve_account_change(*, change: AccountChangeRequest, center: Center, acto
     if waiting_centers(change):
         return False
     active = change.action == AccountChangeRequest.Action.ACTIVATE
+    if active:
+        check_quota_to_enable(person)  # refused: the whole approval is undone, the request stays open
     change.status = AccountChangeRequest.Status.DONE
     change.decided_at = timezone.now()
     change.save(update_fields=["status", "decided_at"])

@@ -207,6 +207,26 @@ def test_staff_quota_refuses_one_more_person(demo, login):
     assert sel.usage(linxian)["staff"] == used + 1
 
 
+def test_staff_quota_refuses_enabling_a_disabled_account(demo, login):
+    """Re-enabling someone adds them back to the count: at the quota it is refused (naming the
+    center) and nothing changes; after a place frees up it goes through."""
+    linxian = demo["linxian"]
+    admin = User.objects.get(username="admin")
+    person = User.objects.get(username="lx_reporter")
+    core_services.set_active(center=linxian, user=person, active=False, actor=admin)
+    used = sel.usage(linxian)["staff"]
+    services.set_quotas(actor=admin, center=linxian, quota_staff=used, quota_storage_mb=None)
+    linxian.refresh_from_db()
+    with pytest.raises(ValidationError, match=f"{linxian.name}人员已达上限 {used} 人，不能再启用这个账号"):
+        core_services.set_active(center=linxian, user=person, active=True, actor=admin)
+    person.refresh_from_db()
+    assert not person.is_active and sel.usage(linxian)["staff"] == used
+    services.set_quotas(actor=admin, center=linxian, quota_staff=used + 1)
+    core_services.set_active(center=linxian, user=person, active=True, actor=admin)
+    person.refresh_from_db()
+    assert person.is_active and sel.usage(linxian)["staff"] == used + 1
+
+
 def _png(size=(64, 48)) -> SimpleUploadedFile:
     out = io.BytesIO()
     Image.new("RGB", size, (200, 90, 40)).save(out, "PNG")
