@@ -128,6 +128,17 @@ class PlatformAdmin(Rule):
         return "platform_admin"
 
 
+class PlatformSuperuser(PlatformAdmin):
+    """The province app's platform administration: `User.is_platform_admin` (an active
+    superuser), stricter than Django admin's is_staff."""
+
+    def allows(self, who, world):
+        return not who.anonymous and who.user.is_platform_admin
+
+    def __repr__(self):
+        return "platform_admin (superuser)"
+
+
 @dataclass
 class Perm(Rule):
     """`perm` in the person's active center, per the role table."""
@@ -736,13 +747,13 @@ URLS: dict[str, Expect | list[Expect]] = {
     # 省级平台 (issue 19): 中心管理 is the platform admin's; 下级中心统计 is province.view (a county
     # such as A gets its empty state). Requests run in rolled-back savepoints: a quota saved as
     # "no limit" changes nothing that stays.
-    "province:centers": Expect(PlatformAdmin()),
-    "province:center_new": Expect(PlatformAdmin()),
-    "province:center": Expect(PlatformAdmin(), kwargs=kw(pk="center_b"), a_object=False),
-    "province:center_action": Expect(PlatformAdmin(), kwargs=kw(pk="center_b", action="=quotas"),
+    "province:centers": Expect(PlatformSuperuser()),
+    "province:center_new": Expect(PlatformSuperuser()),
+    "province:center": Expect(PlatformSuperuser(), kwargs=kw(pk="center_b"), a_object=False),
+    "province:center_action": Expect(PlatformSuperuser(), kwargs=kw(pk="center_b", action="=quotas"),
                                      data=body(quota_staff="", quota_storage_mb=""), a_object=False),
-    "province:platform_stats": Expect(PlatformAdmin()),
-    "province:platform_stats_export": Expect(PlatformAdmin()),
+    "province:platform_stats": Expect(PlatformSuperuser()),
+    "province:platform_stats_export": Expect(PlatformSuperuser()),
     "province:ranking": Expect(Perm("province.view")),
     "province:ranking_export": Expect(Perm("province.view")),
     # 上下级稿件流转: A is a county — it receives pushes and submits up; it has no pushes of its
@@ -1267,18 +1278,18 @@ API: dict[str, Expect | list[Expect]] = {
                                                             as_json=True),
     "GET /api/v1/cable/stats/{year}": Expect(Perm("cable.manage"), a_object=False, note="the asker's own center's year"),
     # 省级平台 (issue 19)
-    "GET /api/v1/province/centers": Expect(PlatformAdmin()),
-    "GET /api/v1/province/centers/{center_id}": Expect(PlatformAdmin(), a_object=False),
-    "POST /api/v1/province/centers": Expect(PlatformAdmin(), data=body(name="隔离测试县", slug="iso-x", level="county",
+    "GET /api/v1/province/centers": Expect(PlatformSuperuser()),
+    "GET /api/v1/province/centers/{center_id}": Expect(PlatformSuperuser(), a_object=False),
+    "POST /api/v1/province/centers": Expect(PlatformSuperuser(), data=body(name="隔离测试县", slug="iso-x", level="county",
                                                                        admin_username="iso_x_admin", admin_name="测试",
                                                                        admin_password="123"), as_json=True,
                                             note="a password too weak: 422, nothing created"),
-    "POST /api/v1/province/centers/{center_id}/suspend": Expect(PlatformAdmin(), data=body(reason=""), as_json=True,
+    "POST /api/v1/province/centers/{center_id}/suspend": Expect(PlatformSuperuser(), data=body(reason=""), as_json=True,
                                                                 a_object=False, note="no reason: 422"),
-    "POST /api/v1/province/centers/{center_id}/resume": Expect(PlatformAdmin(), a_object=False,
+    "POST /api/v1/province/centers/{center_id}/resume": Expect(PlatformSuperuser(), a_object=False,
                                                                note="B is running: 422"),
-    "PUT /api/v1/province/centers/{center_id}/quotas": Expect(PlatformAdmin(), data=body(), as_json=True, a_object=False),
-    "GET /api/v1/province/stats": Expect(PlatformAdmin()),
+    "PUT /api/v1/province/centers/{center_id}/quotas": Expect(PlatformSuperuser(), data=body(), as_json=True, a_object=False),
+    "GET /api/v1/province/stats": Expect(PlatformSuperuser()),
     "GET /api/v1/province/ranking": Expect(Perm("province.view")),
     # 上下级稿件流转 (see the screens above)
     "GET /api/v1/sharing/pushes": Expect(Perm("sharing.push")),
