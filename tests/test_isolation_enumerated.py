@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Callable
 
-import pytest
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -1430,7 +1429,7 @@ class World:
         from rongmei.core.models import AuditEvent, Department, Notification
         from rongmei.distribution.models import ChannelAccount, Publication
         from rongmei.inquiry.models import Case
-        from rongmei.newsroom.models import Asset, Column, Story, StoryRevision
+        from rongmei.newsroom.models import Asset, Column, Story
         from rongmei.planning.models import Assignment, Lead, Topic
         from rongmei.portal.models import Feature, ServiceEntry
         from rongmei.review.models import Review, Workflow
