@@ -242,8 +242,9 @@ def _demo_key(base_url: str, extra_env: dict) -> str:
 def demo_template(folder: Path, base_url: str, extra_env: dict) -> dict:
     """The demo loaded once per run and kept as a template: a migrated database (SQLite file,
     or PostgreSQL database `<name>_demo_<run>`) with `rongmei demo` run on it, the var folder it
-    wrote (media, the static public site, the secret key) and the tasks it queued (kept in the
-    template's own huey queue, never consumed). Built the first time an instance asks for it,
+    wrote (media, the static public site, the secret key) and the tasks it queued (in the
+    template's own huey queue, never consumed: the SQLite file's rows, or on Redis a snapshot
+    file — see `_snapshot_redis_queue`). Built the first time an instance asks for it,
     under the run's lock, as a staged folder published by renaming a marker file."""
     key = _demo_key(base_url, extra_env)
     marker = folder / f"demo-{key}.json"
