@@ -51,9 +51,11 @@ print(json.dumps({
 """
 
 # How long the board may take to settle after the faults. Every kill and injected fault costs the
-# message an attempt, and the outbox waits 5 s × 2^(attempts − 1) (half to all of it) before the
-# next: a message at its 6th attempt waits up to 160 s. On a loaded CI machine one did, and a
-# 150 s wait ran out with the retry still scheduled; the wait returns as soon as all are done.
+# message an attempt, and the outbox waits base × 2^(attempts − 1) (half to all of it) before the
+# next. With the default 5 s base a message at its 6th attempt waited up to 160 s, which made
+# these tests mostly waiting; they run with a 1 s base (RONGMEI_OUTBOX_BACKOFF_SECONDS), the
+# order of events being the same. The wait returns as soon as all are done.
+BACKOFF = {"RONGMEI_OUTBOX_LEASE_SECONDS": "2", "RONGMEI_OUTBOX_BACKOFF_SECONDS": "1"}
 SETTLE = 420
 
 
@@ -68,7 +70,7 @@ def _status(inst):
 def test_kill_9_during_fan_out_never_loses_or_doubles(instance):
     rng = random.Random(20261130)
     with start_fake("weibo", latency=0.03) as fake:
-        inst = instance(extra_env={"RONGMEI_OUTBOX_LEASE_SECONDS": "2"}).prepare(demo=True)
+        inst = instance(extra_env=BACKOFF).prepare(demo=True)
         made = json.loads(inst.rongmei("shell", "-c", SETUP.format(url=fake.url, n=ACCOUNTS)).stdout.strip().splitlines()[-1])
         assert made["publications"] == ACCOUNTS
         for _ in range(20):
@@ -322,7 +324,7 @@ def test_kill_9_during_mixed_fan_out_with_faults_then_take_down_everything(insta
         for province in platforms.provinces:
             # no web server runs in this instance: the province would fetch the media links in vain
             province.configure(secret=PROVINCE_KEY, fetch_media=False)
-        inst = instance(extra_env={"RONGMEI_OUTBOX_LEASE_SECONDS": "2"}).prepare(demo=True)
+        inst = instance(extra_env=BACKOFF).prepare(demo=True)
         made = _shell(inst, MIXED_SETUP.format(
             wechat=platforms.wechat.url, weibo=platforms.weibo.url, douyin=platforms.douyin.url,
             kuaishou=platforms.kuaishou.url, province=[p.url for p in platforms.provinces], province_key=PROVINCE_KEY,

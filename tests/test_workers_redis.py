@@ -121,9 +121,10 @@ def _login(base: str, username: str, password: str, ip: str) -> int:
 
 
 def test_two_web_processes_share_the_rate_limits_through_redis(instance):
-    key = {"SECRET_KEY": secrets.token_urlsafe(50)}
-    first = instance(extra_env=key).prepare(demo=True)
-    # the second server: same database, same Redis, same key; its own process, var dir and port
+    first = instance().prepare(demo=True)  # the run's demo template, copied
+    # the second server: same database, same Redis, the first's key (the one its var folder
+    # keeps); its own process, var dir and port
+    key = {"SECRET_KEY": (first.var_dir / "secret_key").read_text().strip()}
     second = instance(database_url=first.env["DATABASE_URL"], extra_env=key)
     if not second._static_from_run():
         second.rongmei("collectstatic", "--noinput", "-v", "0")

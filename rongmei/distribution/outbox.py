@@ -50,10 +50,11 @@ from rongmei.distribution.models import DeliveryAttempt, OutboxMessage, Publicat
 
 log = logging.getLogger("rongmei.outbox")
 
-# A lease outlives a few missed heartbeats; tests shorten both through the environment.
+# A lease outlives a few missed heartbeats; tests shorten both through the environment, and
+# the first retry's wait (the crash tests, whose faults cost many messages several attempts).
 LEASE_SECONDS = int(os.environ.get("RONGMEI_OUTBOX_LEASE_SECONDS", "30"))
 HEARTBEAT_SECONDS = max(1, LEASE_SECONDS // 6)
-BACKOFF_BASE = 5.0
+BACKOFF_BASE = float(os.environ.get("RONGMEI_OUTBOX_BACKOFF_SECONDS", "5"))
 BACKOFF_CAP = 3600.0
 # Deliveries mostly wait for the platforms (network), so a worker runs many at once.
 DEFAULT_THREADS = 32

@@ -220,7 +220,7 @@ DEMO_SANDBOX_PORT = 64000
 DEMO_WEB_PORT = 64010
 # Settings read only while serving, not by `rongmei demo`: instances differing in these share a
 # template. Any other difference in extra_env (a SECRET_KEY, storage settings) gets its own.
-SERVE_TIME_SETTINGS = {"RONGMEI_SANDBOX", "RONGMEI_SANDBOX_PORT", "RONGMEI_OUTBOX_LEASE_SECONDS",
+SERVE_TIME_SETTINGS = {"RONGMEI_SANDBOX", "RONGMEI_SANDBOX_PORT", "RONGMEI_OUTBOX_LEASE_SECONDS", "RONGMEI_OUTBOX_BACKOFF_SECONDS",
                        "RONGMEI_LINKCHECK_ALLOW", "PORT"}
 _SITE_TEXT = {".html", ".xml", ".json", ".txt", ".js", ".css", ".webmanifest"}
 

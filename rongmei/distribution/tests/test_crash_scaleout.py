@@ -72,7 +72,7 @@ def _status(inst):
 def test_three_delivery_processes_with_kill_9_deliver_each_account_exactly_once(instance):
     rng = random.Random(20261207)
     with start_fake("weibo", latency=0.03) as fake:
-        inst = instance(extra_env={"RONGMEI_OUTBOX_LEASE_SECONDS": "2"}).prepare(demo=True)
+        inst = instance(extra_env={"RONGMEI_OUTBOX_LEASE_SECONDS": "2", "RONGMEI_OUTBOX_BACKOFF_SECONDS": "1"}).prepare(demo=True)
         made = json.loads(inst.rongmei("shell", "-c", SETUP.format(url=fake.url, n=ACCOUNTS)).stdout.strip().splitlines()[-1])
         assert made["publications"] == ACCOUNTS
         start = lambda: inst.spawn("rongmei", "distribute", "--threads", "8", "--idle-sleep", "0.05")
