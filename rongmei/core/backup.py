@@ -5,7 +5,8 @@ An archive holds, in this order:
 
 * ``database.sqlite3`` (SQLite, taken with the online backup API, safe while the server
   writes) or ``database.pgdump`` (PostgreSQL, ``pg_dump -Fc`` on an exported snapshot);
-* ``media/…`` every regular file under MEDIA_ROOT, streamed (never held in memory);
+* ``media/…`` every regular file under MEDIA_ROOT, or with MEDIA_STORAGE=s3 every object of
+  the bucket under S3_LOCATION, streamed (never held in memory);
 * ``manifest.json``: format, time, Rongmei version, engine, migration state, per-table row
   counts and checksums (read from the very snapshot that was archived), sha256 and size of
   the database file and of every media file;
@@ -18,6 +19,7 @@ way on SQLite and PostgreSQL. A restore recomputes them and compares.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import hashlib
@@ -201,6 +203,99 @@ def _media_files(root: Path) -> list[tuple[str, Path]]:
     return found
 
 
+# --- Where the media are: the local folder, or an S3-compatible bucket --------------------------
+# The archive's media/… entries are the same either way, so an archive taken on one restores
+# onto the other (a way to move an installation's media into a bucket, or out of it).
+
+
+@dataclass
+class _Entry:
+    rel: str
+    size: int
+    mtime: float
+    mode: int
+    open: object  # () -> a readable binary file object
+
+
+class _FolderMedia:
+    """MEDIA_ROOT on this machine."""
+
+    kind = "local"
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def entries(self):
+        for rel, path in _media_files(self.root):
+            stat = path.stat()
+            yield _Entry(rel, stat.st_size, stat.st_mtime, stat.st_mode & 0o7777, lambda path=path: open(path, "rb"))
+
+    def replace_with(self, staged: Path) -> None:
+        _swap_media(staged, self.root.resolve())
+
+    def sizes(self) -> dict[str, int]:
+        return {rel: path.stat().st_size for rel, path in _media_files(self.root)}
+
+
+class _BucketMedia:
+    """The objects of the media bucket under its location (S3_LOCATION), read and written
+    through the storage's own boto3 bucket (the settings `rongmei check` probes)."""
+
+    kind = "s3"
+
+    def __init__(self, storage):
+        self.bucket = storage.bucket
+        location = (storage.location or "").strip("/")
+        self.prefix = f"{location}/" if location else ""
+
+    def _objects(self):
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            for summary in self.bucket.objects.filter(Prefix=self.prefix):
+                if not summary.key.endswith("/"):  # a "folder" marker, not a file
+                    yield summary
+        except (BotoCoreError, ClientError) as exc:
+            raise BackupError(f"无法列出对象存储 {self.bucket.name} 里的媒体文件（{exc}），请检查 S3 设置后重试。") from exc
+
+    def entries(self):
+        for summary in sorted(self._objects(), key=lambda o: o.key):
+            yield _Entry(summary.key[len(self.prefix):], summary.size, summary.last_modified.timestamp(), 0o644,
+                         lambda summary=summary: summary.get()["Body"])
+
+    def replace_with(self, staged: Path) -> None:
+        """Upload every staged file (overwriting), then delete the objects the archive does
+        not have. Uploading first means a failure half-way loses nothing: running the restore
+        again finishes it."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        wanted = {rel: path for rel, path in _media_files(staged)}
+        try:
+            for rel, path in wanted.items():
+                self.bucket.upload_file(str(path), self.prefix + rel)
+            for summary in list(self._objects()):
+                if summary.key[len(self.prefix):] not in wanted:
+                    summary.delete()
+        except (BotoCoreError, ClientError, OSError) as exc:
+            raise BackupError(f"数据库已恢复，但媒体文件写入对象存储 {self.bucket.name} 时失败（{exc}）："
+                              "修好存储后再运行一次同样的恢复命令即可（已写入的会被覆盖，不会重复）。") from exc
+
+    def sizes(self) -> dict[str, int]:
+        return {summary.key[len(self.prefix):]: summary.size for summary in self._objects()}
+
+
+def media_store():
+    """Where this installation keeps its media: MEDIA_ROOT, or the S3 bucket."""
+    from django.conf import settings
+    from django.core.files.storage import FileSystemStorage, default_storage
+
+    if isinstance(default_storage, FileSystemStorage):
+        return _FolderMedia(Path(settings.MEDIA_ROOT))
+    if hasattr(default_storage, "bucket"):
+        return _BucketMedia(default_storage)
+    raise BackupError(f"不支持备份这种媒体存储：{default_storage.__class__.__name__}（支持本地目录和 S3 兼容的对象存储）。")
+
+
 def _pg_env(settings_dict: dict) -> dict:
     """The server's credentials for pg_dump/pg_restore, in the environment only — never on
     the command line, where every user of the machine could read them."""
@@ -313,7 +408,6 @@ def create_backup(output: Path, keep: int | None = None) -> Result:
     """One archive in ``output``, written beside its final name and renamed into place."""
     import time
 
-    from django.conf import settings
     from django.db import connection
     from django.utils import timezone
 
@@ -334,22 +428,21 @@ def create_backup(output: Path, keep: int | None = None) -> Result:
             db_file, state = _snapshot_sqlite(connection.settings_dict["NAME"], work)
         else:
             db_file, state = _snapshot_postgres(work)
-        media_root = Path(settings.MEDIA_ROOT)
+        store = media_store()
         media_entries = {}
         with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
             db_sha = _sha256_file(db_file)
             tar.add(db_file, arcname=db_file.name, recursive=False)
-            for rel, path in _media_files(media_root):
-                info = tar.gettarinfo(path, arcname=MEDIA_PREFIX + rel)
-                info.uid = info.gid = 0
-                info.uname = info.gname = ""
-                with open(path, "rb") as handle:
-                    reader = _HashingReader(handle)
-                    try:
+            for entry in store.entries():
+                info = tarfile.TarInfo(MEDIA_PREFIX + entry.rel)
+                info.size, info.mtime, info.mode = entry.size, int(entry.mtime), entry.mode
+                try:
+                    with contextlib.closing(entry.open()) as handle:
+                        reader = _HashingReader(handle)
                         tar.addfile(info, reader)
-                    except OSError as exc:
-                        raise BackupError(f"媒体文件 {rel} 在备份过程中被改动或无法读取（{exc}），请重试。") from exc
-                media_entries[rel] = {"sha256": reader.digest.hexdigest(), "size": reader.count}
+                except Exception as exc:  # noqa: BLE001 - a file changed or unreadable (disk or bucket)
+                    raise BackupError(f"媒体文件 {entry.rel} 在备份过程中被改动或无法读取（{exc}），请重试。") from exc
+                media_entries[entry.rel] = {"sha256": reader.digest.hexdigest(), "size": reader.count}
             manifest = {
                 "format": FORMAT,
                 "created_at": now.isoformat(),
@@ -364,6 +457,7 @@ def create_backup(output: Path, keep: int | None = None) -> Result:
                 "migrations": state["migrations"],
                 "tables": state["tables"],
                 "media": media_entries,
+                "media_storage": store.kind,
             }
             body = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
             _add_bytes(tar, MANIFEST, body)
@@ -647,7 +741,8 @@ def restore(archive: Path, *, overwrite: bool = False) -> RestoreResult:
     from django.db import connection
 
     started = time.monotonic()
-    media_root = Path(settings.MEDIA_ROOT)
+    media_root = Path(settings.MEDIA_ROOT)  # the staging folder's parent, whatever the store
+    store = media_store()
     if connection.vendor == "sqlite":
         db_dir = Path(connection.settings_dict["NAME"]).resolve().parent
     else:
@@ -666,15 +761,16 @@ def restore(archive: Path, *, overwrite: bool = False) -> RestoreResult:
             _restore_sqlite(staged.database, connection.settings_dict["NAME"])
         else:
             dropped = _restore_postgres(staged.database, manifest)
-        _swap_media(staged.media, media_root.resolve())
+        store.replace_with(staged.media)
     finally:
         staged.cleanup()
     connection.close()
     problems = compare(manifest, current_state())
-    on_disk = {rel: path.stat().st_size for rel, path in _media_files(media_root)}
+    on_disk = store.sizes()
     wanted = {rel: entry["size"] for rel, entry in manifest["media"].items()}
     if on_disk != wanted:
-        problems.append(f"媒体文件与清单不一致（清单 {len(wanted)} 个，目录里 {len(on_disk)} 个）")
+        where = "目录里" if store.kind == "local" else "对象存储里"
+        problems.append(f"媒体文件与清单不一致（清单 {len(wanted)} 个，{where} {len(on_disk)} 个）")
     if problems:
         raise MismatchError("恢复后的数据与备份清单不一致：" + "；".join(problems[:20]))
     tables = manifest["tables"]
