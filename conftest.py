@@ -34,49 +34,29 @@ def pytest_configure(config):
     override_settings(PASSWORD_HASHERS=[HASHER, *settings.PASSWORD_HASHERS]).enable()
 
 
-# CI (`.ci/run`) runs the SQLite and the PostgreSQL + Redis halves side by side on one 2-core
-# machine and tells each which it is (RONGMEI_CI_HALF). Suites whose subject is the same on both
-# databases run in one half only, so each still runs on every CI run, once:
-# * the browser journeys (tests/e2e/) in the SQLite half: the embedded mode `make run` serves;
-# * the two enumerating suites (every route × every identity; the API fuzzer) in the
-#   PostgreSQL half: the production database, the stricter about what it stores.
-# `make test` and `make test-pg` on their own (RONGMEI_CI_HALF unset) run everything.
-CI_HALF_ENV = "RONGMEI_CI_HALF"
-# * tests that set their own database aside and always use SQLite, in the SQLite half.
-ONLY_IN_CI_HALF = {
-    "tests/e2e/": "sqlite",
-    "tests/test_isolation_enumerated.py": "pg",
-    "tests/test_fuzz_api.py": "pg",
-    "rongmei/core/tests/test_demo_and_config.py::test_check_command_passes_on_a_good_setup": "sqlite",
-}
-
-
-def ci_half_of(nodeid: str) -> str | None:
-    """The CI half a test (its node id: path[::name]) runs in when CI splits the suite, None
-    for both."""
-    return next((half for prefix, half in ONLY_IN_CI_HALF.items() if nodeid.startswith(prefix)), None)
-
-
 def pytest_collection_modifyitems(config, items):
-    half = os.environ.get(CI_HALF_ENV, "")
+    """In CI, the tests rongmei/testing/ci_split.py gives to the other half are left to it."""
+    from rongmei.testing import ci_split
+
+    half = os.environ.get(ci_split.CI_HALF_ENV, "")
     if not half:
         return
-    if half not in ("sqlite", "pg"):
-        raise pytest.UsageError(f"{CI_HALF_ENV} is 'sqlite' or 'pg', not {half!r}")
-    keep, elsewhere = [], []
-    for item in items:
-        where = ci_half_of(item.nodeid)
-        (elsewhere if where not in (None, half) else keep).append(item)
+    try:
+        keep, elsewhere = ci_split.split(items, half)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
     if elsewhere:
         config.hook.pytest_deselected(items=elsewhere)
         items[:] = keep
 
 
 def pytest_report_header(config):
-    half = os.environ.get(CI_HALF_ENV, "")
-    if half:
-        other = {"sqlite": "pg", "pg": "sqlite"}.get(half, "")
-        moved = [prefix for prefix, where in ONLY_IN_CI_HALF.items() if where == other]
+    from rongmei.testing import ci_split
+
+    half = os.environ.get(ci_split.CI_HALF_ENV, "")
+    if half in ci_split.HALVES:
+        other = next(h for h in ci_split.HALVES if h != half)
+        moved = [prefix for prefix, where in ci_split.ONLY_IN_CI_HALF.items() if where == other]
         return f"CI half {half}: {', '.join(moved)} run in the {other} half"
     return None
 
