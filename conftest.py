@@ -80,6 +80,16 @@ def _live_run_folder(config):
     config.add_cleanup(finish)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_weibo_story_parts():
+    """The Weibo adapter keeps a fan-out's words and pictures by story id and signed content;
+    a test's rolled-back story may come back with the same id and hash but other pictures."""
+    from rongmei.distribution.adapters import weibo
+
+    weibo._story_parts_cache.clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the demo data once per run; each test then runs inside a rolled-back transaction."""

@@ -32,13 +32,25 @@ PING = "ping"
 PING_LABEL = "测试事件"
 
 Sink = Callable[[object, str, dict], None]
+Listens = Callable[[int, str], bool]
 _sinks: list[Sink] = []
+_listens: dict[Sink, Listens] = {}
 
 
-def register_sink(sink: Sink) -> None:
-    """`sink(center, kind, data)`; called inside the emitting transaction."""
+def register_sink(sink: Sink, listens: Listens | None = None) -> None:
+    """`sink(center, kind, data)`; called inside the emitting transaction. `listens(center_id,
+    kind)`, when given, says cheaply whether the sink would do anything with such an event
+    (a sink without one is assumed to listen to everything)."""
     if sink not in _sinks:
         _sinks.append(sink)
+    if listens is not None:
+        _listens[sink] = listens
+
+
+def listening(center_id: int, kind: str) -> bool:
+    """Whether any sink wants `kind` events of this center: a busy emitter (the delivery
+    worker, once per delivery) asks first and skips building an event nobody takes."""
+    return any(_listens.get(sink, lambda _c, _k: True)(center_id, kind) for sink in _sinks)
 
 
 def label(kind: str) -> str:

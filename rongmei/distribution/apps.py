@@ -21,7 +21,7 @@ class DistributionConfig(AppConfig):
         from rongmei.core import events
         from rongmei.distribution import webhooks
 
-        events.register_sink(webhooks.sink)
+        events.register_sink(webhooks.sink, webhooks.listens)
 
         def publish_button(story, perms):
             if "distribution.publish" in perms and story.status == "signed_off":

@@ -109,13 +109,22 @@ def publish(*, story: Story, user: User, account_ids=(), group_ids=(), scheduled
     now = timezone.now()
     when = max(filter(None, [scheduled_at, story.embargo_until, now]))
     digest = signed_off_hash(story)
-    made = []
+    # One read of what exists and one insert of what does not (a fan-out to 220 accounts was
+    # 220 get_or_create round trips). The story row is locked above, so no other publish of
+    # it runs meanwhile; the unique constraint still guards (story, account, content).
+    existing = {p.account_id: p for p in Publication.objects.filter(story=story, content_hash=digest,
+                                                                  account__in=[a.pk for a in accounts])}
+    fresh = Publication.objects.bulk_create([
+        Publication(story=story, account=account, content_hash=digest, center=story.center,
+                    channel=CHANNEL_FOR_KIND[account.kind], story_version=story.version,
+                    status=Publication.Status.SCHEDULED if when > now else Publication.Status.QUEUED,
+                    scheduled_at=when if when > now else None, created_by=user)
+        for account in accounts if account.pk not in existing])
+    created_for = {p.account_id: p for p in fresh}
+    made, messages = [], []
     for account in accounts:
-        publication, created = Publication.objects.get_or_create(
-            story=story, account=account, content_hash=digest,
-            defaults={"center": story.center, "channel": CHANNEL_FOR_KIND[account.kind], "story_version": story.version,
-                      "status": Publication.Status.SCHEDULED if when > now else Publication.Status.QUEUED,
-                      "scheduled_at": when if when > now else None, "created_by": user})
+        created = account.pk in created_for
+        publication = created_for[account.pk] if created else existing[account.pk]
         key = f"p{publication.pk}-a{account.pk}-v{story.version}-publish"
         if not created:
             if publication.status != Publication.Status.CANCELLED:
@@ -128,9 +137,10 @@ def publish(*, story: Story, user: User, account_ids=(), group_ids=(), scheduled
                 status=Publication.Status.SCHEDULED if when > now else Publication.Status.QUEUED,
                 scheduled_at=when if when > now else None, last_error="", next_attempt_at=None)
             publication.refresh_from_db()
-        OutboxMessage.objects.create(publication=publication, account=account, action=OutboxMessage.Action.PUBLISH,
-                                     idempotency_key=key, available_at=when)
+        messages.append(OutboxMessage(publication=publication, account=account, action=OutboxMessage.Action.PUBLISH,
+                                      idempotency_key=key, available_at=when))
         made.append(publication)
+    OutboxMessage.objects.bulk_create(messages)
     record("distribution.publish", actor=user, center=story.center, obj=story,
            after={"accounts": [p.account_id for p in made], "at": when.isoformat()})
     return made

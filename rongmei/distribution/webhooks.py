@@ -87,6 +87,12 @@ def sink(center: Center, kind: str, data: dict) -> None:
             _enqueue(endpoint, kind, data, event_id, now)
 
 
+def listens(center_id: int, kind: str) -> bool:
+    """Whether an active endpoint of the center subscribes to `kind` (the sink's own test)."""
+    return any(kind in (kinds or []) for kinds in
+               WebhookEndpoint.objects.filter(center_id=center_id, is_active=True).values_list("kinds", flat=True))
+
+
 def _staff_url(path: str) -> str:
     return f"{settings.RONGMEI_BASE_URL}{path}"
 

@@ -96,13 +96,14 @@ def weibo_text(story: Story, link: str, prefix: str = "") -> str:
     with the story's link. The share API refuses #话题# marks, so topics go out as plain
     words; links typed into the text are dropped (the post carries one, the story's); the
     whole is fitted to 140 by Weibo's counting, the link included."""
-    rendition = _rendition(story, "weibo")
-    text = rendition.body if rendition is not None else story.headline
-    if rendition is not None and rendition.fields.get("mode") == "long":
-        text = rendition.fields.get("short_text") or text
-    text = _TOPIC.sub(r"\1", _URL.sub("", text)).strip()
+    return fit_weibo_text(weibo_words(story), link, prefix)
+
+
+def fit_weibo_text(words: str, link: str, prefix: str = "") -> str:
+    """`weibo_words` fitted to 140 with the link (a sender that keeps the words of a
+    fan-out's story fits each account's post from them)."""
     budget = WEIBO_LIMIT - gtext.weibo_length(prefix + " " + link)
-    return f"{prefix}{gtext.truncate(text, budget, measure=gtext.weibo_length)} {link}"
+    return f"{prefix}{gtext.truncate(words, budget, measure=gtext.weibo_length)} {link}"
 
 
 WEIBO_PICTURES = 9  # statuses/upload_url_text: pic_id "最多不超过9个"

@@ -26,6 +26,8 @@ publication's delivery keys, and is done only when the timeline shows none.
 from __future__ import annotations
 
 import json
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -104,12 +106,41 @@ def _find_posted(base: str, token: str, key: str) -> dict | None:
     return found[-1] if found else None  # the oldest: the one a reader saw first
 
 
+# The words and pictures of a story's post are the same for every account of a fan-out: read
+# once per signed content (the publication's content hash, which a correction changes; a
+# publication exists only for content as signed off) and kept a minute, not read again for
+# each of 220 accounts. Tests, whose rolled-back stories reuse ids, clear it per test.
+STORY_PARTS_SECONDS = 60.0
+_story_parts_cache: dict[tuple[int, int, str], tuple[float, str, list]] = {}
+_story_parts_lock = threading.Lock()
+
+
+def _story_parts(publication) -> tuple[str, list[tuple[bytes, str]]]:
+    """(`newsroom.published.weibo_words`, the (bytes, type) of each of `weibo_pictures`) of
+    the publication's story."""
+    from rongmei.newsroom.published import weibo_pictures, weibo_words
+
+    key, now = (publication.story_id, publication.story_version, publication.content_hash), time.monotonic()
+    with _story_parts_lock:
+        hit = _story_parts_cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1], hit[2]
+    story = publication.story
+    # the bytes, not the assets: a model's file handle must not be shared between threads
+    words, pictures = weibo_words(story), [picture_bytes(asset) for asset in weibo_pictures(story)]
+    with _story_parts_lock:
+        for old in [k for k, v in _story_parts_cache.items() if v[0] <= now]:
+            del _story_parts_cache[old]
+        _story_parts_cache[key] = (now + STORY_PARTS_SECONDS, words, pictures)
+    return words, pictures
+
+
 def _text(delivery: Delivery, prefix: str = "") -> str:
     """The post as the reviewer saw it (`newsroom.published.weibo_text`: the Weibo version or
     its teaser, topics as plain words, fitted to 140) with this delivery's marked link."""
-    from rongmei.newsroom.published import weibo_text
+    from rongmei.newsroom.published import fit_weibo_text
 
-    return weibo_text(delivery.message.publication.story, _marked_link(delivery), prefix)
+    return fit_weibo_text(_story_parts(delivery.message.publication)[0], _marked_link(delivery), prefix)
 
 
 def deliver(delivery: Delivery) -> Outcome:
@@ -141,11 +172,9 @@ def _post(base: str, token: str, delivery: Delivery) -> Outcome:
         if found:
             delivery.remember(status_id=found["idstr"])
             return _done(base, found["idstr"])
-    from rongmei.newsroom.published import weibo_pictures
-
     prefix = "【更正】" if message.action == "correct" else ""
     text = _text(delivery, prefix)
-    pics = weibo_pictures(message.publication.story)
+    pics = _story_parts(message.publication)[1]
     if len(pics) > 1 and not delivery.progress.get("single_pic"):
         ids = _uploaded(base, token, delivery, pics)
         if isinstance(ids, Outcome):
@@ -162,7 +191,7 @@ def _post(base: str, token: str, delivery: Delivery) -> Outcome:
                 "（statuses/upload_pic、upload_url_text，错误 10014），在微博开放平台申请后即可多图发布")
     status, answer = _call(f"{base}/2/statuses/share.json",
                            {"access_token": token, "status": text, "rip": "127.0.0.1"},
-                           pic=picture_bytes(pics[0]) if pics else None)
+                           pic=pics[0] if pics else None)
     return _posted(base, token, delivery, status, answer, note)
 
 
@@ -180,9 +209,8 @@ def _uploaded(base: str, token: str, delivery: Delivery, pics: list) -> list[str
     if recorded and len(recorded) == len(pics):
         return list(recorded)
     ids = []
-    for asset in pics:
-        status, answer = _call(f"{base}/2/statuses/upload_pic.json", {"access_token": token},
-                               pic=picture_bytes(asset))
+    for picture in pics:
+        status, answer = _call(f"{base}/2/statuses/upload_pic.json", {"access_token": token}, pic=picture)
         if answer.get("error_code") == NO_PERMISSION:
             delivery.remember(single_pic=True)
             return []

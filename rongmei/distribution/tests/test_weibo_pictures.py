@@ -113,3 +113,37 @@ def test_lost_answer_is_settled_not_posted_twice(demo, operator, signed_story, w
     assert publication.status == Publication.Status.SENT, publication.last_error
     assert weibo.state()["accounts"]["lost"]["statuses_created"] == 1
     assert _sent(weibo, "lost")[0]["pics"] == 3
+
+
+def test_a_fan_out_reads_the_story_once_and_threads_share_only_bytes(demo, operator, signed_story, weibo,
+                                                                    django_assert_num_queries):
+    """Every account of a fan-out posts the same words and pictures: the adapter reads them
+    once per signed content and hands each delivery thread the pictures' bytes (a model's
+    file handle shared between threads was closed under another's read in bench/fanout.py)."""
+    import threading
+
+    images = _story_with_pictures(demo, signed_story, 3)
+    publication = _publish(demo, signed_story, operator, weibo, "parts")
+    publication = Publication.objects.select_related("story").get(pk=publication.pk)
+    words, pictures = weibo_adapter._story_parts(publication)
+    assert all(isinstance(data, bytes) for data, _ in pictures)
+    assert [hashlib.sha256(data).hexdigest() for data, _ in pictures] == _digests(images)
+    with django_assert_num_queries(0):
+        assert weibo_adapter._story_parts(publication) == (words, pictures)
+    seen, errors = [], []
+
+    def read():
+        try:
+            seen.append(weibo_adapter._story_parts(publication)[1])
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and all(got == pictures for got in seen)
+    publication.content_hash = "corrected"  # a correction signs new content: read again
+    with django_assert_num_queries(3):  # the Weibo version, the pictures and their renditions
+        weibo_adapter._story_parts(publication)
