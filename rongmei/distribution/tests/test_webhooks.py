@@ -366,3 +366,17 @@ def test_screen_edit_keeps_a_concurrent_change(login, demo, admin, receiver):
     assert WebhookEndpoint.objects.get(pk=endpoint.pk).name == "别人先改的"
     saved = client.post(f"/distribution/webhooks/{endpoint.pk}/", {**form, "version": "2"})
     assert saved.status_code == 302 and WebhookEndpoint.objects.get(pk=endpoint.pk).name == "我改的"
+
+
+def test_the_outbox_asks_whether_anyone_listens_before_building_an_event(demo, admin, receiver):
+    """`events.listening`: only an active endpoint of the center that subscribes to the kind
+    makes the delivery worker build and write a publication event."""
+    own, other = demo["demo"], demo["linxian"]
+    assert not events.listening(own.pk, "publication.sent")
+    endpoint = make_endpoint(demo, admin, receiver, ["publication.failed"])
+    assert not events.listening(own.pk, "publication.sent") and events.listening(own.pk, "publication.failed")
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(kinds=["publication.sent"])
+    assert events.listening(own.pk, "publication.sent")
+    assert not events.listening(other.pk, "publication.sent")  # another center's endpoint does not count
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+    assert not events.listening(own.pk, "publication.sent")
