@@ -274,8 +274,9 @@ def confirm_handoff(*, publication: Publication, user: User, url: str = "") -> P
         mark_account_posted(publication.account_id, now)
     from rongmei.distribution.outbox import emit_publication_event
 
-    emit_publication_event(publication.pk, {Publication.Status.SENT: "publication.sent",
-                                            Publication.Status.TAKEN_DOWN: "publication.taken_down"}.get(status))
+    emit_publication_event(publication.pk, publication.center_id,
+                           {Publication.Status.SENT: "publication.sent",
+                            Publication.Status.TAKEN_DOWN: "publication.taken_down"}.get(status))
     record("distribution.confirm", actor=user, center=publication.center, obj=publication,
            after={"action": action, "url": url})
     publication.refresh_from_db()
