@@ -3,8 +3,9 @@
 A publish request writes its publications and outbox messages in one transaction. Workers
 claim due messages with a lease (an UPDATE that only one worker can win), keep the lease
 alive with a heartbeat while they work, and record the outcome only while they still hold
-it. Before a remote call the message is marked in flight and everything the platform
-already holds (a draft id, a publish id) is recorded the moment it is known, so a worker
+it. A claimed message is marked in flight in the claim's own UPDATE (committed before any
+remote call; one statement for the batch, not a transaction per delivery), its publication
+shows 发送中, and everything the platform already holds (a draft id, a publish id) is recorded the moment it is known, so a worker
 killed at any point leaves a message that the next worker reclaims when the lease runs out
 and finishes by asking the platform first, never by doing the work twice.
 
@@ -42,7 +43,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from rongmei.core.validators import safe_url_or_empty
@@ -331,7 +333,7 @@ def claim(worker: str, limit: int = 10, now: dt.datetime | None = None) -> list[
 def _claim(worker: str, limit: int, now: dt.datetime, due) -> list[OutboxMessage]:
     candidates = list(due[: limit * 4])
     blocked = _blocked_accounts(candidates)
-    chosen, seen_accounts = [], set()
+    chosen, seen_accounts = {}, set()
     for m in candidates:
         if len(chosen) >= limit:
             break
@@ -339,20 +341,44 @@ def _claim(worker: str, limit: int, now: dt.datetime, due) -> list[OutboxMessage
         if m.pk in blocked or lane in seen_accounts:
             continue
         seen_accounts.add(lane)
-        chosen.append(m.pk)
+        chosen[m.pk] = m.in_flight
     if not chosen:
         return []
     until = now + dt.timedelta(seconds=LEASE_SECONDS)
-    won = _due(now).filter(pk__in=chosen).update(
+    won = _due(now).filter(pk__in=list(chosen)).update(
         status=OutboxMessage.Status.LEASED, lease_owner=worker, lease_until=until,
+        # in flight from here on: the claim commits before any remote call, so a worker killed
+        # after it makes the next one ask the platform first (asking once too often is harmless)
+        in_flight=True,
         # polling for a result the platform owes is not an attempt, nor is a restart meanwhile
         attempts=Case(When(waiting=True, then=F("attempts")), default=F("attempts") + 1),
     )
     if not won:
         return []
-    return list(OutboxMessage.objects.filter(pk__in=chosen, status=OutboxMessage.Status.LEASED, lease_owner=worker,
-                                             lease_until=until)
-                .select_related("account", "publication__center", "publication__story", "webhook").order_by("id"))
+    claimed = list(OutboxMessage.objects.filter(pk__in=list(chosen), status=OutboxMessage.Status.LEASED,
+                                                lease_owner=worker, lease_until=until)
+                   .select_related("account", "publication__center", "publication__story", "webhook").order_by("id"))
+    for message in claimed:
+        message.recovering = chosen[message.pk]  # was in flight before this claim: an earlier outcome is unknown
+    _show_working(claimed)
+    return claimed
+
+
+def _working_status(message: OutboxMessage) -> str:
+    if message.action == OutboxMessage.Action.TAKEDOWN:
+        return Publication.Status.TAKING_DOWN
+    return Publication.Status.PUBLISHING if message.waiting else Publication.Status.SENDING
+
+
+def _show_working(claimed: list[OutboxMessage]) -> None:
+    """The board's 发送中 / 发布中 / 撤稿中 for the claimed publications (one UPDATE per status,
+    usually one in all). A publication taken down meanwhile keeps saying so."""
+    by_status: dict[str, list[int]] = {}
+    for message in claimed:
+        if message.publication_id:
+            by_status.setdefault(_working_status(message), []).append(message.publication_id)
+    for status, ids in by_status.items():
+        Publication.objects.filter(pk__in=ids).exclude(status=Publication.Status.TAKEN_DOWN).update(status=status)
 
 
 def renew(worker: str, message_ids: list[int]) -> int:
@@ -372,15 +398,9 @@ def process(message: OutboxMessage, worker: str, writer: BatchWriter | None = No
 
     if message.webhook_id:
         return _process_webhook(message, worker, writer)
-    recovering = message.in_flight
     started = timezone.now()
-    if message.action == OutboxMessage.Action.TAKEDOWN:
-        working = Publication.Status.TAKING_DOWN
-    else:
-        working = Publication.Status.PUBLISHING if message.waiting else Publication.Status.SENDING
-    _write(writer, _mark_in_flight, message, worker, working)
-    delivery = Delivery(message=message, worker=worker, recovering=recovering, progress=dict(message.progress),
-                        writer=writer)
+    delivery = Delivery(message=message, worker=worker, recovering=getattr(message, "recovering", message.in_flight),
+                        progress=dict(message.progress), writer=writer)
     try:
         outcome = adapter_for(message.account.kind).deliver(delivery)
     except Exception as exc:  # an adapter bug or an unexpected network error: retry, the operator sees it
@@ -390,20 +410,11 @@ def process(message: OutboxMessage, worker: str, writer: BatchWriter | None = No
     return outcome
 
 
-@transaction.atomic  # one write transaction, not two: fewer turns at SQLite's write lock
-def _mark_in_flight(message: OutboxMessage, worker: str, working: str) -> None:
-    OutboxMessage.objects.filter(pk=message.pk, lease_owner=worker).update(in_flight=True)
-    if working:
-        Publication.objects.filter(pk=message.publication_id).exclude(status=Publication.Status.TAKEN_DOWN).update(
-            status=working)
-
-
 def _process_webhook(message: OutboxMessage, worker: str, writer: BatchWriter | None = None) -> Outcome:
     """POST one webhook delivery (signed) and record the outcome like any other message."""
     from rongmei.distribution import webhooks
 
     started = timezone.now()
-    _write(writer, _mark_in_flight, message, worker, "")
     try:
         outcome = webhooks.deliver(message)
     except Exception as exc:  # a defect or an unexpected network error: retry, the admin sees it
@@ -417,6 +428,8 @@ def _process_webhook(message: OutboxMessage, worker: str, writer: BatchWriter | 
 def record(message: OutboxMessage, worker: str, outcome: Outcome, started: dt.datetime, progress: dict) -> bool:
     """Write the outcome, only if this worker still holds the lease (else another worker
     has taken over and will record it)."""
+    if outcome.kind == "ok" and not message.webhook_id:
+        return _record_done(message, worker, outcome, started, progress)
     current = OutboxMessage.objects.select_for_update().filter(pk=message.pk).first()
     if current is None or current.lease_owner != worker or current.status != OutboxMessage.Status.LEASED:
         return False  # taken over by another worker (or its endpoint was deleted meanwhile)
@@ -436,9 +449,7 @@ def record(message: OutboxMessage, worker: str, outcome: Outcome, started: dt.da
         outcome = Outcome.fail(f"等了 {wait_hours():g} 小时仍未得到平台的发布结果（{outcome.detail}）。"
                                "请到公众号后台核对这篇是否已发出，再决定重发或撤稿。")
     progress.pop("waiting_since", None)
-    if outcome.kind == "ok":
-        _done(current, publication, outcome, now, progress)
-    elif outcome.kind == "retry" and current.attempts < current.max_attempts:
+    if outcome.kind == "retry" and current.attempts < current.max_attempts:
         wait = outcome.retry_after if outcome.retry_after is not None else backoff(current.attempts)
         DeliveryAttempt.objects.filter(pk=attempt.pk).update(next_attempt_at=now + dt.timedelta(seconds=wait))
         # in_flight stays as it is: an unknown outcome is asked about first on the next attempt
@@ -499,32 +510,41 @@ def _wait(message, publication, outcome: Outcome, now, progress) -> None:
         last_error=outcome.detail[:500], next_attempt_at=after, updated_at=now)
 
 
-def _done(message, publication, outcome: Outcome, now, progress) -> None:
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        status=OutboxMessage.Status.DONE, done_at=now, lease_owner="", lease_until=None, in_flight=False,
-        waiting=False, last_error="", progress=progress)
+def _record_done(message: OutboxMessage, worker: str, outcome: Outcome, started: dt.datetime, progress: dict) -> bool:
+    """The common outcome in four writes and no reads: the message is done only where this
+    worker still holds its lease (the UPDATE's condition is the check, its row lock the
+    lock), then the attempt, the publication's new state, the account's last post."""
+    now = timezone.now()
+    progress.pop("waiting_since", None)
+    if not OutboxMessage.objects.filter(pk=message.pk, lease_owner=worker, status=OutboxMessage.Status.LEASED).update(
+            status=OutboxMessage.Status.DONE, done_at=now, lease_owner="", lease_until=None, in_flight=False,
+            waiting=False, last_error="", progress=progress):
+        return False  # taken over by another worker, which records it
+    DeliveryAttempt.objects.create(message_id=message.pk, worker=worker, started_at=started, finished_at=now,
+                                   outcome=outcome.kind, detail=outcome.detail[:500], status_code=outcome.status_code)
+    publication = Publication.objects.filter(pk=message.publication_id)
     if outcome.handoff:
-        Publication.objects.filter(pk=publication.pk).update(
-            status=Publication.Status.AWAITING, handoff=message.action, chased_at=None, last_error="",
-            next_attempt_at=None, updated_at=now)
-        return
+        publication.update(status=Publication.Status.AWAITING, handoff=message.action, chased_at=None, last_error="",
+                           next_attempt_at=None, updated_at=now)
+        return True
+    changes = {"last_error": "", "next_attempt_at": None, "handoff": "", "updated_at": now}
+    if outcome.remote_id:
+        changes["remote_id"] = outcome.remote_id
+    if outcome.remote_url:
+        changes["remote_url"] = outcome.remote_url
     if message.action == OutboxMessage.Action.TAKEDOWN:
         status = Publication.Status.TAKEN_DOWN
     elif message.action == OutboxMessage.Action.CORRECT:
-        status = Publication.Status.CORRECTED
+        status, changes["corrected_at"] = Publication.Status.CORRECTED, now
     else:
-        status = Publication.Status.SENT
-    Publication.objects.filter(pk=publication.pk).update(
-        status=status, remote_id=outcome.remote_id or publication.remote_id,
-        remote_url=outcome.remote_url or publication.remote_url, last_error="", next_attempt_at=None,
-        sent_at=(publication.sent_at or now) if message.action == OutboxMessage.Action.PUBLISH else publication.sent_at,
-        corrected_at=now if message.action == OutboxMessage.Action.CORRECT else publication.corrected_at,
-        handoff="", updated_at=now)
+        status, changes["sent_at"] = Publication.Status.SENT, Coalesce(F("sent_at"), Value(now))
+    publication.update(status=status, **changes)
     if message.action == OutboxMessage.Action.PUBLISH:
         mark_account_posted(message.account_id, now)
-    emit_publication_event(publication.pk, publication.center_id,
+    emit_publication_event(message.publication_id, message.publication.center_id,
                            {Publication.Status.SENT: "publication.sent",
                             Publication.Status.TAKEN_DOWN: "publication.taken_down"}.get(status))
+    return True
 
 
 def emit_publication_event(publication_id: int, center_id: int, kind: str | None) -> None:
@@ -593,6 +613,7 @@ class Worker:
         beat.start()
         try:
             with ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="outbox") as pool:
+                self._open_connections(pool)
                 while not self.stop.is_set():
                     free = self.threads - len(self._working)
                     try:
@@ -614,6 +635,31 @@ class Worker:
                 self.writer.stop()
             _close_all(self._connections)
             close_old_connections()
+
+    def _open_connections(self, pool) -> None:
+        """Start every delivery thread with its database connection open, before the first
+        claim: opening them in the middle of the first fan-out (a server process each on
+        PostgreSQL) made that fan-out wait for them. Each thread keeps its connection."""
+        started = threading.Barrier(self.threads + 1)
+
+        def _open() -> None:
+            with self._lock:
+                self._connections.add(_thread_connection())
+            try:
+                connection.ensure_connection()
+            except Exception:  # the database is away: the first delivery connects instead
+                log.warning("a delivery thread could not connect yet", exc_info=True)
+            try:
+                started.wait(30)  # hold this thread until all are started, so each task gets its own
+            except threading.BrokenBarrierError:
+                pass
+
+        for _ in range(self.threads):
+            pool.submit(_open)
+        try:
+            started.wait(30)
+        except threading.BrokenBarrierError:
+            log.warning("not every delivery thread started within 30 s")
 
     def _one(self, message: OutboxMessage) -> None:
         with self._lock:

@@ -61,6 +61,25 @@ def test_two_workers_never_claim_the_same_message(demo, operator, signed_story, 
     assert len(a) == 1 and b == []
 
 
+def test_the_claim_marks_in_flight_before_any_call_and_a_takeover_asks_first(demo, operator, signed_story, site):
+    (made,) = services.publish(story=signed_story, user=operator, account_ids=[site.pk])
+    (message,) = outbox.claim("dead-worker", limit=10)
+    row = OutboxMessage.objects.get(pk=message.pk)
+    # committed with the lease, before the worker calls anyone: a kill -9 after it cannot be mistaken
+    # for "never sent"; the board says 发送中 from the same moment
+    assert row.in_flight and row.status == OutboxMessage.Status.LEASED
+    assert Publication.objects.get(pk=made.pk).status == Publication.Status.SENDING
+    assert message.recovering is False  # nothing was in flight before: this worker need not ask
+    later = timezone.now() + dt.timedelta(seconds=outbox.LEASE_SECONDS + 1)
+    (again,) = outbox.claim("new-worker", limit=10, now=later)
+    assert again.recovering is True  # the dead worker may have called: the next one asks first
+    assert outbox.process(again, "new-worker").kind == "ok"
+    row.refresh_from_db()
+    assert row.status == OutboxMessage.Status.DONE and not row.in_flight and row.lease_owner == ""
+    assert Publication.objects.get(pk=made.pk).status == Publication.Status.SENT
+    assert list(row.attempts_log.values_list("worker", "outcome")) == [("new-worker", "ok")]
+
+
 def test_expired_lease_is_reclaimed_and_the_old_worker_cannot_record(demo, operator, signed_story, site):
     services.publish(story=signed_story, user=operator, account_ids=[site.pk])
     (message,) = outbox.claim("dead-worker", limit=10)
