@@ -16,6 +16,12 @@ On S3-compatible storage (``MEDIA_STORAGE=s3``, docs/storage.md) the addresses s
 after the same check the app streams the object from the bucket, or with
 ``S3_MEDIA_DELIVERY=redirect`` answers 302 to a presigned address valid for S3_URL_EXPIRE seconds.
 
+Byte ranges (RFC 9110 §14): the app's own answers (embedded mode, a bucket streamed) take a
+single ``Range: bytes=…`` and answer 206 with that part, or 416 when it lies past the end, as
+nginx does for X-Accel-Redirect: a phone's video player (iOS plays nothing without them) and
+seeking in any browser ask for parts. ``If-Range`` with another date than the file's sends the
+whole file; several ranges at once are answered with the whole file (the standard allows it).
+
 Every answer carries ``X-Content-Type-Options: nosniff`` and a sandboxing policy; documents (anything not a
 picture, sound or video) come as ``Content-Disposition: attachment``, so nothing uploaded is
 ever rendered as a page in the staff system's origin.
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import mimetypes
 import posixpath
+import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -39,6 +46,7 @@ from django.http import (
     HttpResponse,
     HttpResponseNotModified,
     HttpResponseRedirect,
+    StreamingHttpResponse,
 )
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
@@ -156,9 +164,9 @@ def _stored_response(request: HttpRequest, name: str, content_type: str, disposi
     stamp = int(modified.timestamp())
     if not was_modified_since(request.META.get("HTTP_IF_MODIFIED_SINCE"), stamp):
         return HttpResponseNotModified()
-    response = FileResponse(media.open(name, "rb"), content_type=content_type)
-    response["Last-Modified"] = http_date(stamp)
-    return response
+    part_reader = getattr(media, "read_part", None)
+    return _send(request, lambda: media.open(name, "rb"), content_type, stamp, lambda: media.size(name),
+                 (lambda start, end: part_reader(name, start, end)) if part_reader else None)
 
 
 def _file_response(request: HttpRequest, full: Path, content_type: str) -> HttpResponse:
@@ -170,6 +178,76 @@ def _file_response(request: HttpRequest, full: Path, content_type: str) -> HttpR
         raise Http404(NOT_FOUND)
     if not was_modified_since(request.META.get("HTTP_IF_MODIFIED_SINCE"), int(stat.st_mtime)):
         return HttpResponseNotModified()
-    response = FileResponse(full.open("rb"), content_type=content_type)
-    response["Last-Modified"] = http_date(stat.st_mtime)
+    return _send(request, lambda: full.open("rb"), content_type, int(stat.st_mtime), lambda: stat.st_size)
+
+
+CHUNK = 64 * 1024
+# One range of bytes (RFC 9110 §14.1.2); numbers of more than 18 digits are no range of ours.
+_RANGE = re.compile(r"\s*bytes\s*=\s*([0-9]{0,18})\s*-\s*([0-9]{0,18})\s*", re.IGNORECASE | re.ASCII)
+
+
+def _send(request: HttpRequest, open_file, content_type: str, stamp: int, size_of, read_part=None) -> HttpResponse:
+    """The whole file (200), the part a single Range asks for (206), or 416 for a range past
+    its end; every answer says Accept-Ranges: bytes. `read_part(start, end)`, where the
+    storage has one, yields just those bytes; else the file is opened and read from `start`."""
+    modified = http_date(stamp)
+    wanted = request.META.get("HTTP_RANGE", "")
+    if_range = request.META.get("HTTP_IF_RANGE")
+    response = None
+    if wanted and (if_range is None or if_range.strip() == modified):
+        size = int(size_of())
+        part = byte_range(wanted, size)
+        if part == "unsatisfiable":
+            response = HttpResponse(status=416, content_type="text/plain; charset=utf-8")
+            response["Content-Range"] = f"bytes */{size}"
+        elif part is not None:
+            start, end = part
+            if read_part is not None:
+                response = StreamingHttpResponse(read_part(start, end), status=206, content_type=content_type)
+            else:
+                file = open_file()
+                response = StreamingHttpResponse(_read_part(file, start, end - start + 1), status=206,
+                                                 content_type=content_type)
+                response._resource_closers.append(file.close)
+            response["Content-Length"] = str(end - start + 1)
+            response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    if response is None:
+        response = FileResponse(open_file(), content_type=content_type)
+    response["Accept-Ranges"] = "bytes"
+    if response.status_code != 416:
+        response["Last-Modified"] = modified
     return response
+
+
+def _read_part(file, start: int, length: int):
+    file.seek(start)
+    while length > 0:
+        chunk = file.read(min(CHUNK, length))
+        if not chunk:
+            break
+        length -= len(chunk)
+        yield chunk
+
+
+def byte_range(header: str, size: int):
+    """(first, last) byte of the one range `header` asks for, clamped to `size`;
+    "unsatisfiable" when it starts past the end; None when the header is to be ignored
+    (not bytes, not valid, or several ranges), which means the whole file."""
+    found = _RANGE.fullmatch(header)
+    if found is None:
+        return None
+    first, last = found.groups()
+    if first == last == "":
+        return None
+    if first == "":  # the last N bytes
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            return "unsatisfiable"
+        return max(0, size - suffix), size - 1
+    start = int(first)
+    if last != "" and int(last) < start:
+        return None
+    if start >= size:
+        return "unsatisfiable"
+    end = size - 1 if last == "" else int(last)
+    return start, min(end, size - 1)
