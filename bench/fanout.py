@@ -19,7 +19,9 @@ turn at the write lock) and batched (one writer thread, many writes per commit, 
 default there). On PostgreSQL `--processes 1,2,4` starts that many `rongmei distribute`
 processes (each with --threads) against the same outbox, as a scaled-out site runs them.
 Every run is compared with the ideal (each account's HTTP calls at the fakes' latency,
-spread evenly over all delivery threads) and with the first worker run of the same bench.
+spread evenly over all delivery threads) and with the first worker run of the same bench;
+each process run also prints the CPU seconds its fan-out cost the delivery processes,
+PostgreSQL, the fakes and the bench itself (two cores: the sum over the time is the load).
 """
 
 from __future__ import annotations
@@ -182,15 +184,43 @@ def _processes(count: int, threads: int):
                 proc.kill()
 
 
-def _run_processes(count: int, threads: int, story, operator, wechat, weibo, args, label) -> tuple:
-    with _processes(count, threads):
+def _cpu_seconds(pids: dict[int, str]) -> dict[str, float]:
+    """CPU seconds used so far by the processes of `pids` (pid → what it is) and by every
+    PostgreSQL server process on this machine, summed per kind (Linux /proc; {} elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    kinds = dict(pids)
+    try:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) not in kinds:
+                with contextlib.suppress(OSError):
+                    if Path(f"/proc/{entry}/cmdline").read_bytes().startswith(b"postgres"):
+                        kinds[int(entry)] = "PostgreSQL"
+    except OSError:
+        return {}
+    used: dict[str, float] = {}
+    for pid, kind in kinds.items():
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[kind] = used.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+def _run_processes(count: int, threads: int, story, operator, wechat, weibo, args, label, fakes_pid: int) -> tuple:
+    with _processes(count, threads) as procs:
         group, accounts = _fan_out(story, operator, wechat.url, weibo.url, args, label, publish=False)
         from rongmei.distribution import services
 
+        pids = {os.getpid(): "bench", fakes_pid: "fakes", **{p.pid: "workers" for p in procs}}
+        before = _cpu_seconds(pids)
         started = time.perf_counter()
         services.publish(story=story, user=operator, group_ids=[group.pk])
         _wait_all_sent(group, accounts)
-        return time.perf_counter() - started, accounts
+        elapsed = time.perf_counter() - started
+        after = _cpu_seconds(pids)
+        used = {kind: after[kind] - before.get(kind, 0.0) for kind in after}
+        print(f"  {label}: CPU seconds during the fan-out: "
+              + ", ".join(f"{kind} {seconds:.2f}" for kind, seconds in sorted(used.items())), flush=True)
+        return elapsed, accounts
 
 
 def _both(argv: list[str], pg: str) -> None:
@@ -214,7 +244,7 @@ def _fakes(args):
                                "--publish-delay", str(args.publish_delay)], stdout=subprocess.PIPE, text=True)
     try:
         urls = json.loads(server.stdout.readline())
-        yield connect_fake("wechat", urls["wechat"]), connect_fake("weibo", urls["weibo"])
+        yield connect_fake("wechat", urls["wechat"]), connect_fake("weibo", urls["weibo"]), server.pid
     finally:
         server.terminate()
         server.wait(10)
@@ -274,7 +304,7 @@ def main() -> None:
         clock.install()
         rows = []
         postgres = django.db.connection.vendor == "postgresql"
-        with _fakes(args) as (wechat, weibo):
+        with _fakes(args) as (wechat, weibo, fakes_pid):
             runs = [("seq", 1, "one at a time")] if not args.skip_sequential else []
             if postgres:
                 runs += [("par", threads, f"1 process, {threads} threads")]
@@ -287,7 +317,8 @@ def main() -> None:
                 clock.take()
                 cpu = time.process_time()
                 if label.startswith("p") and label != "par":
-                    elapsed, accounts = _run_processes(n, args.process_threads, story, operator, wechat, weibo, args, label)
+                    elapsed, accounts = _run_processes(n, args.process_threads, story, operator, wechat, weibo, args, label,
+                                                       fakes_pid)
                     total_threads = n * args.process_threads
                 else:
                     group, accounts = _fan_out(story, operator, wechat.url, weibo.url, args, label)
