@@ -5,9 +5,10 @@ claim due messages with a lease (an UPDATE that only one worker can win), keep t
 alive with a heartbeat while they work, and record the outcome only while they still hold
 it. A claimed message is marked in flight in the claim's own UPDATE (committed before any
 remote call; one statement for the batch, not a transaction per delivery), its publication
-shows 发送中, and everything the platform already holds (a draft id, a publish id) is recorded the moment it is known, so a worker
-killed at any point leaves a message that the next worker reclaims when the lease runs out
-and finishes by asking the platform first, never by doing the work twice.
+shows 发送中, and everything the platform already holds (a draft id, a publish id) is
+recorded the moment it is known, so a worker killed at any point leaves a message that the
+next worker reclaims when the lease runs out and finishes by asking the platform first,
+never by doing the work twice.
 
 Order per account is kept: a message is not claimed while an older one for the same
 account is unfinished. Failures that may pass (5xx, timeouts, rate limits) retry with
